@@ -1,0 +1,26 @@
+use crate::enums::{CaseKind, CaseStatus, ClosureReason};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "cases")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub child_id: Uuid,
+    pub kind: CaseKind,
+    pub status: CaseStatus,
+    pub team_id: Uuid,
+    pub allocated_worker_id: Option<Uuid>,
+    pub opened_at: DateTimeUtc,
+    pub closed_at: Option<DateTimeUtc>,
+    pub closure_reason: Option<ClosureReason>,
+    pub synthetic: bool,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

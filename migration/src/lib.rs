@@ -1,0 +1,19 @@
+//! Schema and reference data. Every migration runs on SQLite and PostgreSQL; forward only.
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_core_tables;
+mod m20261124_000002_seed_levels_of_need;
+mod m20261124_000003_protect_audit_events;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_core_tables::Migration),
+            Box::new(m20261124_000002_seed_levels_of_need::Migration),
+            Box::new(m20261124_000003_protect_audit_events::Migration),
+        ]
+    }
+}

@@ -1,0 +1,327 @@
+//! The HTTP surface: the hardened `POST /graphql` handler (SECURITY.md §2), GraphiQL on GET in
+//! dev only, `/livez` and `/readyz`, and the layers every response goes through.
+use crate::auth::jwt::KeySet;
+use crate::db::StatementCounter;
+use crate::domain::RequestCtx;
+use crate::error::ERROR_CODES;
+use crate::graphql::{AppSchema, RequestData, limits};
+use async_graphql::{ParseRequestError, ServerError, Value, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
+use axum::{
+    Router,
+    extract::{DefaultBodyLimit, State},
+    http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
+    response::{Html, IntoResponse, Response},
+    routing::{get, post},
+};
+use sea_orm::DatabaseConnection;
+use serde_json::json;
+use std::{
+    any::Any,
+    sync::{
+        Arc,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::Duration,
+};
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    cors::{AllowOrigin, CorsLayer},
+    limit::RequestBodyLimitLayer,
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    set_header::SetResponseHeaderLayer,
+    trace::TraceLayer,
+};
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 1 << 20;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub schema: AppSchema,
+    pub db: DatabaseConnection,
+    pub keys: Arc<KeySet>,
+    pub dev: bool,
+    pub timeout: Duration,
+    /// Set when SIGTERM arrives: `/readyz` turns 503 at once while requests drain.
+    pub shutting_down: Arc<AtomicBool>,
+    pub statements: StatementCounter,
+}
+
+#[derive(Clone, Default)]
+struct MakeV7;
+
+impl MakeRequestId for MakeV7 {
+    fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+    let graphql_route = if state.dev {
+        post(graphql).get(graphiql)
+    } else {
+        post(graphql)
+    };
+    let set = |k: HeaderName, v: &'static str| {
+        SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v))
+    };
+    let mut router = Router::new()
+        .route("/graphql", graphql_route)
+        .route("/livez", get(livez))
+        .route("/readyz", get(readyz))
+        .with_state(state)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY))
+        .layer(set(header::CACHE_CONTROL, "no-store"))
+        .layer(set(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(set(header::REFERRER_POLICY, "no-referrer"))
+        .layer(CatchPanicLayer::custom(|_: Box<dyn Any + Send>| {
+            tracing::error!("a request handler panicked");
+            fail(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "INTERNAL",
+                "internal error",
+            )
+        }))
+        // Logs method, path, status and latency only: never headers or bodies.
+        .layer(TraceLayer::new_for_http())
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeV7));
+    let origins: Vec<HeaderValue> = cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    if !origins.is_empty() {
+        router = router.layer(
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::POST])
+                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]),
+        );
+    }
+    router
+}
+
+async fn graphiql() -> Html<String> {
+    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+}
+
+async fn livez() -> Response {
+    reply(
+        StatusCode::OK,
+        "application/json",
+        json!({ "status": "ok" }),
+    )
+}
+
+async fn readyz(State(s): State<AppState>) -> Response {
+    if s.shutting_down.load(Ordering::Relaxed) {
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            json!({ "status": "shutting down" }),
+        );
+    }
+    match tokio::time::timeout(Duration::from_secs(3), crate::db::ready(&s.db)).await {
+        Ok(Ok(true)) => reply(
+            StatusCode::OK,
+            "application/json",
+            json!({ "status": "ready" }),
+        ),
+        Ok(Ok(false)) => reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            json!({ "status": "migrations pending" }),
+        ),
+        _ => reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "application/json",
+            json!({ "status": "database unavailable" }),
+        ),
+    }
+}
+
+fn reply(status: StatusCode, ctype: &'static str, body: serde_json::Value) -> Response {
+    let mut res = (status, body.to_string()).into_response();
+    res.headers_mut()
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    res
+}
+
+fn fail(status: StatusCode, code: &str, message: &str) -> Response {
+    let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+    reply(status, "application/json; charset=utf-8", body)
+}
+
+fn unauthenticated() -> Response {
+    let mut res = fail(
+        StatusCode::UNAUTHORIZED,
+        "UNAUTHENTICATED",
+        "unauthenticated",
+    );
+    res.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static(r#"Bearer error="invalid_token""#),
+    );
+    res
+}
+
+/// Code for an error raised before execution (parse, validation, limits).
+fn request_error_code(message: &str) -> &'static str {
+    match message {
+        "Query is nested too deep." => "QUERY_TOO_DEEP",
+        "Query is too complex." | limits::TOO_MANY_ALIASES | limits::TOO_MANY_FIELDS => {
+            "QUERY_TOO_COMPLEX"
+        }
+        m if m.starts_with("Invalid value for argument") || m.starts_with("Variable") => {
+            "BAD_USER_INPUT"
+        }
+        _ => "BAD_REQUEST",
+    }
+}
+
+/// Every error leaves with a code from the closed set. Field errors raised by async-graphql
+/// itself (argument coercion) are the caller's input; anything else without a code is
+/// replaced by a generic `INTERNAL`, so no internal message escapes.
+fn ensure_code(e: &mut ServerError) {
+    let has = e
+        .extensions
+        .as_ref()
+        .and_then(|x| x.get("code"))
+        .is_some_and(|c| matches!(c, Value::String(s) if ERROR_CODES.contains(&s.as_str())));
+    if has {
+        return;
+    }
+    if e.message.starts_with("Invalid value for argument")
+        || e.message.starts_with("Failed to parse")
+    {
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", "BAD_USER_INPUT");
+    } else {
+        tracing::error!(path = ?e.path, "resolver error without a code");
+        e.message = "internal error".into();
+        e.source = None;
+        e.extensions
+            .get_or_insert_with(Default::default)
+            .set("code", "INTERNAL");
+    }
+}
+
+async fn graphql(
+    State(s): State<AppState>,
+    headers: HeaderMap,
+    req: Result<GraphQLRequest, GraphQLRejection>,
+) -> Response {
+    let h = |name: header::HeaderName| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    };
+    // 1. JSON only: text/plain, form and multipart posts (CSRF "simple requests") never run.
+    let ctype = h(header::CONTENT_TYPE)
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    if ctype != "application/json" {
+        return fail(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "BAD_REQUEST",
+            "content-type must be application/json",
+        );
+    }
+    // 2. A missing or invalid token is 401 here, never "anonymous". The reason is logged only.
+    let principal = match s.keys.authenticate(
+        headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok()),
+    ) {
+        Ok(p) => p,
+        Err(reason) => {
+            tracing::warn!(%reason, "authentication failed");
+            return unauthenticated();
+        }
+    };
+    // 3. One operation per request (the single extractor refuses JSON arrays).
+    let req = match req {
+        Ok(r) => r.into_inner(),
+        Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => {
+            return fail(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "BAD_REQUEST",
+                "request body too large",
+            );
+        }
+        Err(_) => {
+            return fail(
+                StatusCode::BAD_REQUEST,
+                "BAD_REQUEST",
+                "malformed GraphQL request",
+            );
+        }
+    };
+    let request_id = h(X_REQUEST_ID.clone()).to_string();
+    let ctx = RequestCtx::new(principal, request_id, req.operation_name.as_deref());
+    let req = req.data(RequestData::new(s.db.clone(), ctx));
+    // 4. Response media type from Accept.
+    let modern = h(header::ACCEPT).contains("application/graphql-response+json");
+    let rtype = if modern {
+        "application/graphql-response+json; charset=utf-8"
+    } else {
+        "application/json; charset=utf-8"
+    };
+    let Ok(res) = tokio::time::timeout(s.timeout, s.schema.execute(req)).await else {
+        return fail(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "TIMEOUT",
+            "request timed out",
+        );
+    };
+    // 5. Request error (parse, validation, limits): nothing ran. No "data" key; a code on each.
+    if res.data == Value::Null
+        && !res.errors.is_empty()
+        && res.errors.iter().all(|e| e.path.is_empty())
+    {
+        let mut errors = res.errors;
+        for e in &mut errors {
+            let code = request_error_code(&e.message);
+            e.extensions
+                .get_or_insert_with(Default::default)
+                .set("code", code);
+        }
+        let status = if modern {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        };
+        return reply(status, rtype, json!({ "errors": errors }));
+    }
+    let mut res = res;
+    res.errors.iter_mut().for_each(ensure_code);
+    // Nothing to show and the database is down: say so at the HTTP level too (REL-09).
+    let unavailable = res.data == Value::Null
+        && res.errors.iter().any(|e| {
+            e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("UNAVAILABLE"))
+        });
+    let status = if unavailable {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::OK
+    };
+    match serde_json::to_value(&res) {
+        Ok(body) => reply(status, rtype, body),
+        Err(_) => fail(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "INTERNAL",
+            "internal error",
+        ),
+    }
+}

@@ -1,0 +1,117 @@
+//! Who is calling: a verified bearer token becomes a [`Principal`]. Nothing below the HTTP
+//! handler reads headers; the principal travels in the GraphQL context.
+pub mod jwt;
+pub mod policy;
+
+use sea_orm::prelude::Uuid;
+use serde::{Deserialize, Serialize};
+use std::str::FromStr;
+
+/// The nine roles of DESIGN.md §1. A role is only ever taken from the token's own list.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    async_graphql::Enum,
+)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Role {
+    PartnerPractitioner,
+    SafeguardingLead,
+    HubWorker,
+    SocialWorker,
+    TeamManager,
+    EarlyHelpPractitioner,
+    Analyst,
+    Integration,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 9] = [
+        Role::PartnerPractitioner,
+        Role::SafeguardingLead,
+        Role::HubWorker,
+        Role::SocialWorker,
+        Role::TeamManager,
+        Role::EarlyHelpPractitioner,
+        Role::Analyst,
+        Role::Integration,
+        Role::Admin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::PartnerPractitioner => "PARTNER_PRACTITIONER",
+            Role::SafeguardingLead => "SAFEGUARDING_LEAD",
+            Role::HubWorker => "HUB_WORKER",
+            Role::SocialWorker => "SOCIAL_WORKER",
+            Role::TeamManager => "TEAM_MANAGER",
+            Role::EarlyHelpPractitioner => "EARLY_HELP_PRACTITIONER",
+            Role::Analyst => "ANALYST",
+            Role::Integration => "INTEGRATION",
+            Role::Admin => "ADMIN",
+        }
+    }
+
+    /// Roles that act for a partner organisation and so must carry an `org` claim.
+    pub fn needs_org(self) -> bool {
+        matches!(
+            self,
+            Role::PartnerPractitioner
+                | Role::SafeguardingLead
+                | Role::Integration
+                | Role::EarlyHelpPractitioner
+        )
+    }
+
+    /// Roles whose row scope is a social-care team, so they must carry a `team` claim.
+    pub fn needs_team(self) -> bool {
+        matches!(self, Role::SocialWorker | Role::TeamManager)
+    }
+}
+
+impl FromStr for Role {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s).ok_or(())
+    }
+}
+
+/// The verified caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    /// `sub`: the staff record's ID, or a service account's ID.
+    pub user: Uuid,
+    pub roles: Vec<Role>,
+    pub organisation: Option<Uuid>,
+    pub team: Option<Uuid>,
+    pub scopes: Vec<String>,
+    /// Token expiry (seconds since the epoch), used to close live connections on time.
+    pub expires_at: u64,
+}
+
+impl Principal {
+    pub fn has(&self, role: Role) -> bool {
+        self.roles.contains(&role)
+    }
+
+    pub fn has_scope(&self, scope: &str) -> bool {
+        self.scopes.iter().any(|s| s == scope)
+    }
+
+    pub fn roles_string(&self) -> String {
+        self.roles
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}

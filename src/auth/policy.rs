@@ -1,0 +1,270 @@
+//! The one policy. Every permission is decided here: a role × action table (default deny) and
+//! row scopes pushed into SQL `WHERE` clauses. Resolvers and domain functions ask; they never
+//! decide on their own.
+use super::{Principal, Role};
+use crate::error::{AppError, AppResult};
+use entity::{case, child, enums::CaseStatus};
+use sea_orm::{
+    ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
+    sea_query::{Expr, ExprTrait, SimpleExpr},
+};
+
+/// Everything a caller can ask to do. Each GraphQL root field maps to exactly one action
+/// ([`OPERATIONS`]); a test fails when a root field has no entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// `viewer`: one's own identity.
+    ReadViewer,
+    /// Levels of need, organisations and teams: reference data every signed-in user may read.
+    ReadReferenceData,
+    /// `node(id:)`: allowed to ask; each type then applies its own scope.
+    ReadNode,
+    /// Other staff members' names and teams.
+    ReadDirectory,
+    /// A child's record by ID (row scope: [`child_scope`]).
+    ReadChild,
+    /// Search children by name and date of birth.
+    SearchChildren,
+    /// One's own (or one's team's) open cases.
+    ReadCaseload,
+    /// A case by ID (row scope: [`case_scope`]).
+    ReadCase,
+    OpenCase,
+    AllocateCase,
+    CloseCase,
+    /// Who read or changed a child's record.
+    ReadAuditTrail,
+}
+
+use Action::*;
+
+/// The role × action table. Anything not listed is denied.
+pub const TABLE: &[(Role, &[Action])] = &[
+    (
+        Role::PartnerPractitioner,
+        &[ReadViewer, ReadReferenceData, ReadNode],
+    ),
+    (
+        Role::SafeguardingLead,
+        &[ReadViewer, ReadReferenceData, ReadNode],
+    ),
+    (
+        Role::HubWorker,
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            ReadDirectory,
+            ReadChild,
+            SearchChildren,
+            ReadCase,
+            OpenCase,
+        ],
+    ),
+    (
+        Role::SocialWorker,
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            ReadDirectory,
+            ReadChild,
+            SearchChildren,
+            ReadCaseload,
+            ReadCase,
+        ],
+    ),
+    (
+        Role::TeamManager,
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            ReadDirectory,
+            ReadChild,
+            SearchChildren,
+            ReadCaseload,
+            ReadCase,
+            OpenCase,
+            AllocateCase,
+            CloseCase,
+            ReadAuditTrail,
+        ],
+    ),
+    (
+        Role::EarlyHelpPractitioner,
+        &[ReadViewer, ReadReferenceData, ReadNode],
+    ),
+    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode]),
+    (Role::Integration, &[ReadViewer, ReadReferenceData]),
+    (
+        Role::Admin,
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            ReadDirectory,
+            ReadAuditTrail,
+        ],
+    ),
+];
+
+/// GraphQL root fields and the action each one needs.
+pub const OPERATIONS: &[(&str, Action)] = &[
+    ("Query.viewer", ReadViewer),
+    ("Query.node", ReadNode),
+    ("Query.levelsOfNeed", ReadReferenceData),
+    ("Query.child", ReadChild),
+    ("Query.case", ReadCase),
+    ("Query.children", SearchChildren),
+    ("Query.caseload", ReadCaseload),
+    ("Query.auditEvents", ReadAuditTrail),
+    ("Mutation.openCase", OpenCase),
+    ("Mutation.allocateCase", AllocateCase),
+    ("Mutation.closeCase", CloseCase),
+];
+
+/// Does the role's row of the table hold the action?
+pub fn role_permits(role: Role, action: Action) -> bool {
+    TABLE
+        .iter()
+        .any(|(r, actions)| *r == role && actions.contains(&action))
+}
+
+/// Does any of the principal's roles permit the action?
+pub fn permits(p: &Principal, action: Action) -> bool {
+    p.roles.iter().any(|r| role_permits(*r, action))
+}
+
+/// `Ok` or `FORBIDDEN`, decided before any side effect.
+pub fn authorize(p: &Principal, action: Action) -> AppResult<()> {
+    if permits(p, action) {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
+
+/// Like [`authorize`], but answers `NOT_FOUND`: for reads by ID, where "you may not" must look
+/// exactly like "there is none".
+pub fn authorize_or_hide(p: &Principal, action: Action) -> AppResult<()> {
+    if permits(p, action) {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+fn never() -> Condition {
+    Condition::all().add(Expr::val(1).eq(Expr::val(0)))
+}
+
+fn cases_where(cond: Condition) -> SimpleExpr {
+    // `children.id IN (SELECT child_id FROM cases WHERE ...)`
+    child::Column::Id.in_subquery(
+        case::Entity::find()
+            .select_only()
+            .column(case::Column::ChildId)
+            .filter(cond)
+            .into_query(),
+    )
+}
+
+fn unrestricted_children() -> SimpleExpr {
+    case::Column::ChildId.in_subquery(
+        child::Entity::find()
+            .select_only()
+            .column(child::Column::Id)
+            .filter(child::Column::Restricted.eq(false))
+            .into_query(),
+    )
+}
+
+/// Which children the principal may see, as a condition on `children`:
+/// - the allocated worker always sees the child (restricted or not);
+/// - a hub worker sees every child who is not restricted;
+/// - a social worker sees the unrestricted children of their team's cases;
+/// - a team manager sees every child with a case in their team (they allocate restricted cases).
+///
+/// Everyone else sees no child.
+pub fn child_scope(p: &Principal) -> Condition {
+    if !permits(p, ReadChild) {
+        return never();
+    }
+    let mut any = Condition::any().add(cases_where(
+        Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user)),
+    ));
+    if p.has(Role::HubWorker) {
+        any = any.add(child::Column::Restricted.eq(false));
+    }
+    if let Some(team) = p.team {
+        if p.has(Role::TeamManager) {
+            any = any.add(cases_where(
+                Condition::all().add(case::Column::TeamId.eq(team)),
+            ));
+        } else if p.has(Role::SocialWorker) {
+            any = any.add(
+                Condition::all()
+                    .add(child::Column::Restricted.eq(false))
+                    .add(cases_where(
+                        Condition::all().add(case::Column::TeamId.eq(team)),
+                    )),
+            );
+        }
+    }
+    any
+}
+
+/// Which cases the principal may see, as a condition on `cases`. Mirrors [`child_scope`], so a
+/// visible case always has a visible child.
+pub fn case_scope(p: &Principal) -> Condition {
+    if !permits(p, ReadCase) {
+        return never();
+    }
+    let mut any = Condition::any().add(case::Column::AllocatedWorkerId.eq(p.user));
+    if p.has(Role::HubWorker) {
+        any = any.add(unrestricted_children());
+    }
+    if let Some(team) = p.team {
+        if p.has(Role::TeamManager) {
+            any = any.add(case::Column::TeamId.eq(team));
+        } else if p.has(Role::SocialWorker) {
+            any = any.add(
+                Condition::all()
+                    .add(case::Column::TeamId.eq(team))
+                    .add(unrestricted_children()),
+            );
+        }
+    }
+    any
+}
+
+/// The caseload: open cases allocated to the principal, or to their team for a manager.
+pub fn caseload_scope(p: &Principal) -> AppResult<Condition> {
+    authorize(p, ReadCaseload)?;
+    let mut any = Condition::any().add(case::Column::AllocatedWorkerId.eq(p.user));
+    if let (Some(team), true) = (p.team, p.has(Role::TeamManager)) {
+        any = any.add(case::Column::TeamId.eq(team));
+    }
+    Ok(Condition::all()
+        .add(case::Column::Status.eq(CaseStatus::Open))
+        .add(any))
+}
+
+/// May the principal act on cases of this team (open in it, allocate or close its cases)?
+/// Hub workers open cases for any social-care team; a team manager acts for their own team.
+pub fn may_manage_team_cases(p: &Principal, action: Action, team: sea_orm::prelude::Uuid) -> bool {
+    p.roles.iter().any(|r| {
+        role_permits(*r, action)
+            && match r {
+                Role::HubWorker => true,
+                Role::TeamManager => p.team == Some(team),
+                _ => false,
+            }
+    })
+}
+
+/// May the principal read another staff member's directory entry?
+pub fn may_read_staff(p: &Principal, staff_id: sea_orm::prelude::Uuid) -> bool {
+    staff_id == p.user || permits(p, ReadDirectory)
+}

@@ -1,0 +1,200 @@
+//! Everything configurable, from flags or the environment, validated once at start. A bad
+//! setting stops the process with one clear line (never a panic deep inside a request).
+use clap::{Args, ValueEnum};
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// `dev` serves GraphiQL, introspection and the development token key; `prod` refuses all three.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    Dev,
+    Prod,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user:pass@host/db`.
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://data/casegraph.db?mode=rwc",
+        global = true
+    )]
+    pub database_url: String,
+
+    /// Address to serve on.
+    #[arg(
+        long,
+        env = "CASEGRAPH_BIND",
+        default_value = "127.0.0.1:8080",
+        global = true
+    )]
+    pub bind: SocketAddr,
+
+    /// `dev` or `prod`.
+    #[arg(
+        long,
+        env = "CASEGRAPH_PROFILE",
+        value_enum,
+        default_value = "dev",
+        global = true
+    )]
+    pub profile: Profile,
+
+    /// Expected `iss` of every token.
+    #[arg(
+        long,
+        env = "JWT_ISSUER",
+        default_value = "casegraph-dev",
+        global = true
+    )]
+    pub jwt_issuer: String,
+
+    /// Expected `aud` of every token.
+    #[arg(long, env = "JWT_AUDIENCE", default_value = "casegraph", global = true)]
+    pub jwt_audience: String,
+
+    /// Allowed signing algorithms (comma separated): HS256 (dev only), RS256, ES256.
+    #[arg(
+        long,
+        env = "JWT_ALGORITHMS",
+        default_value = "HS256",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub jwt_algorithms: Vec<String>,
+
+    /// HS256 secret (at least 32 bytes; dev profile only). In dev, when unset, a random secret is
+    /// created once in `<data dir>/dev-jwt-secret` and reused.
+    #[arg(long, env = "JWT_HS256_SECRET", hide_env_values = true, global = true)]
+    pub jwt_hs256_secret: Option<String>,
+
+    /// A PEM public key (RS256 or ES256) for verifying tokens, with `--jwt-key-id` as its `kid`.
+    #[arg(long, env = "JWT_PUBLIC_KEY_PEM", global = true)]
+    pub jwt_public_key_pem: Option<PathBuf>,
+
+    /// `kid` of the PEM key.
+    #[arg(long, env = "JWT_KEY_ID", default_value = "default", global = true)]
+    pub jwt_key_id: String,
+
+    /// A JWKS file of public keys, chosen by `kid`.
+    #[arg(long, env = "JWT_JWKS_FILE", global = true)]
+    pub jwt_jwks_file: Option<PathBuf>,
+
+    /// Longest accepted token lifetime in seconds (from now to `exp`).
+    #[arg(
+        long,
+        env = "JWT_MAX_LIFETIME_SECS",
+        default_value_t = 3600,
+        global = true
+    )]
+    pub jwt_max_lifetime_secs: u64,
+
+    /// Directory for the embedded database and the development key.
+    #[arg(
+        long,
+        env = "CASEGRAPH_DATA_DIR",
+        default_value = "data",
+        global = true
+    )]
+    pub data_dir: PathBuf,
+
+    /// Load the synthetic demo data when the database is empty (dev profile only).
+    #[arg(long, env = "CASEGRAPH_DEMO_DATA", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub demo_data: bool,
+
+    /// Seconds a request may run before it is cancelled with `TIMEOUT`.
+    #[arg(
+        long,
+        env = "CASEGRAPH_REQUEST_TIMEOUT_SECS",
+        default_value_t = 10,
+        global = true
+    )]
+    pub request_timeout_secs: u64,
+
+    /// Browser origins allowed by CORS (comma separated), e.g. the partner portal.
+    #[arg(
+        long,
+        env = "CASEGRAPH_CORS_ORIGINS",
+        value_delimiter = ',',
+        global = true
+    )]
+    pub cors_origins: Vec<String>,
+
+    /// Database pool size.
+    #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true)]
+    pub db_pool: u32,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    pub fn dev(&self) -> bool {
+        self.profile == Profile::Dev
+    }
+
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Checks everything that can be checked without touching the keys' files.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let err = |m: &str| Err(ConfigError(m.to_string()));
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return err("DATABASE_URL must start with sqlite:, postgres:// or postgresql://");
+        }
+        if self.jwt_issuer.trim().is_empty() || self.jwt_audience.trim().is_empty() {
+            return err("JWT_ISSUER and JWT_AUDIENCE must not be empty");
+        }
+        if self.jwt_algorithms.is_empty() {
+            return err("JWT_ALGORITHMS must name at least one algorithm");
+        }
+        for a in &self.jwt_algorithms {
+            if !matches!(a.as_str(), "HS256" | "RS256" | "ES256") {
+                return Err(ConfigError(format!(
+                    "JWT_ALGORITHMS: unsupported algorithm {a:?} (HS256, RS256, ES256)"
+                )));
+            }
+        }
+        let hs = self.jwt_algorithms.iter().any(|a| a == "HS256");
+        if let Some(s) = &self.jwt_hs256_secret {
+            if s.len() < 32 {
+                return err("JWT_HS256_SECRET must be at least 32 bytes");
+            }
+            if !hs {
+                return err("JWT_HS256_SECRET is set but HS256 is not in JWT_ALGORITHMS");
+            }
+        }
+        if self.profile == Profile::Prod {
+            if hs || self.jwt_hs256_secret.is_some() {
+                return err(
+                    "the prod profile refuses the HS256 development secret: configure RS256/ES256 keys",
+                );
+            }
+            if self.jwt_public_key_pem.is_none() && self.jwt_jwks_file.is_none() {
+                return err("the prod profile needs JWT_PUBLIC_KEY_PEM or JWT_JWKS_FILE");
+            }
+        }
+        if self.jwt_max_lifetime_secs == 0 || self.jwt_max_lifetime_secs > 86_400 {
+            return err("JWT_MAX_LIFETIME_SECS must be between 1 and 86400");
+        }
+        if self.request_timeout_secs == 0 || self.request_timeout_secs > 300 {
+            return err("CASEGRAPH_REQUEST_TIMEOUT_SECS must be between 1 and 300");
+        }
+        if self.db_pool == 0 || self.db_pool > 200 {
+            return err("CASEGRAPH_DB_POOL must be between 1 and 200");
+        }
+        for o in &self.cors_origins {
+            if o == "*" || !(o.starts_with("https://") || o.starts_with("http://")) {
+                return Err(ConfigError(format!(
+                    "CASEGRAPH_CORS_ORIGINS: {o:?} is not an origin (no wildcards)"
+                )));
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,75 @@
+//! Business rules with no GraphQL in them. Functions take a connection, the request context and
+//! plain inputs, ask the policy, and return `AppResult`.
+pub mod audit_trail;
+pub mod case;
+pub mod child;
+pub mod directory;
+pub mod names;
+pub mod page;
+pub mod reference;
+pub mod validate;
+
+use crate::auth::Principal;
+
+/// Who is asking, and for which request: what the audit trail records with every access.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub principal: Principal,
+    pub request_id: String,
+    /// The GraphQL operation name (letters, digits and `_` only), or `-`.
+    pub operation: String,
+}
+
+impl RequestCtx {
+    pub fn new(
+        principal: Principal,
+        request_id: impl Into<String>,
+        operation: Option<&str>,
+    ) -> Self {
+        let operation: String = operation
+            .unwrap_or("-")
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .take(64)
+            .collect();
+        let operation = if operation.is_empty() {
+            "-".to_string()
+        } else {
+            operation
+        };
+        let request_id: String = request_id
+            .into()
+            .chars()
+            .filter(|c| c.is_ascii_graphic())
+            .take(64)
+            .collect();
+        RequestCtx {
+            principal,
+            request_id,
+            operation,
+        }
+    }
+}
+
+/// Codes for `userErrors`: what went wrong with a field the user can fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum UserErrorCode {
+    /// A value is required and missing or blank.
+    Required,
+    /// A value has the wrong form (bad ID, impossible date, control characters...).
+    Invalid,
+    /// A string is longer than its maximum.
+    TooLong,
+    /// A date lies in the future where it cannot.
+    InFuture,
+    /// The referenced record does not exist, or the caller may not see it.
+    NotFound,
+    /// The record changed since it was read (`expectedVersion` is stale).
+    Conflict,
+    /// The child already has an open case.
+    AlreadyOpen,
+    /// The case is already closed.
+    AlreadyClosed,
+    /// The caller may not act for this team or person.
+    NotAllowed,
+}

@@ -1,0 +1,113 @@
+//! One error type for the whole server. Each variant maps to a stable `extensions.code`; the
+//! internal cause is logged (without personal data) and never sent to the client.
+use crate::domain::UserErrorCode;
+use async_graphql::ErrorExtensions;
+use sea_orm::DbErr;
+
+/// The closed set of top-level error codes (INFO-04).
+pub const ERROR_CODES: &[&str] = &[
+    "UNAUTHENTICATED",
+    "FORBIDDEN",
+    "NOT_FOUND",
+    "BAD_USER_INPUT",
+    "CONFLICT",
+    "RATE_LIMITED",
+    "INTERNAL",
+    "BAD_REQUEST",
+    "QUERY_TOO_DEEP",
+    "QUERY_TOO_COMPLEX",
+    "TIMEOUT",
+    "UNAVAILABLE",
+];
+
+/// Something the caller can fix, tied to an input field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: Vec<String>,
+    pub code: UserErrorCode,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
+        FieldError {
+            field: field.split('.').map(str::to_string).collect(),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+/// Deliberately not `Display`: async-graphql turns any `Display` type into an error without a
+/// code, so `?` on an `AppError` must go through the `From` below, which always sets one.
+#[derive(Debug, Clone)]
+pub enum AppError {
+    Forbidden,
+    NotFound,
+    /// User-fixable problems with the input. Mutations return them as `userErrors`; queries as a
+    /// top-level `BAD_USER_INPUT` (or `NOT_FOUND`/`CONFLICT`) error naming the field.
+    Invalid(Vec<FieldError>),
+    Unavailable,
+    Internal,
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn invalid(field: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, code, message)])
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Forbidden => "FORBIDDEN",
+            AppError::NotFound => "NOT_FOUND",
+            AppError::Invalid(errs) => match errs.first().map(|e| e.code) {
+                Some(UserErrorCode::NotFound) => "NOT_FOUND",
+                Some(UserErrorCode::Conflict) => "CONFLICT",
+                _ => "BAD_USER_INPUT",
+            },
+            AppError::Unavailable => "UNAVAILABLE",
+            AppError::Internal => "INTERNAL",
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(e: DbErr) -> Self {
+        match e {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::error!(kind = "connection", "database unavailable: {e}");
+                AppError::Unavailable
+            }
+            other => {
+                // sqlx messages name tables and constraints, never bound values.
+                tracing::error!(kind = "query", "database error: {other}");
+                AppError::Internal
+            }
+        }
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(e: AppError) -> Self {
+        let code = e.code();
+        let message = match &e {
+            AppError::Invalid(errs) => errs.first().map(|f| f.message.clone()).unwrap_or_default(),
+            AppError::NotFound => "not found".into(),
+            AppError::Forbidden => "forbidden".into(),
+            AppError::Unavailable => "service unavailable".into(),
+            AppError::Internal => "internal error".into(),
+        };
+        let field = match &e {
+            AppError::Invalid(errs) => errs.first().map(|f| f.field.join(".")),
+            _ => None,
+        };
+        async_graphql::Error::new(message).extend_with(|_, ext| {
+            ext.set("code", code);
+            if let Some(f) = &field {
+                ext.set("field", f.as_str());
+            }
+        })
+    }
+}

@@ -1,0 +1,99 @@
+//! The audit trail as managers and admins read it. There is no mutation that changes it.
+use super::{
+    connection,
+    ids::{self, Kind},
+    req,
+};
+use crate::auth::policy::{self, Action};
+use crate::domain::{self, page::PageArgs};
+use async_graphql::{Context, Enum, ID, Object, Result, connection::Connection};
+use chrono::{DateTime, Utc};
+use entity::audit_event;
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::AuditAction")]
+pub enum AuditAction {
+    Read,
+    Create,
+    Update,
+    Search,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::AuditOutcome")]
+pub enum AuditOutcome {
+    Allowed,
+    Denied,
+}
+
+/// One access to or change of a record: IDs and codes only.
+pub struct AuditEvent(pub audit_event::Model);
+
+#[Object]
+impl AuditEvent {
+    async fn at(&self) -> DateTime<Utc> {
+        self.0.at
+    }
+    /// Who: a staff or service account ID.
+    async fn actor_id(&self) -> ID {
+        ids::encode(Kind::Staff, self.0.actor_id)
+    }
+    /// The roles the caller's token carried.
+    async fn roles(&self) -> Vec<String> {
+        self.0.roles.split(',').map(str::to_string).collect()
+    }
+    async fn organisation_id(&self) -> Option<ID> {
+        self.0
+            .organisation_id
+            .map(|o| ids::encode(Kind::Organisation, o))
+    }
+    async fn action(&self) -> AuditAction {
+        self.0.action.into()
+    }
+    /// `CHILD`, `HOUSEHOLD_MEMBER`, `CASE` or `AUDIT_TRAIL`.
+    async fn record_type(&self) -> &str {
+        &self.0.record_type
+    }
+    /// The record's global ID, for children and cases.
+    async fn record_id(&self) -> Option<ID> {
+        let kind = match self.0.record_type.as_str() {
+            "CHILD" | "AUDIT_TRAIL" => Kind::Child,
+            "CASE" => Kind::Case,
+            _ => return None,
+        };
+        self.0.record_id.map(|id| ids::encode(kind, id))
+    }
+    async fn operation(&self) -> &str {
+        &self.0.operation
+    }
+    async fn outcome(&self) -> AuditOutcome {
+        self.0.outcome.into()
+    }
+    async fn request_id(&self) -> &str {
+        &self.0.request_id
+    }
+}
+
+#[derive(Default)]
+pub struct AuditQuery;
+
+#[Object]
+impl AuditQuery {
+    /// Who read or changed a child's records, newest first (team managers for children in their
+    /// scope; admins for any child).
+    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
+    async fn audit_events(
+        &self,
+        ctx: &Context<'_>,
+        child_id: ID,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<String, AuditEvent>> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::ReadAuditTrail)?;
+        let child_id = ids::decode(&child_id, Kind::Child, "childId")?;
+        let page = PageArgs::parse(first, after.as_deref())?;
+        let page = domain::audit_trail::for_child(&r.db, &r.ctx, child_id, &page).await?;
+        Ok(connection(page, |e| e.id, AuditEvent))
+    }
+}

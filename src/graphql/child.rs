@@ -1,0 +1,204 @@
+//! Children, their households and the child queries.
+use super::{
+    case::Case,
+    connection,
+    ids::{self, Kind},
+    req,
+    scalars::Date,
+};
+use crate::domain::{self, page::PageArgs};
+use async_graphql::{
+    Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection,
+};
+use entity::{child, household_member};
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Sex")]
+pub enum Sex {
+    Female,
+    Male,
+    Unknown,
+}
+
+/// CIN census ethnicity codes.
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Ethnicity")]
+pub enum Ethnicity {
+    Wbri,
+    Wiri,
+    Wirt,
+    Woth,
+    Wrom,
+    Mwbc,
+    Mwba,
+    Mwas,
+    Moth,
+    Aind,
+    Apkn,
+    Aban,
+    Aoth,
+    Bcrb,
+    Bafr,
+    Both,
+    Chne,
+    Ooth,
+    Refu,
+    Nobt,
+}
+
+#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
+#[graphql(remote = "entity::enums::Relationship")]
+pub enum Relationship {
+    Mother,
+    Father,
+    StepParent,
+    PartnerOfParent,
+    Grandparent,
+    Sibling,
+    HalfSibling,
+    AuntOrUncle,
+    FosterCarer,
+    OtherRelative,
+    Other,
+}
+
+#[derive(SimpleObject)]
+pub struct Address {
+    pub line: Option<String>,
+    pub town: Option<String>,
+    pub postcode: Option<String>,
+}
+
+/// A child known to children's services. Every read of a child is recorded in the audit trail.
+pub struct Child(pub child::Model);
+
+#[Object]
+impl Child {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Child, self.0.id)
+    }
+    async fn given_name(&self) -> &str {
+        &self.0.given_name
+    }
+    async fn family_name(&self) -> &str {
+        &self.0.family_name
+    }
+    async fn date_of_birth(&self) -> Option<Date> {
+        self.0.date_of_birth.map(Date)
+    }
+    /// For an unborn child.
+    async fn expected_date_of_delivery(&self) -> Option<Date> {
+        self.0.expected_delivery_date.map(Date)
+    }
+    async fn unborn(&self) -> bool {
+        self.0.date_of_birth.is_none() && self.0.expected_delivery_date.is_some()
+    }
+    async fn sex(&self) -> Sex {
+        self.0.sex.into()
+    }
+    async fn ethnicity(&self) -> Option<Ethnicity> {
+        self.0.ethnicity.map(Into::into)
+    }
+    async fn address(&self) -> Address {
+        Address {
+            line: self.0.address_line.clone(),
+            town: self.0.town.clone(),
+            postcode: self.0.postcode.clone(),
+        }
+    }
+    async fn nhs_number(&self) -> Option<&str> {
+        self.0.nhs_number.as_deref()
+    }
+    /// Unique pupil number.
+    async fn upn(&self) -> Option<&str> {
+        self.0.upn.as_deref()
+    }
+    /// Restricted records are visible only to the allocated worker and the allocated team's manager.
+    async fn restricted(&self) -> bool {
+        self.0.restricted
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    /// Family and household members and their relationship to the child.
+    async fn household(&self, ctx: &Context<'_>) -> Result<Vec<HouseholdMember>> {
+        let rows = req(ctx)?.loaders.household.load_one(self.0.id).await?;
+        Ok(rows
+            .unwrap_or_default()
+            .into_iter()
+            .map(HouseholdMember)
+            .collect())
+    }
+    /// The child's cases that the caller may see, oldest first.
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
+        let rows = req(ctx)?.loaders.cases_by_child.load_one(self.0.id).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Case).collect())
+    }
+}
+
+pub struct HouseholdMember(pub household_member::Model);
+
+#[Object]
+impl HouseholdMember {
+    async fn given_name(&self) -> &str {
+        &self.0.given_name
+    }
+    async fn family_name(&self) -> &str {
+        &self.0.family_name
+    }
+    async fn relationship(&self) -> Relationship {
+        self.0.relationship.into()
+    }
+    async fn date_of_birth(&self) -> Option<Date> {
+        self.0.date_of_birth.map(Date)
+    }
+    async fn lives_with_child(&self) -> bool {
+        self.0.lives_with_child
+    }
+    async fn parental_responsibility(&self) -> bool {
+        self.0.parental_responsibility
+    }
+}
+
+/// Search by name and/or date of birth. Names ignore case, accents, spaces and hyphens and
+/// match as a prefix; at least one field is required.
+#[derive(InputObject, Default)]
+pub struct ChildSearch {
+    pub family_name: Option<String>,
+    pub given_name: Option<String>,
+    pub date_of_birth: Option<Date>,
+}
+
+#[derive(Default)]
+pub struct ChildQuery;
+
+#[Object]
+impl ChildQuery {
+    /// One child by ID. A child the caller may not see is reported as `NOT_FOUND`, exactly
+    /// like one that does not exist.
+    async fn child(&self, ctx: &Context<'_>, id: ID) -> Result<Child> {
+        let r = req(ctx)?;
+        let id = ids::decode(&id, Kind::Child, "id")?;
+        Ok(Child(domain::child::get(&r.db, &r.ctx, id).await?))
+    }
+
+    /// Children matching a search, inside the caller's scope.
+    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        search: ChildSearch,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<String, Child>> {
+        let r = req(ctx)?;
+        let page = PageArgs::parse(first, after.as_deref())?;
+        let s = domain::child::Search {
+            family_name: search.family_name,
+            given_name: search.given_name,
+            date_of_birth: search.date_of_birth.map(|d| d.0),
+        };
+        let page = domain::child::search(&r.db, &r.ctx, &s, &page).await?;
+        Ok(connection(page, |c| c.id, Child))
+    }
+}

@@ -1,0 +1,90 @@
+//! DataLoaders, built fresh for every request (never shared between requests or users, AG-1).
+//! They fetch by key through the domain functions, which apply the caller's row scope and write
+//! the audit rows: a loader never decides access itself.
+use crate::domain::{self, RequestCtx};
+use crate::error::AppError;
+use async_graphql::dataloader::{DataLoader, Loader};
+use entity::{case, case_event, child, household_member, organisation, staff, team};
+use sea_orm::{DatabaseConnection, prelude::Uuid};
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+#[derive(Clone)]
+pub struct Source {
+    db: DatabaseConnection,
+    ctx: Arc<RequestCtx>,
+}
+
+macro_rules! loader {
+    ($name:ident, $value:ty, |$src:ident, $keys:ident| $body:expr) => {
+        pub struct $name(Source);
+
+        impl Loader<Uuid> for $name {
+            type Value = $value;
+            type Error = AppError;
+
+            async fn load(&self, $keys: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, AppError> {
+                let $src = &self.0;
+                $body.await
+            }
+        }
+    };
+}
+
+loader!(ChildLoader, child::Model, |s, keys| domain::child::by_ids(
+    &s.db, &s.ctx, keys
+));
+loader!(CaseLoader, case::Model, |s, keys| domain::case::by_ids(
+    &s.db, &s.ctx, keys
+));
+loader!(CasesByChild, Vec<case::Model>, |s, keys| {
+    domain::case::for_children(&s.db, &s.ctx, keys)
+});
+loader!(HouseholdByChild, Vec<household_member::Model>, |s, keys| {
+    domain::child::households(&s.db, &s.ctx, keys)
+});
+loader!(CaseEventsByCase, Vec<case_event::Model>, |s, keys| {
+    domain::case::events_for(&s.db, keys)
+});
+loader!(StaffLoader, staff::Model, |s, keys| {
+    domain::directory::staff_by_ids(&s.db, &s.ctx, keys)
+});
+loader!(TeamLoader, team::Model, |s, keys| {
+    domain::directory::teams_by_ids(&s.db, &s.ctx, keys)
+});
+loader!(OrganisationLoader, organisation::Model, |s, keys| {
+    domain::directory::organisations_by_ids(&s.db, &s.ctx, keys)
+});
+
+pub struct Loaders {
+    pub child: DataLoader<ChildLoader>,
+    pub case: DataLoader<CaseLoader>,
+    pub cases_by_child: DataLoader<CasesByChild>,
+    pub household: DataLoader<HouseholdByChild>,
+    pub case_events: DataLoader<CaseEventsByCase>,
+    pub staff: DataLoader<StaffLoader>,
+    pub team: DataLoader<TeamLoader>,
+    pub organisation: DataLoader<OrganisationLoader>,
+}
+
+/// Batching window: long enough to gather the siblings of one list, short enough not to show.
+const DELAY: Duration = Duration::from_micros(500);
+
+fn make<L: Loader<Uuid>>(l: L) -> DataLoader<L> {
+    DataLoader::new(l, tokio::spawn).delay(DELAY)
+}
+
+impl Loaders {
+    pub fn new(db: DatabaseConnection, ctx: Arc<RequestCtx>) -> Self {
+        let s = Source { db, ctx };
+        Loaders {
+            child: make(ChildLoader(s.clone())),
+            case: make(CaseLoader(s.clone())),
+            cases_by_child: make(CasesByChild(s.clone())),
+            household: make(HouseholdByChild(s.clone())),
+            case_events: make(CaseEventsByCase(s.clone())),
+            staff: make(StaffLoader(s.clone())),
+            team: make(TeamLoader(s.clone())),
+            organisation: make(OrganisationLoader(s)),
+        }
+    }
+}

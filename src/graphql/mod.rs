@@ -1,0 +1,111 @@
+//! The GraphQL schema: roots merged from one module per area. Resolvers stay thin: they take
+//! the request context, call a domain function and map the result.
+pub mod audit;
+pub mod case;
+pub mod child;
+pub mod directory;
+pub mod ids;
+pub mod limits;
+pub mod loaders;
+pub mod node;
+pub mod payload;
+pub mod reference;
+pub mod scalars;
+
+use crate::domain::{
+    RequestCtx,
+    page::{Page, encode_cursor},
+};
+use crate::error::AppError;
+use async_graphql::{
+    Context, EmptySubscription, MergedObject, OutputType, Schema,
+    connection::{Connection, Edge},
+};
+use loaders::Loaders;
+use sea_orm::{DatabaseConnection, prelude::Uuid};
+use std::sync::Arc;
+
+pub const MAX_DEPTH: usize = 10;
+/// Lists multiply by their `first`, so a 20-row caseload page with its children, workers and
+/// teams costs about 300; the cap leaves room for real pages and refuses 100×100 fan-outs.
+pub const MAX_COMPLEXITY: usize = 1000;
+pub const MAX_DIRECTIVES: usize = 10;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    node::NodeQuery,
+    directory::ViewerQuery,
+    reference::ReferenceQuery,
+    child::ChildQuery,
+    case::CaseQuery,
+    audit::AuditQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(case::CaseMutation);
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Builds the schema with its limits. `dev` keeps introspection on; `prod` turns it off.
+/// Field suggestions ("Did you mean") are off in both: they leak names even without
+/// introspection.
+pub fn build_schema(dev: bool) -> AppSchema {
+    let b = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .limit_depth(MAX_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_directives(MAX_DIRECTIVES)
+        .disable_suggestions()
+        .extension(limits::ShapeLimits);
+    if dev {
+        b.finish()
+    } else {
+        b.disable_introspection().finish()
+    }
+}
+
+/// The SDL as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(true).sdl()
+}
+
+/// Everything a resolver needs for one request.
+pub struct RequestData {
+    pub db: DatabaseConnection,
+    pub ctx: Arc<RequestCtx>,
+    pub loaders: Loaders,
+}
+
+impl RequestData {
+    pub fn new(db: DatabaseConnection, ctx: RequestCtx) -> Self {
+        let ctx = Arc::new(ctx);
+        let loaders = Loaders::new(db.clone(), ctx.clone());
+        RequestData { db, ctx, loaders }
+    }
+}
+
+pub fn req<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestData> {
+    ctx.data::<RequestData>()
+        .map_err(|_| AppError::Internal.into())
+}
+
+/// A Relay connection over a keyset page.
+pub fn connection<M, N: OutputType>(
+    page: Page<M>,
+    id: impl Fn(&M) -> Uuid,
+    wrap: impl Fn(M) -> N,
+) -> Connection<String, N> {
+    let mut c = Connection::new(page.has_previous, page.has_next);
+    c.edges = page
+        .items
+        .into_iter()
+        .map(|m| Edge::new(encode_cursor(id(&m)), wrap(m)))
+        .collect();
+    c
+}
+
+/// Complexity of a connection field: its selection times the page size asked for.
+pub fn page_cost(first: i32, child_complexity: usize) -> usize {
+    (first.clamp(1, crate::domain::page::MAX_PAGE) as usize)
+        .saturating_mul(child_complexity.max(1))
+        .saturating_add(1)
+}

@@ -1,0 +1,213 @@
+//! The `casegraph` command: serve (default), migrate, seed, token, schema.
+use anyhow::{Context, bail};
+use casegraph::{
+    auth::{
+        Role,
+        jwt::{Claims, KeySet},
+    },
+    config::Config,
+    db, seed,
+};
+use clap::{Parser, Subcommand};
+use entity::staff;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use std::{str::FromStr, sync::atomic::Ordering};
+
+#[derive(Parser)]
+#[command(
+    name = "casegraph",
+    version,
+    about = "GraphQL API over shared children's case information"
+)]
+struct Cli {
+    #[command(flatten)]
+    cfg: Config,
+    #[command(subcommand)]
+    cmd: Option<Cmd>,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Serve the API (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Load the synthetic demo data into an empty database.
+    Seed,
+    /// Print a signed development token for a seeded person (dev profile only).
+    Token {
+        /// A demo user's handle, e.g. `sw.alpha1` (see README).
+        #[arg(long, conflicts_with = "role")]
+        user: Option<String>,
+        /// Or: the first demo user with this role, e.g. `SOCIAL_WORKER`.
+        #[arg(long)]
+        role: Option<String>,
+        /// Minutes until the token expires.
+        #[arg(long, default_value_t = 60)]
+        ttl_minutes: u64,
+    },
+    /// Print the GraphQL schema (SDL), as committed in `schema.graphql`.
+    Schema,
+}
+
+#[tokio::main]
+async fn main() {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    if let Err(e) = run(cli).await {
+        eprintln!("casegraph: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = cli.cfg;
+    match cli.cmd.unwrap_or(Cmd::Serve) {
+        Cmd::Schema => {
+            print!("{}", casegraph::graphql::sdl());
+            Ok(())
+        }
+        Cmd::Migrate => {
+            cfg.validate()?;
+            let (conn, _) = db::connect(&cfg.database_url, 1, cfg.request_timeout()).await?;
+            db::migrate(&conn).await?;
+            eprintln!("migrations applied");
+            Ok(())
+        }
+        Cmd::Seed => {
+            cfg.validate()?;
+            let (conn, _) = db::connect(&cfg.database_url, 1, cfg.request_timeout()).await?;
+            db::migrate(&conn).await?;
+            if !seed::is_empty(&conn).await? {
+                bail!(
+                    "the database already holds data; demo data goes only into an empty database"
+                );
+            }
+            let n = seed::demo(&conn).await?;
+            eprintln!("loaded synthetic demo data: {n} children");
+            Ok(())
+        }
+        Cmd::Token {
+            user,
+            role,
+            ttl_minutes,
+        } => token(&cfg, user, role, ttl_minutes).await,
+        Cmd::Serve => serve(cfg).await,
+    }
+}
+
+async fn token(
+    cfg: &Config,
+    user: Option<String>,
+    role: Option<String>,
+    ttl_minutes: u64,
+) -> anyhow::Result<()> {
+    if !cfg.dev() {
+        bail!("`token` mints development tokens and refuses to run in the prod profile");
+    }
+    cfg.validate()?;
+    let keys = KeySet::from_config(cfg)?;
+    if ttl_minutes == 0 || ttl_minutes * 60 > cfg.jwt_max_lifetime_secs {
+        bail!(
+            "--ttl-minutes must be between 1 and {}",
+            cfg.jwt_max_lifetime_secs / 60
+        );
+    }
+    let (conn, _) = db::connect(&cfg.database_url, 1, cfg.request_timeout()).await?;
+    db::migrate(&conn).await?;
+    if cfg.demo_data && seed::is_empty(&conn).await? {
+        seed::demo(&conn).await?;
+    }
+    let person = match (user, role) {
+        (Some(h), _) => {
+            staff::Entity::find()
+                .filter(staff::Column::Handle.eq(h.as_str()))
+                .one(&conn)
+                .await?
+        }
+        (None, Some(r)) => {
+            let r = Role::from_str(&r).map_err(|_| anyhow::anyhow!("unknown role {r:?}"))?;
+            staff::Entity::find()
+                .filter(staff::Column::Roles.contains(r.as_str()))
+                .order_by_asc(staff::Column::Handle)
+                .one(&conn)
+                .await?
+        }
+        (None, None) => bail!("give --user <handle> or --role <ROLE>"),
+    }
+    .context("no such demo user (see README for the handles)")?;
+    let now = jsonwebtoken::get_current_timestamp();
+    let claims = Claims {
+        sub: person.id.to_string(),
+        iss: keys.issuer().to_string(),
+        aud: keys.audience().to_string(),
+        exp: now + ttl_minutes * 60,
+        nbf: Some(now),
+        iat: Some(now),
+        roles: person.roles.split(',').map(str::to_string).collect(),
+        org: Some(person.organisation_id.to_string()),
+        team: person.team_id.map(|t| t.to_string()),
+        scope: (!person.scopes.is_empty()).then(|| person.scopes.clone()),
+    };
+    let token = keys
+        .sign_dev(&claims)
+        .context("no development key: set the dev profile with HS256")?;
+    println!("{token}");
+    Ok(())
+}
+
+async fn serve(cfg: Config) -> anyhow::Result<()> {
+    let state = casegraph::build_state(&cfg).await?;
+    if cfg.dev() && cfg.demo_data && seed::is_empty(&state.db).await? {
+        let n = seed::demo(&state.db).await?;
+        tracing::info!(children = n, "loaded synthetic demo data");
+    }
+    let shutting_down = state.shutting_down.clone();
+    let db = state.db.clone();
+    let app = casegraph::app(state, &cfg);
+    let listener = tokio::net::TcpListener::bind(cfg.bind)
+        .await
+        .with_context(|| format!("cannot bind {}", cfg.bind))?;
+    let addr = listener.local_addr()?;
+    eprintln!(
+        "casegraph listening on http://{addr}/graphql ({:?} profile)",
+        cfg.profile
+    );
+    if cfg.dev() {
+        eprintln!("GraphiQL:      http://{addr}/graphql");
+        eprintln!(
+            "a dev token:   cargo run -- token --user sw.alpha1   (or --role HUB_WORKER, ...)"
+        );
+    }
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            shutting_down.store(true, Ordering::Relaxed);
+            tracing::info!("shutting down: draining requests");
+        })
+        .await?;
+    db.close().await.ok();
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        tokio::signal::ctrl_c().await.ok();
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
