@@ -53,23 +53,15 @@ struct MakeV7;
 
 impl MakeRequestId for MakeV7 {
     fn make_request_id<B>(&mut self, _: &Request<B>) -> Option<RequestId> {
-        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
-            .ok()
-            .map(RequestId::new)
+        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string()).ok().map(RequestId::new)
     }
 }
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
-    let graphql_route = if state.dev {
-        post(graphql).get(graphiql)
-    } else {
-        post(graphql)
-    };
-    let set = |k: HeaderName, v: &'static str| {
-        SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v))
-    };
+    let graphql_route = if state.dev { post(graphql).get(graphiql) } else { post(graphql) };
+    let set = |k: HeaderName, v: &'static str| SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v));
     let mut router = Router::new()
         .route("/graphql", graphql_route)
         .route("/livez", get(livez))
@@ -82,26 +74,20 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .layer(set(header::REFERRER_POLICY, "no-referrer"))
         .layer(CatchPanicLayer::custom(|_: Box<dyn Any + Send>| {
             tracing::error!("a request handler panicked");
-            fail(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "INTERNAL",
-                "internal error",
-            )
+            fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
         }))
         // Logs method, path, status and latency only: never headers or bodies.
         .layer(TraceLayer::new_for_http())
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeV7));
-    let origins: Vec<HeaderValue> = cors_origins
-        .iter()
-        .filter_map(|o| HeaderValue::from_str(o).ok())
-        .collect();
+    let origins: Vec<HeaderValue> = cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     if !origins.is_empty() {
         router = router.layer(
-            CorsLayer::new()
-                .allow_origin(AllowOrigin::list(origins))
-                .allow_methods([Method::POST])
-                .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, header::ACCEPT]),
+            CorsLayer::new().allow_origin(AllowOrigin::list(origins)).allow_methods([Method::POST]).allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                header::ACCEPT,
+            ]),
         );
     }
     router
@@ -112,44 +98,25 @@ async fn graphiql() -> Html<String> {
 }
 
 async fn livez() -> Response {
-    reply(
-        StatusCode::OK,
-        "application/json",
-        json!({ "status": "ok" }),
-    )
+    reply(StatusCode::OK, "application/json", json!({ "status": "ok" }))
 }
 
 async fn readyz(State(s): State<AppState>) -> Response {
     if s.shutting_down.load(Ordering::Relaxed) {
-        return reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "application/json",
-            json!({ "status": "shutting down" }),
-        );
+        return reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", json!({ "status": "shutting down" }));
     }
     match tokio::time::timeout(Duration::from_secs(3), crate::db::ready(&s.db)).await {
-        Ok(Ok(true)) => reply(
-            StatusCode::OK,
-            "application/json",
-            json!({ "status": "ready" }),
-        ),
-        Ok(Ok(false)) => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "application/json",
-            json!({ "status": "migrations pending" }),
-        ),
-        _ => reply(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "application/json",
-            json!({ "status": "database unavailable" }),
-        ),
+        Ok(Ok(true)) => reply(StatusCode::OK, "application/json", json!({ "status": "ready" })),
+        Ok(Ok(false)) => {
+            reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", json!({ "status": "migrations pending" }))
+        }
+        _ => reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", json!({ "status": "database unavailable" })),
     }
 }
 
 fn reply(status: StatusCode, ctype: &'static str, body: serde_json::Value) -> Response {
     let mut res = (status, body.to_string()).into_response();
-    res.headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
+    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     res
 }
 
@@ -159,15 +126,8 @@ fn fail(status: StatusCode, code: &str, message: &str) -> Response {
 }
 
 fn unauthenticated() -> Response {
-    let mut res = fail(
-        StatusCode::UNAUTHORIZED,
-        "UNAUTHENTICATED",
-        "unauthenticated",
-    );
-    res.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static(r#"Bearer error="invalid_token""#),
-    );
+    let mut res = fail(StatusCode::UNAUTHORIZED, "UNAUTHENTICATED", "unauthenticated");
+    res.headers_mut().insert(header::WWW_AUTHENTICATE, HeaderValue::from_static(r#"Bearer error="invalid_token""#));
     res
 }
 
@@ -175,12 +135,8 @@ fn unauthenticated() -> Response {
 fn request_error_code(message: &str) -> &'static str {
     match message {
         "Query is nested too deep." => "QUERY_TOO_DEEP",
-        "Query is too complex." | limits::TOO_MANY_ALIASES | limits::TOO_MANY_FIELDS => {
-            "QUERY_TOO_COMPLEX"
-        }
-        m if m.starts_with("Invalid value for argument") || m.starts_with("Variable") => {
-            "BAD_USER_INPUT"
-        }
+        "Query is too complex." | limits::TOO_MANY_ALIASES | limits::TOO_MANY_FIELDS => "QUERY_TOO_COMPLEX",
+        m if m.starts_with("Invalid value for argument") || m.starts_with("Variable") => "BAD_USER_INPUT",
         _ => "BAD_REQUEST",
     }
 }
@@ -197,19 +153,18 @@ fn ensure_code(e: &mut ServerError) {
     if has {
         return;
     }
-    if e.message.starts_with("Invalid value for argument")
-        || e.message.starts_with("Failed to parse")
+    let m = e.message.as_str();
+    if m.starts_with("Invalid value for argument")
+        || m.starts_with("Failed to parse")
+        || m.starts_with("Expected input type")
+        || m.contains("(occurred while parsing")
     {
-        e.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", "BAD_USER_INPUT");
+        e.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
     } else {
         tracing::error!(path = ?e.path, "resolver error without a code");
         e.message = "internal error".into();
         e.source = None;
-        e.extensions
-            .get_or_insert_with(Default::default)
-            .set("code", "INTERNAL");
+        e.extensions.get_or_insert_with(Default::default).set("code", "INTERNAL");
     }
 }
 
@@ -218,32 +173,14 @@ async fn graphql(
     headers: HeaderMap,
     req: Result<GraphQLRequest, GraphQLRejection>,
 ) -> Response {
-    let h = |name: header::HeaderName| {
-        headers
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-    };
+    let h = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     // 1. JSON only: text/plain, form and multipart posts (CSRF "simple requests") never run.
-    let ctype = h(header::CONTENT_TYPE)
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let ctype = h(header::CONTENT_TYPE).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if ctype != "application/json" {
-        return fail(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "BAD_REQUEST",
-            "content-type must be application/json",
-        );
+        return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST", "content-type must be application/json");
     }
     // 2. A missing or invalid token is 401 here, never "anonymous". The reason is logged only.
-    let principal = match s.keys.authenticate(
-        headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok()),
-    ) {
+    let principal = match s.keys.authenticate(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
         Ok(p) => p,
         Err(reason) => {
             tracing::warn!(%reason, "authentication failed");
@@ -254,74 +191,80 @@ async fn graphql(
     let req = match req {
         Ok(r) => r.into_inner(),
         Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => {
-            return fail(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "BAD_REQUEST",
-                "request body too large",
-            );
+            return fail(StatusCode::PAYLOAD_TOO_LARGE, "BAD_REQUEST", "request body too large");
         }
         Err(_) => {
-            return fail(
-                StatusCode::BAD_REQUEST,
-                "BAD_REQUEST",
-                "malformed GraphQL request",
-            );
+            return fail(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL request");
         }
     };
     let request_id = h(X_REQUEST_ID.clone()).to_string();
-    let ctx = RequestCtx::new(principal, request_id, req.operation_name.as_deref());
+    let operation = req.operation_name.clone().or_else(|| first_operation_name(&req.query));
+    let ctx = RequestCtx::new(principal, request_id, operation.as_deref());
     let req = req.data(RequestData::new(s.db.clone(), ctx));
     // 4. Response media type from Accept.
     let modern = h(header::ACCEPT).contains("application/graphql-response+json");
-    let rtype = if modern {
-        "application/graphql-response+json; charset=utf-8"
-    } else {
-        "application/json; charset=utf-8"
-    };
+    let rtype =
+        if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
     let Ok(res) = tokio::time::timeout(s.timeout, s.schema.execute(req)).await else {
-        return fail(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "TIMEOUT",
-            "request timed out",
-        );
+        return fail(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "request timed out");
     };
     // 5. Request error (parse, validation, limits): nothing ran. No "data" key; a code on each.
-    if res.data == Value::Null
-        && !res.errors.is_empty()
-        && res.errors.iter().all(|e| e.path.is_empty())
-    {
+    if res.data == Value::Null && !res.errors.is_empty() && res.errors.iter().all(|e| e.path.is_empty()) {
         let mut errors = res.errors;
         for e in &mut errors {
             let code = request_error_code(&e.message);
-            e.extensions
-                .get_or_insert_with(Default::default)
-                .set("code", code);
+            e.extensions.get_or_insert_with(Default::default).set("code", code);
         }
-        let status = if modern {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
+        let status = if modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
         return reply(status, rtype, json!({ "errors": errors }));
     }
     let mut res = res;
     res.errors.iter_mut().for_each(ensure_code);
     // Nothing to show and the database is down: say so at the HTTP level too (REL-09).
     let unavailable = res.data == Value::Null
-        && res.errors.iter().any(|e| {
-            e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("UNAVAILABLE"))
-        });
-    let status = if unavailable {
-        StatusCode::SERVICE_UNAVAILABLE
-    } else {
-        StatusCode::OK
-    };
+        && res
+            .errors
+            .iter()
+            .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("UNAVAILABLE")));
+    let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
     match serde_json::to_value(&res) {
         Ok(body) => reply(status, rtype, body),
-        Err(_) => fail(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "INTERNAL",
-            "internal error",
-        ),
+        Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
+    }
+}
+
+/// The name of the document's first operation (`query Name` / `mutation Name`), for the audit
+/// trail when the client did not send `operationName`. A cheap scan, not a parse: it only
+/// labels the audit row and never decides anything.
+fn first_operation_name(query: &str) -> Option<String> {
+    let mut rest = query;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == '\u{feff}');
+        if let Some(comment) = rest.strip_prefix('#') {
+            rest = comment.split_once('\n').map(|(_, r)| r).unwrap_or("");
+            continue;
+        }
+        break;
+    }
+    let rest = rest
+        .strip_prefix("query")
+        .or_else(|| rest.strip_prefix("mutation"))
+        .or_else(|| rest.strip_prefix("subscription"))?;
+    let rest = rest.trim_start();
+    let name: String = rest.chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect();
+    (!name.is_empty()).then_some(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_operation_name as name;
+
+    #[test]
+    fn operation_names() {
+        assert_eq!(name("query ChildCard($id: ID!) { x }").as_deref(), Some("ChildCard"));
+        assert_eq!(name("# hi\n  mutation Open { x }").as_deref(), Some("Open"));
+        assert_eq!(name("{ x }"), None);
+        assert_eq!(name("query { x }"), None);
+        assert_eq!(name("query($a: Int) { x }"), None);
     }
 }

@@ -8,16 +8,13 @@ use crate::domain::{
     RequestCtx,
     page::{Page, PageArgs},
 };
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
 use chrono::Utc;
 use entity::{
     audit_event,
     enums::{AuditAction, AuditOutcome},
 };
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    prelude::Uuid,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, prelude::Uuid};
 
 /// Record types named in the trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,40 +47,19 @@ pub struct Entry {
 }
 
 impl Entry {
-    pub fn allowed(
-        action: AuditAction,
-        record_type: RecordType,
-        record_id: Uuid,
-        child_id: Option<Uuid>,
-    ) -> Self {
-        Entry {
-            action,
-            record_type,
-            record_id: Some(record_id),
-            child_id,
-            outcome: AuditOutcome::Allowed,
-        }
+    pub fn allowed(action: AuditAction, record_type: RecordType, record_id: Uuid, child_id: Option<Uuid>) -> Self {
+        Entry { action, record_type, record_id: Some(record_id), child_id, outcome: AuditOutcome::Allowed }
     }
 
     /// An attempt that was refused or named a record the caller may not see (or that does not
     /// exist: the two are deliberately not told apart).
     pub fn denied(action: AuditAction, record_type: RecordType, record_id: Option<Uuid>) -> Self {
-        Entry {
-            action,
-            record_type,
-            record_id,
-            child_id: None,
-            outcome: AuditOutcome::Denied,
-        }
+        Entry { action, record_type, record_id, child_id: None, outcome: AuditOutcome::Denied }
     }
 }
 
 /// Writes the entries in one statement, on the caller's connection or transaction.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-    entries: &[Entry],
-) -> AppResult<()> {
+pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]) -> AppResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -103,9 +79,11 @@ pub async fn record(
         operation: Set(ctx.operation.clone()),
         outcome: Set(e.outcome),
     });
-    audit_event::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
+    // No audit row, no access: a read or write that cannot be recorded fails closed (AUD-04).
+    audit_event::Entity::insert_many(rows).exec_without_returning(db).await.map_err(|e| {
+        tracing::error!("audit trail unavailable: {e}");
+        AppError::Unavailable
+    })?;
     Ok(())
 }
 
@@ -116,10 +94,8 @@ pub async fn reads(
     record_type: RecordType,
     ids: impl IntoIterator<Item = (Uuid, Uuid)>,
 ) -> AppResult<()> {
-    let entries: Vec<Entry> = ids
-        .into_iter()
-        .map(|(id, child)| Entry::allowed(AuditAction::Read, record_type, id, Some(child)))
-        .collect();
+    let entries: Vec<Entry> =
+        ids.into_iter().map(|(id, child)| Entry::allowed(AuditAction::Read, record_type, id, Some(child))).collect();
     record(db, ctx, &entries).await
 }
 
@@ -137,10 +113,6 @@ pub async fn for_child(
     if let Some(after) = page.after {
         q = q.filter(audit_event::Column::Id.lt(after));
     }
-    let rows = q
-        .order_by_desc(audit_event::Column::Id)
-        .limit(page.limit())
-        .all(db)
-        .await?;
+    let rows = q.order_by_desc(audit_event::Column::Id).limit(page.limit()).all(db).await?;
     Ok(Page::from_rows(rows, page))
 }

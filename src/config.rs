@@ -13,40 +13,19 @@ pub enum Profile {
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user:pass@host/db`.
-    #[arg(
-        long,
-        env = "DATABASE_URL",
-        default_value = "sqlite://data/casegraph.db?mode=rwc",
-        global = true
-    )]
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://data/casegraph.db?mode=rwc", global = true)]
     pub database_url: String,
 
     /// Address to serve on.
-    #[arg(
-        long,
-        env = "CASEGRAPH_BIND",
-        default_value = "127.0.0.1:8080",
-        global = true
-    )]
+    #[arg(long, env = "CASEGRAPH_BIND", default_value = "127.0.0.1:8080", global = true)]
     pub bind: SocketAddr,
 
     /// `dev` or `prod`.
-    #[arg(
-        long,
-        env = "CASEGRAPH_PROFILE",
-        value_enum,
-        default_value = "dev",
-        global = true
-    )]
+    #[arg(long, env = "CASEGRAPH_PROFILE", value_enum, default_value = "dev", global = true)]
     pub profile: Profile,
 
     /// Expected `iss` of every token.
-    #[arg(
-        long,
-        env = "JWT_ISSUER",
-        default_value = "casegraph-dev",
-        global = true
-    )]
+    #[arg(long, env = "JWT_ISSUER", default_value = "casegraph-dev", global = true)]
     pub jwt_issuer: String,
 
     /// Expected `aud` of every token.
@@ -54,13 +33,7 @@ pub struct Config {
     pub jwt_audience: String,
 
     /// Allowed signing algorithms (comma separated): HS256 (dev only), RS256, ES256.
-    #[arg(
-        long,
-        env = "JWT_ALGORITHMS",
-        default_value = "HS256",
-        value_delimiter = ',',
-        global = true
-    )]
+    #[arg(long, env = "JWT_ALGORITHMS", default_value = "HS256", value_delimiter = ',', global = true)]
     pub jwt_algorithms: Vec<String>,
 
     /// HS256 secret (at least 32 bytes; dev profile only). In dev, when unset, a random secret is
@@ -81,21 +54,11 @@ pub struct Config {
     pub jwt_jwks_file: Option<PathBuf>,
 
     /// Longest accepted token lifetime in seconds (from now to `exp`).
-    #[arg(
-        long,
-        env = "JWT_MAX_LIFETIME_SECS",
-        default_value_t = 3600,
-        global = true
-    )]
+    #[arg(long, env = "JWT_MAX_LIFETIME_SECS", default_value_t = 3600, global = true)]
     pub jwt_max_lifetime_secs: u64,
 
     /// Directory for the embedded database and the development key.
-    #[arg(
-        long,
-        env = "CASEGRAPH_DATA_DIR",
-        default_value = "data",
-        global = true
-    )]
+    #[arg(long, env = "CASEGRAPH_DATA_DIR", default_value = "data", global = true)]
     pub data_dir: PathBuf,
 
     /// Load the synthetic demo data when the database is empty (dev profile only).
@@ -103,21 +66,11 @@ pub struct Config {
     pub demo_data: bool,
 
     /// Seconds a request may run before it is cancelled with `TIMEOUT`.
-    #[arg(
-        long,
-        env = "CASEGRAPH_REQUEST_TIMEOUT_SECS",
-        default_value_t = 10,
-        global = true
-    )]
+    #[arg(long, env = "CASEGRAPH_REQUEST_TIMEOUT_SECS", default_value_t = 10, global = true)]
     pub request_timeout_secs: u64,
 
     /// Browser origins allowed by CORS (comma separated), e.g. the partner portal.
-    #[arg(
-        long,
-        env = "CASEGRAPH_CORS_ORIGINS",
-        value_delimiter = ',',
-        global = true
-    )]
+    #[arg(long, env = "CASEGRAPH_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
     /// Database pool size.
@@ -155,9 +108,7 @@ impl Config {
         }
         for a in &self.jwt_algorithms {
             if !matches!(a.as_str(), "HS256" | "RS256" | "ES256") {
-                return Err(ConfigError(format!(
-                    "JWT_ALGORITHMS: unsupported algorithm {a:?} (HS256, RS256, ES256)"
-                )));
+                return Err(ConfigError(format!("JWT_ALGORITHMS: unsupported algorithm {a:?} (HS256, RS256, ES256)")));
             }
         }
         let hs = self.jwt_algorithms.iter().any(|a| a == "HS256");
@@ -171,9 +122,7 @@ impl Config {
         }
         if self.profile == Profile::Prod {
             if hs || self.jwt_hs256_secret.is_some() {
-                return err(
-                    "the prod profile refuses the HS256 development secret: configure RS256/ES256 keys",
-                );
+                return err("the prod profile refuses the HS256 development secret: configure RS256/ES256 keys");
             }
             if self.jwt_public_key_pem.is_none() && self.jwt_jwks_file.is_none() {
                 return err("the prod profile needs JWT_PUBLIC_KEY_PEM or JWT_JWKS_FILE");
@@ -190,9 +139,7 @@ impl Config {
         }
         for o in &self.cors_origins {
             if o == "*" || !(o.starts_with("https://") || o.starts_with("http://")) {
-                return Err(ConfigError(format!(
-                    "CASEGRAPH_CORS_ORIGINS: {o:?} is not an origin (no wildcards)"
-                )));
+                return Err(ConfigError(format!("CASEGRAPH_CORS_ORIGINS: {o:?} is not an origin (no wildcards)")));
             }
         }
         Ok(())

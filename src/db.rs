@@ -30,12 +30,8 @@ pub async fn connect(
     statement_timeout: Duration,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
     if let Some(path) = sqlite_file(url) {
-        if let Some(dir) = std::path::Path::new(&path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(dir)
-                .map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
+        if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
         }
     }
     let memory = url.contains(":memory:") || url.contains("mode=memory");
@@ -63,15 +59,9 @@ pub async fn connect(
 }
 
 fn sqlite_file(url: &str) -> Option<String> {
-    let rest = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let rest = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:"))?;
     let path = rest.split('?').next()?;
-    if path.is_empty() || path.contains(":memory:") {
-        None
-    } else {
-        Some(path.to_string())
-    }
+    if path.is_empty() || path.contains(":memory:") { None } else { Some(path.to_string()) }
 }
 
 /// Applies pending migrations (transactional on PostgreSQL).
@@ -82,7 +72,5 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// Ready means: the database answers and its schema is the one this build expects.
 pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
     db.execute_unprepared("SELECT 1").await?;
-    Ok(Migrator::get_pending_migrations_read_only(db)
-        .await?
-        .is_empty())
+    Ok(Migrator::get_pending_migrations_read_only(db).await?.is_empty())
 }

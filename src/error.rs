@@ -30,11 +30,7 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: &str, code: UserErrorCode, message: impl Into<String>) -> Self {
-        FieldError {
-            field: field.split('.').map(str::to_string).collect(),
-            code,
-            message: message.into(),
-        }
+        FieldError { field: field.split('.').map(str::to_string).collect(), code, message: message.into() }
     }
 }
 

@@ -20,8 +20,7 @@ use std::sync::{Arc, atomic::AtomicBool};
 pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     cfg.validate()?;
     let keys = KeySet::from_config(cfg)?;
-    let (db, statements) =
-        db::connect(&cfg.database_url, cfg.db_pool, cfg.request_timeout()).await?;
+    let (db, statements) = db::connect(&cfg.database_url, cfg.db_pool, cfg.request_timeout()).await?;
     db::migrate(&db).await?;
     Ok(AppState {
         schema: graphql::build_schema(cfg.dev()),

@@ -14,11 +14,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use std::{str::FromStr, sync::atomic::Ordering};
 
 #[derive(Parser)]
-#[command(
-    name = "casegraph",
-    version,
-    about = "GraphQL API over shared children's case information"
-)]
+#[command(name = "casegraph", version, about = "GraphQL API over shared children's case information")]
 struct Cli {
     #[command(flatten)]
     cfg: Config,
@@ -85,39 +81,25 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let (conn, _) = db::connect(&cfg.database_url, 1, cfg.request_timeout()).await?;
             db::migrate(&conn).await?;
             if !seed::is_empty(&conn).await? {
-                bail!(
-                    "the database already holds data; demo data goes only into an empty database"
-                );
+                bail!("the database already holds data; demo data goes only into an empty database");
             }
             let n = seed::demo(&conn).await?;
             eprintln!("loaded synthetic demo data: {n} children");
             Ok(())
         }
-        Cmd::Token {
-            user,
-            role,
-            ttl_minutes,
-        } => token(&cfg, user, role, ttl_minutes).await,
+        Cmd::Token { user, role, ttl_minutes } => token(&cfg, user, role, ttl_minutes).await,
         Cmd::Serve => serve(cfg).await,
     }
 }
 
-async fn token(
-    cfg: &Config,
-    user: Option<String>,
-    role: Option<String>,
-    ttl_minutes: u64,
-) -> anyhow::Result<()> {
+async fn token(cfg: &Config, user: Option<String>, role: Option<String>, ttl_minutes: u64) -> anyhow::Result<()> {
     if !cfg.dev() {
         bail!("`token` mints development tokens and refuses to run in the prod profile");
     }
     cfg.validate()?;
     let keys = KeySet::from_config(cfg)?;
     if ttl_minutes == 0 || ttl_minutes * 60 > cfg.jwt_max_lifetime_secs {
-        bail!(
-            "--ttl-minutes must be between 1 and {}",
-            cfg.jwt_max_lifetime_secs / 60
-        );
+        bail!("--ttl-minutes must be between 1 and {}", cfg.jwt_max_lifetime_secs / 60);
     }
     let (conn, _) = db::connect(&cfg.database_url, 1, cfg.request_timeout()).await?;
     db::migrate(&conn).await?;
@@ -125,12 +107,7 @@ async fn token(
         seed::demo(&conn).await?;
     }
     let person = match (user, role) {
-        (Some(h), _) => {
-            staff::Entity::find()
-                .filter(staff::Column::Handle.eq(h.as_str()))
-                .one(&conn)
-                .await?
-        }
+        (Some(h), _) => staff::Entity::find().filter(staff::Column::Handle.eq(h.as_str())).one(&conn).await?,
         (None, Some(r)) => {
             let r = Role::from_str(&r).map_err(|_| anyhow::anyhow!("unknown role {r:?}"))?;
             staff::Entity::find()
@@ -155,9 +132,7 @@ async fn token(
         team: person.team_id.map(|t| t.to_string()),
         scope: (!person.scopes.is_empty()).then(|| person.scopes.clone()),
     };
-    let token = keys
-        .sign_dev(&claims)
-        .context("no development key: set the dev profile with HS256")?;
+    let token = keys.sign_dev(&claims).context("no development key: set the dev profile with HS256")?;
     println!("{token}");
     Ok(())
 }
@@ -171,19 +146,13 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let shutting_down = state.shutting_down.clone();
     let db = state.db.clone();
     let app = casegraph::app(state, &cfg);
-    let listener = tokio::net::TcpListener::bind(cfg.bind)
-        .await
-        .with_context(|| format!("cannot bind {}", cfg.bind))?;
+    let listener =
+        tokio::net::TcpListener::bind(cfg.bind).await.with_context(|| format!("cannot bind {}", cfg.bind))?;
     let addr = listener.local_addr()?;
-    eprintln!(
-        "casegraph listening on http://{addr}/graphql ({:?} profile)",
-        cfg.profile
-    );
+    eprintln!("casegraph listening on http://{addr}/graphql ({:?} profile)", cfg.profile);
     if cfg.dev() {
         eprintln!("GraphiQL:      http://{addr}/graphql");
-        eprintln!(
-            "a dev token:   cargo run -- token --user sw.alpha1   (or --role HUB_WORKER, ...)"
-        );
+        eprintln!("a dev token:   cargo run -- token --user sw.alpha1   (or --role HUB_WORKER, ...)");
     }
     axum::serve(listener, app)
         .with_graceful_shutdown(async move {
@@ -202,8 +171,7 @@ async fn shutdown_signal() {
     };
     #[cfg(unix)]
     let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
             s.recv().await;
         }
     };

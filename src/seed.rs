@@ -6,21 +6,16 @@ use crate::domain::names;
 use chrono::{Days, Months, NaiveDate, Utc};
 use entity::{
     case, case_event, child,
-    enums::{
-        AgencyType, CaseEventKind, CaseKind, CaseStatus, ClosureReason, Ethnicity, Relationship,
-        Sex,
-    },
+    enums::{AgencyType, CaseEventKind, CaseKind, CaseStatus, ClosureReason, Ethnicity, Relationship, Sex},
     household_member, organisation, staff, team,
 };
-use sea_orm::{
-    DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Set, TransactionTrait, prelude::Uuid,
-};
+use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Set, TransactionTrait, prelude::Uuid};
 use std::collections::HashMap;
 
 const NATO: [&str; 26] = [
-    "Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliett",
-    "Kilo", "Lima", "Mike", "November", "Oscar", "Papa", "Quebec", "Romeo", "Sierra", "Tango",
-    "Uniform", "Victor", "Whiskey", "Xray", "Yankee", "Zulu",
+    "Alpha", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel", "India", "Juliett", "Kilo", "Lima",
+    "Mike", "November", "Oscar", "Papa", "Quebec", "Romeo", "Sierra", "Tango", "Uniform", "Victor", "Whiskey", "Xray",
+    "Yankee", "Zulu",
 ];
 const FAMILIES: [&str; 10] = [
     "Testwood",
@@ -38,94 +33,17 @@ const SUFFIX: [&str; 5] = ["", "-Smythe", "-Ray", "-Okoro", "-Lee"];
 
 /// The demo staff: handle, display name, organisation key, team key, roles, scopes.
 pub const DEMO_STAFF: &[(&str, &str, &str, Option<&str>, &[Role], &str)] = &[
-    (
-        "hub.worker",
-        "Hub Worker Example",
-        "csc",
-        Some("hub"),
-        &[Role::HubWorker],
-        "",
-    ),
-    (
-        "hub.worker2",
-        "Hub Worker Sample",
-        "csc",
-        Some("hub"),
-        &[Role::HubWorker],
-        "",
-    ),
-    (
-        "sw.alpha1",
-        "Social Worker Alpha One",
-        "csc",
-        Some("alpha"),
-        &[Role::SocialWorker],
-        "",
-    ),
-    (
-        "sw.alpha2",
-        "Social Worker Alpha Two",
-        "csc",
-        Some("alpha"),
-        &[Role::SocialWorker],
-        "",
-    ),
-    (
-        "tm.alpha",
-        "Team Manager Alpha",
-        "csc",
-        Some("alpha"),
-        &[Role::TeamManager],
-        "",
-    ),
-    (
-        "sw.bravo1",
-        "Social Worker Bravo One",
-        "csc",
-        Some("bravo"),
-        &[Role::SocialWorker],
-        "",
-    ),
-    (
-        "tm.bravo",
-        "Team Manager Bravo",
-        "csc",
-        Some("bravo"),
-        &[Role::TeamManager],
-        "",
-    ),
-    (
-        "partner.school",
-        "Teacher Example",
-        "school",
-        None,
-        &[Role::PartnerPractitioner],
-        "",
-    ),
-    (
-        "dsl.school",
-        "Safeguarding Lead Example School",
-        "school",
-        None,
-        &[Role::SafeguardingLead],
-        "",
-    ),
-    (
-        "partner.health",
-        "Health Visitor Example",
-        "health",
-        None,
-        &[Role::PartnerPractitioner],
-        "",
-    ),
-    (
-        "dsl.health",
-        "Safeguarding Lead Example Health",
-        "health",
-        None,
-        &[Role::SafeguardingLead],
-        "",
-    ),
+    ("hub.worker", "Hub Worker Example", "csc", Some("hub"), &[Role::HubWorker], ""),
+    ("hub.worker2", "Hub Worker Sample", "csc", Some("hub"), &[Role::HubWorker], ""),
+    ("sw.alpha1", "Social Worker Alpha One", "csc", Some("alpha"), &[Role::SocialWorker], ""),
+    ("sw.alpha2", "Social Worker Alpha Two", "csc", Some("alpha"), &[Role::SocialWorker], ""),
+    ("tm.alpha", "Team Manager Alpha", "csc", Some("alpha"), &[Role::TeamManager], ""),
+    ("sw.bravo1", "Social Worker Bravo One", "csc", Some("bravo"), &[Role::SocialWorker], ""),
+    ("tm.bravo", "Team Manager Bravo", "csc", Some("bravo"), &[Role::TeamManager], ""),
+    ("partner.school", "Teacher Example", "school", None, &[Role::PartnerPractitioner], ""),
+    ("dsl.school", "Safeguarding Lead Example School", "school", None, &[Role::SafeguardingLead], ""),
+    ("partner.health", "Health Visitor Example", "health", None, &[Role::PartnerPractitioner], ""),
+    ("dsl.health", "Safeguarding Lead Example Health", "health", None, &[Role::SafeguardingLead], ""),
     (
         "ehp.earlyhelp",
         "Early Help Practitioner Example",
@@ -134,22 +52,8 @@ pub const DEMO_STAFF: &[(&str, &str, &str, Option<&str>, &[Role], &str)] = &[
         &[Role::EarlyHelpPractitioner],
         "",
     ),
-    (
-        "analyst",
-        "Performance Analyst Example",
-        "csc",
-        None,
-        &[Role::Analyst],
-        "",
-    ),
-    (
-        "admin",
-        "System Administrator Example",
-        "csc",
-        None,
-        &[Role::Admin],
-        "",
-    ),
+    ("analyst", "Performance Analyst Example", "csc", None, &[Role::Analyst], ""),
+    ("admin", "System Administrator Example", "csc", None, &[Role::Admin], ""),
     (
         "integration.police",
         "Police Case System (service account)",
@@ -161,28 +65,12 @@ pub const DEMO_STAFF: &[(&str, &str, &str, Option<&str>, &[Role], &str)] = &[
 ];
 
 const ORGS: &[(&str, &str, AgencyType)] = &[
-    (
-        "csc",
-        "Example Children's Social Care",
-        AgencyType::LaChildrensSocialCare,
-    ),
-    (
-        "earlyhelp",
-        "Example Early Help Service",
-        AgencyType::LaEarlyHelp,
-    ),
+    ("csc", "Example Children's Social Care", AgencyType::LaChildrensSocialCare),
+    ("earlyhelp", "Example Early Help Service", AgencyType::LaEarlyHelp),
     ("school", "Example Primary School", AgencyType::School),
-    (
-        "health",
-        "Example Health Visiting Service",
-        AgencyType::HealthVisitor,
-    ),
+    ("health", "Example Health Visiting Service", AgencyType::HealthVisitor),
     ("police", "Example Police Division", AgencyType::Police),
-    (
-        "housing",
-        "Example Housing Association",
-        AgencyType::Housing,
-    ),
+    ("housing", "Example Housing Association", AgencyType::Housing),
 ];
 
 const TEAMS: &[(&str, &str, &str)] = &[
@@ -195,11 +83,7 @@ const TEAMS: &[(&str, &str, &str)] = &[
 /// An NHS number whose modulus-11 check digit is wrong, so it can never be a real one.
 fn invalid_nhs_number(n: u32) -> String {
     let base = format!("999{:06}", n % 1_000_000);
-    let sum: u32 = base
-        .chars()
-        .zip((2..=10).rev())
-        .map(|(c, w)| c.to_digit(10).unwrap_or(0) * w)
-        .sum();
+    let sum: u32 = base.chars().zip((2..=10).rev()).map(|(c, w)| c.to_digit(10).unwrap_or(0) * w).sum();
     let check = (11 - sum % 11) % 11;
     let wrong = if check >= 10 { 0 } else { (check + 1) % 10 };
     format!("{base}{wrong}")
@@ -236,9 +120,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
             }
         })
         .collect();
-    organisation::Entity::insert_many(orgs)
-        .exec_without_returning(&txn)
-        .await?;
+    organisation::Entity::insert_many(orgs).exec_without_returning(&txn).await?;
     let mut team_ids = HashMap::new();
     let teams: Vec<team::ActiveModel> = TEAMS
         .iter()
@@ -254,9 +136,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
             }
         })
         .collect();
-    team::Entity::insert_many(teams)
-        .exec_without_returning(&txn)
-        .await?;
+    team::Entity::insert_many(teams).exec_without_returning(&txn).await?;
     let mut staff_ids = HashMap::new();
     let staff_rows: Vec<staff::ActiveModel> = DEMO_STAFF
         .iter()
@@ -269,11 +149,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
                 display_name: Set(name.to_string()),
                 organisation_id: Set(org_ids[org]),
                 team_id: Set(team.map(|t| team_ids[t])),
-                roles: Set(roles
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(",")),
+                roles: Set(roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")),
                 scopes: Set(scopes.to_string()),
                 active: Set(true),
                 synthetic: Set(true),
@@ -281,9 +157,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
             }
         })
         .collect();
-    staff::Entity::insert_many(staff_rows)
-        .exec_without_returning(&txn)
-        .await?;
+    staff::Entity::insert_many(staff_rows).exec_without_returning(&txn).await?;
 
     let ethnicities = [
         Ethnicity::Wbri,
@@ -297,16 +171,8 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
     let (mut children, mut members, mut cases, mut events) = (vec![], vec![], vec![], vec![]);
     const N: u32 = 50;
     for i in 0..N {
-        let given = if i == 25 {
-            "Zoë".to_string()
-        } else {
-            NATO[(i % 26) as usize].to_string()
-        };
-        let family = format!(
-            "{}{}",
-            FAMILIES[(i % 10) as usize],
-            SUFFIX[(i / 10) as usize]
-        );
+        let given = if i == 25 { "Zoë".to_string() } else { NATO[(i % 26) as usize].to_string() };
+        let family = format!("{}{}", FAMILIES[(i % 10) as usize], SUFFIX[(i / 10) as usize]);
         let unborn = i % 17 == 16;
         let dob = (!unborn).then(|| {
             let years = 1 + (i * 7) % 16;
@@ -360,9 +226,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
                 given_name: Set(format!("Sample {given}")),
                 family_name: Set(family.clone()),
                 relationship: Set(rel),
-                date_of_birth: Set(
-                    today.checked_sub_months(Months::new((25 + 30 * n as u32 + i % 9) * 12))
-                ),
+                date_of_birth: Set(today.checked_sub_months(Months::new((25 + 30 * n as u32 + i % 9) * 12))),
                 lives_with_child: Set(n < 2),
                 parental_responsibility: Set(n < 2),
                 synthetic: Set(true),
@@ -392,18 +256,13 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
         let Some(status) = status else { continue };
         let case_id = Uuid::now_v7();
         let opened = now - chrono::Duration::days(30 + i as i64);
-        let closed =
-            (status == CaseStatus::Closed).then(|| now - chrono::Duration::days(3 + i as i64 % 5));
+        let closed = (status == CaseStatus::Closed).then(|| now - chrono::Duration::days(3 + i as i64 % 5));
         let worker_id = worker.map(|w| staff_ids[w]);
         cases.push(case::ActiveModel {
             id: Set(case_id),
             child_id: Set(child_id),
-            kind: Set([
-                CaseKind::Assessment,
-                CaseKind::ChildInNeed,
-                CaseKind::ChildProtection,
-                CaseKind::LookedAfter,
-            ][(i % 4) as usize]),
+            kind: Set([CaseKind::Assessment, CaseKind::ChildInNeed, CaseKind::ChildProtection, CaseKind::LookedAfter]
+                [(i % 4) as usize]),
             status: Set(status),
             team_id: Set(team_ids[team_key]),
             allocated_worker_id: Set(worker_id),
@@ -431,27 +290,14 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
             events.push(ev(CaseEventKind::Allocated, opened, worker_id, None));
         }
         if let Some(c) = closed {
-            events.push(ev(
-                CaseEventKind::Closed,
-                c,
-                None,
-                Some(ClosureReason::NoFurtherActionAfterAssessment),
-            ));
+            events.push(ev(CaseEventKind::Closed, c, None, Some(ClosureReason::NoFurtherActionAfterAssessment)));
         }
     }
     let n = children.len();
-    child::Entity::insert_many(children)
-        .exec_without_returning(&txn)
-        .await?;
-    household_member::Entity::insert_many(members)
-        .exec_without_returning(&txn)
-        .await?;
-    case::Entity::insert_many(cases)
-        .exec_without_returning(&txn)
-        .await?;
-    case_event::Entity::insert_many(events)
-        .exec_without_returning(&txn)
-        .await?;
+    child::Entity::insert_many(children).exec_without_returning(&txn).await?;
+    household_member::Entity::insert_many(members).exec_without_returning(&txn).await?;
+    case::Entity::insert_many(cases).exec_without_returning(&txn).await?;
+    case_event::Entity::insert_many(events).exec_without_returning(&txn).await?;
     txn.commit().await?;
     Ok(n)
 }
@@ -466,16 +312,9 @@ mod tests {
             let nhs = invalid_nhs_number(n);
             assert_eq!(nhs.len(), 10);
             let digits: Vec<u32> = nhs.chars().map(|c| c.to_digit(10).unwrap()).collect();
-            let sum: u32 = digits[..9]
-                .iter()
-                .zip((2..=10).rev())
-                .map(|(d, w)| d * w)
-                .sum();
+            let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
             let check = (11 - sum % 11) % 11;
-            assert!(
-                check == 10 || check != digits[9],
-                "{nhs} would be a valid NHS number"
-            );
+            assert!(check == 10 || check != digits[9], "{nhs} would be a valid NHS number");
         }
     }
 }

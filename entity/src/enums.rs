@@ -4,9 +4,7 @@ use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// Organisation types (DOMAIN.md §6.1) plus the local authority's own services.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum AgencyType {
     #[sea_orm(string_value = "LA_CHILDRENS_SOCIAL_CARE")]
@@ -50,9 +48,7 @@ pub enum AgencyType {
 }
 
 /// Sex as in the CIN census 2024-25 (`F`, `M`, `U`).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(1))")]
 pub enum Sex {
     #[sea_orm(string_value = "F")]
@@ -64,9 +60,7 @@ pub enum Sex {
 }
 
 /// CIN census ethnicity codes (DOMAIN.md §6.5).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(4))")]
 pub enum Ethnicity {
     #[sea_orm(string_value = "WBRI")]
@@ -112,9 +106,7 @@ pub enum Ethnicity {
 }
 
 /// A household member's relationship to the child.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum Relationship {
     #[sea_orm(string_value = "MOTHER")]
@@ -142,9 +134,7 @@ pub enum Relationship {
 }
 
 /// What kind of social-care involvement a case is.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
 pub enum CaseKind {
     /// Child and family assessment (Children Act 1989 s17).
@@ -158,9 +148,7 @@ pub enum CaseKind {
     LookedAfter,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum CaseStatus {
     #[sea_orm(string_value = "OPEN")]
@@ -170,9 +158,7 @@ pub enum CaseStatus {
 }
 
 /// CIN census reason for closure (RC1-RC9).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(4))")]
 pub enum ClosureReason {
     #[sea_orm(string_value = "RC1")]
@@ -196,9 +182,7 @@ pub enum ClosureReason {
 }
 
 /// A transition in a case's life, kept as a row (never a flag on the case).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum CaseEventKind {
     #[sea_orm(string_value = "OPENED")]
@@ -210,9 +194,7 @@ pub enum CaseEventKind {
 }
 
 /// The four levels of need (DOMAIN.md §2).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Level {
     #[sea_orm(string_value = "UNIVERSAL")]
@@ -226,9 +208,7 @@ pub enum Level {
 }
 
 /// What an audit row records (ICO logging pattern, DOMAIN.md §8.4).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum AuditAction {
     #[sea_orm(string_value = "READ")]
@@ -241,9 +221,7 @@ pub enum AuditAction {
     Search,
 }
 
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
 pub enum AuditOutcome {
     #[sea_orm(string_value = "ALLOWED")]

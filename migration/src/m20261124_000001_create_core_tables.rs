@@ -4,15 +4,8 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-fn fk(
-    from: (&'static str, &'static str),
-    to: (&'static str, &'static str),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create()
-        .from(from.0, from.1)
-        .to(to.0, to.1)
-        .on_delete(ForeignKeyAction::Restrict)
-        .take()
+fn fk(from: (&'static str, &'static str), to: (&'static str, &'static str)) -> ForeignKeyCreateStatement {
+    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Restrict).take()
 }
 
 fn index(table: &'static str, name: &'static str, cols: &[&'static str]) -> IndexCreateStatement {
@@ -46,10 +39,7 @@ impl MigrationTrait for Migration {
                 .col(string_len("name", 200))
                 .col(boolean("synthetic"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk(
-                    ("teams", "organisation_id"),
-                    ("organisations", "id"),
-                ))
+                .foreign_key(&mut fk(("teams", "organisation_id"), ("organisations", "id")))
                 .take(),
         )
         .await?;
@@ -66,10 +56,7 @@ impl MigrationTrait for Migration {
                 .col(boolean("active"))
                 .col(boolean("synthetic"))
                 .col(timestamp_with_time_zone("created_at"))
-                .foreign_key(&mut fk(
-                    ("staff", "organisation_id"),
-                    ("organisations", "id"),
-                ))
+                .foreign_key(&mut fk(("staff", "organisation_id"), ("organisations", "id")))
                 .foreign_key(&mut fk(("staff", "team_id"), ("teams", "id")))
                 .take(),
         )
@@ -99,14 +86,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "children",
-            "ix_children_family_key",
-            &["family_key", "given_key"],
-        ))
-        .await?;
-        m.create_index(index("children", "ix_children_dob", &["date_of_birth"]))
-            .await?;
+        m.create_index(index("children", "ix_children_family_key", &["family_key", "given_key"])).await?;
+        m.create_index(index("children", "ix_children_dob", &["date_of_birth"])).await?;
         m.create_table(
             Table::create()
                 .table("household_members")
@@ -122,19 +103,11 @@ impl MigrationTrait for Migration {
                 .col(integer("version"))
                 .col(timestamp_with_time_zone("created_at"))
                 .col(timestamp_with_time_zone("updated_at"))
-                .foreign_key(&mut fk(
-                    ("household_members", "child_id"),
-                    ("children", "id"),
-                ))
+                .foreign_key(&mut fk(("household_members", "child_id"), ("children", "id")))
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "household_members",
-            "ix_household_child",
-            &["child_id"],
-        ))
-        .await?;
+        m.create_index(index("household_members", "ix_household_child", &["child_id"])).await?;
         m.create_table(
             Table::create()
                 .table("cases")
@@ -157,27 +130,14 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("cases", "ix_cases_child", &["child_id"]))
-            .await?;
+        m.create_index(index("cases", "ix_cases_child", &["child_id"])).await?;
         // At most one open case per child, even under concurrent openCase calls. Partial
         // indexes have the same syntax on SQLite and PostgreSQL.
         m.get_connection()
-            .execute_unprepared(
-                "CREATE UNIQUE INDEX ux_cases_one_open ON cases (child_id) WHERE status = 'OPEN'",
-            )
+            .execute_unprepared("CREATE UNIQUE INDEX ux_cases_one_open ON cases (child_id) WHERE status = 'OPEN'")
             .await?;
-        m.create_index(index(
-            "cases",
-            "ix_cases_worker",
-            &["allocated_worker_id", "status", "id"],
-        ))
-        .await?;
-        m.create_index(index(
-            "cases",
-            "ix_cases_team",
-            &["team_id", "status", "id"],
-        ))
-        .await?;
+        m.create_index(index("cases", "ix_cases_worker", &["allocated_worker_id", "status", "id"])).await?;
+        m.create_index(index("cases", "ix_cases_team", &["team_id", "status", "id"])).await?;
         m.create_table(
             Table::create()
                 .table("case_events")
@@ -193,12 +153,7 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index(
-            "case_events",
-            "ix_case_events_case",
-            &["case_id", "id"],
-        ))
-        .await?;
+        m.create_index(index("case_events", "ix_case_events_case", &["case_id", "id"])).await?;
         m.create_table(
             Table::create()
                 .table("levels_of_need")
@@ -217,10 +172,7 @@ impl MigrationTrait for Migration {
                 .col(string_len("domain", 100))
                 .col(text("text"))
                 .col(integer("sort_order"))
-                .foreign_key(&mut fk(
-                    ("need_indicators", "level"),
-                    ("levels_of_need", "level"),
-                ))
+                .foreign_key(&mut fk(("need_indicators", "level"), ("levels_of_need", "level")))
                 .take(),
         )
         .await?;
@@ -242,10 +194,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        m.create_index(index("audit_events", "ix_audit_child", &["child_id", "id"]))
-            .await?;
-        m.create_index(index("audit_events", "ix_audit_actor", &["actor_id", "id"]))
-            .await?;
+        m.create_index(index("audit_events", "ix_audit_child", &["child_id", "id"])).await?;
+        m.create_index(index("audit_events", "ix_audit_actor", &["actor_id", "id"])).await?;
         Ok(())
     }
 

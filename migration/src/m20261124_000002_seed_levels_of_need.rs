@@ -33,61 +33,17 @@ const LEVELS: &[(&str, i32, &str, &str)] = &[
 ];
 
 const INDICATORS: &[(&str, &str, &str)] = &[
-    (
-        "UNIVERSAL",
-        "Child's developmental needs",
-        "Developmental checks and immunisations up to date",
-    ),
-    (
-        "UNIVERSAL",
-        "Child's developmental needs",
-        "Attends school regularly",
-    ),
-    (
-        "UNIVERSAL_PLUS",
-        "Child's developmental needs",
-        "Emerging needs such as poor school attendance",
-    ),
-    (
-        "UNIVERSAL_PLUS",
-        "Family and environment",
-        "Housing or financial stress",
-    ),
-    (
-        "UNIVERSAL_PLUS",
-        "Parenting capacity",
-        "Unhealthy diet or strained family relationships",
-    ),
-    (
-        "INTENSIVE",
-        "Parenting capacity",
-        "Neglect of the child's needs",
-    ),
-    (
-        "INTENSIVE",
-        "Family and environment",
-        "Poor family relationships",
-    ),
-    (
-        "INTENSIVE",
-        "Child's developmental needs",
-        "Disengagement from school or health services",
-    ),
-    (
-        "INTENSIVE",
-        "Child's developmental needs",
-        "Disability with complex needs",
-    ),
-    (
-        "SPECIALIST",
-        "Child's developmental needs",
-        "Significant harm or its likelihood",
-    ),
-    (
-        "SPECIALIST",
-        "Parenting capacity",
-        "Parents unable to care for the child",
-    ),
+    ("UNIVERSAL", "Child's developmental needs", "Developmental checks and immunisations up to date"),
+    ("UNIVERSAL", "Child's developmental needs", "Attends school regularly"),
+    ("UNIVERSAL_PLUS", "Child's developmental needs", "Emerging needs such as poor school attendance"),
+    ("UNIVERSAL_PLUS", "Family and environment", "Housing or financial stress"),
+    ("UNIVERSAL_PLUS", "Parenting capacity", "Unhealthy diet or strained family relationships"),
+    ("INTENSIVE", "Parenting capacity", "Neglect of the child's needs"),
+    ("INTENSIVE", "Family and environment", "Poor family relationships"),
+    ("INTENSIVE", "Child's developmental needs", "Disengagement from school or health services"),
+    ("INTENSIVE", "Child's developmental needs", "Disability with complex needs"),
+    ("SPECIALIST", "Child's developmental needs", "Significant harm or its likelihood"),
+    ("SPECIALIST", "Parenting capacity", "Parents unable to care for the child"),
 ];
 
 /// Fixed IDs (UUID v7 layout, 2026-11-24) so reference rows are the same on every database.
@@ -99,34 +55,17 @@ fn indicator_id(n: usize) -> String {
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let mut levels = Query::insert();
-        levels.into_table("levels_of_need").columns([
-            "level",
-            "ordinal",
-            "name",
-            "expected_response",
-        ]);
+        levels.into_table("levels_of_need").columns(["level", "ordinal", "name", "expected_response"]);
         for (level, ordinal, name, response) in LEVELS {
-            levels.values_panic([
-                (*level).into(),
-                (*ordinal).into(),
-                (*name).into(),
-                (*response).into(),
-            ]);
+            levels.values_panic([(*level).into(), (*ordinal).into(), (*name).into(), (*response).into()]);
         }
         m.exec_stmt(levels).await?;
         let mut inds = Query::insert();
-        inds.into_table("need_indicators")
-            .columns(["id", "level", "domain", "text", "sort_order"]);
+        inds.into_table("need_indicators").columns(["id", "level", "domain", "text", "sort_order"]);
         for (n, (level, domain, text)) in INDICATORS.iter().enumerate() {
             let id = sea_orm_migration::sea_orm::prelude::Uuid::parse_str(&indicator_id(n))
                 .map_err(|e| DbErr::Migration(e.to_string()))?;
-            inds.values_panic([
-                id.into(),
-                (*level).into(),
-                (*domain).into(),
-                (*text).into(),
-                (n as i32).into(),
-            ]);
+            inds.values_panic([id.into(), (*level).into(), (*domain).into(), (*text).into(), (n as i32).into()]);
         }
         m.exec_stmt(inds).await?;
         Ok(())

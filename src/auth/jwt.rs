@@ -66,11 +66,7 @@ pub struct KeySet {
 impl KeySet {
     /// Builds the key set from configuration (reads PEM/JWKS files and the dev secret).
     pub fn from_config(cfg: &Config) -> Result<Self, ConfigError> {
-        let allowed: Vec<Algorithm> = cfg
-            .jwt_algorithms
-            .iter()
-            .filter_map(|a| Algorithm::from_str(a).ok())
-            .collect();
+        let allowed: Vec<Algorithm> = cfg.jwt_algorithms.iter().filter_map(|a| Algorithm::from_str(a).ok()).collect();
         let mut keys = HashMap::new();
         let mut dev_signing = None;
         if allowed.contains(&Algorithm::HS256) && cfg.dev() {
@@ -79,65 +75,47 @@ impl KeySet {
                 None => dev_secret(&cfg.data_dir)?,
             };
             if secret.len() < 32 {
-                return Err(ConfigError(
-                    "JWT_HS256_SECRET must be at least 32 bytes".into(),
-                ));
+                return Err(ConfigError("JWT_HS256_SECRET must be at least 32 bytes".into()));
             }
             keys.insert(
                 DEV_KID.to_string(),
-                Key {
-                    alg: Algorithm::HS256,
-                    decoding: DecodingKey::from_secret(&secret),
-                },
+                Key { alg: Algorithm::HS256, decoding: DecodingKey::from_secret(&secret) },
             );
             dev_signing = Some(EncodingKey::from_secret(&secret));
         }
         if let Some(path) = &cfg.jwt_public_key_pem {
-            let pem = std::fs::read(path).map_err(|_| {
-                ConfigError(format!(
-                    "JWT_PUBLIC_KEY_PEM: cannot read {}",
-                    path.display()
-                ))
-            })?;
+            let pem = std::fs::read(path)
+                .map_err(|_| ConfigError(format!("JWT_PUBLIC_KEY_PEM: cannot read {}", path.display())))?;
             let (alg, decoding) = if let Ok(k) = DecodingKey::from_rsa_pem(&pem) {
                 (Algorithm::RS256, k)
             } else if let Ok(k) = DecodingKey::from_ec_pem(&pem) {
                 (Algorithm::ES256, k)
             } else {
-                return Err(ConfigError(
-                    "JWT_PUBLIC_KEY_PEM: not an RSA or EC public key".into(),
-                ));
+                return Err(ConfigError("JWT_PUBLIC_KEY_PEM: not an RSA or EC public key".into()));
             };
             if !allowed.contains(&alg) {
-                return Err(ConfigError(format!(
-                    "JWT_PUBLIC_KEY_PEM is {alg:?} but JWT_ALGORITHMS does not allow it"
-                )));
+                return Err(ConfigError(format!("JWT_PUBLIC_KEY_PEM is {alg:?} but JWT_ALGORITHMS does not allow it")));
             }
             keys.insert(cfg.jwt_key_id.clone(), Key { alg, decoding });
         }
         if let Some(path) = &cfg.jwt_jwks_file {
-            let text = std::fs::read_to_string(path).map_err(|_| {
-                ConfigError(format!("JWT_JWKS_FILE: cannot read {}", path.display()))
-            })?;
-            let set: JwkSet = serde_json::from_str(&text)
-                .map_err(|_| ConfigError("JWT_JWKS_FILE: not a JWKS document".into()))?;
+            let text = std::fs::read_to_string(path)
+                .map_err(|_| ConfigError(format!("JWT_JWKS_FILE: cannot read {}", path.display())))?;
+            let set: JwkSet =
+                serde_json::from_str(&text).map_err(|_| ConfigError("JWT_JWKS_FILE: not a JWKS document".into()))?;
             for jwk in &set.keys {
-                let kid =
-                    jwk.common.key_id.clone().ok_or_else(|| {
-                        ConfigError("JWT_JWKS_FILE: every key needs a kid".into())
-                    })?;
+                let kid = jwk
+                    .common
+                    .key_id
+                    .clone()
+                    .ok_or_else(|| ConfigError("JWT_JWKS_FILE: every key needs a kid".into()))?;
                 let alg = match (&jwk.common.key_algorithm, &jwk.algorithm) {
-                    (Some(a), _) => Algorithm::from_str(&a.to_string()).map_err(|_| {
-                        ConfigError(format!("JWT_JWKS_FILE: key {kid}: unsupported alg"))
-                    })?,
+                    (Some(a), _) => Algorithm::from_str(&a.to_string())
+                        .map_err(|_| ConfigError(format!("JWT_JWKS_FILE: key {kid}: unsupported alg")))?,
                     (None, jsonwebtoken::jwk::AlgorithmParameters::RSA(_)) => Algorithm::RS256,
-                    (None, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)) => {
-                        Algorithm::ES256
-                    }
+                    (None, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)) => Algorithm::ES256,
                     _ => {
-                        return Err(ConfigError(format!(
-                            "JWT_JWKS_FILE: key {kid}: unsupported key type"
-                        )));
+                        return Err(ConfigError(format!("JWT_JWKS_FILE: key {kid}: unsupported key type")));
                     }
                 };
                 if !allowed.contains(&alg) || alg == Algorithm::HS256 {
@@ -151,9 +129,7 @@ impl KeySet {
             }
         }
         if keys.is_empty() {
-            return Err(ConfigError(
-                "no token verification key is configured".into(),
-            ));
+            return Err(ConfigError("no token verification key is configured".into()));
         }
         Ok(KeySet {
             keys,
@@ -167,22 +143,16 @@ impl KeySet {
     /// Verifies an `Authorization` header value and returns the principal.
     pub fn authenticate(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
         let value = authorization.ok_or(AuthError::Missing)?;
-        let token = value
-            .strip_prefix("Bearer ")
-            .or_else(|| value.strip_prefix("bearer "))
-            .ok_or(AuthError::Malformed)?
-            .trim();
+        let token =
+            value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).ok_or(AuthError::Malformed)?.trim();
         if token.is_empty() || token.len() > 8192 {
             return Err(AuthError::Malformed);
         }
         // The header is read only to pick the key; `jku`, `x5u` and embedded `jwk` are ignored.
-        let header =
-            jsonwebtoken::decode_header(token).map_err(|e| AuthError::Rejected(e.to_string()))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Rejected(e.to_string()))?;
         let key = match &header.kid {
             Some(kid) => self.keys.get(kid).ok_or(AuthError::UnknownKey)?,
-            None if self.keys.len() == 1 => {
-                self.keys.values().next().ok_or(AuthError::UnknownKey)?
-            }
+            None if self.keys.len() == 1 => self.keys.values().next().ok_or(AuthError::UnknownKey)?,
             None => return Err(AuthError::UnknownKey),
         };
         let mut v = Validation::new(key.alg);
@@ -231,19 +201,11 @@ fn principal_from_claims(c: Claims) -> Result<Principal, AuthError> {
     roles.sort();
     roles.dedup();
     let parse = |v: &Option<String>, what| -> Result<Option<Uuid>, AuthError> {
-        v.as_deref()
-            .map(|s| Uuid::parse_str(s).map_err(|_| AuthError::Claims(what)))
-            .transpose()
+        v.as_deref().map(|s| Uuid::parse_str(s).map_err(|_| AuthError::Claims(what))).transpose()
     };
     let organisation = parse(&c.org, "org is not an id")?;
     let team = parse(&c.team, "team is not an id")?;
-    let scopes: Vec<String> = c
-        .scope
-        .as_deref()
-        .unwrap_or("")
-        .split_whitespace()
-        .map(str::to_string)
-        .collect();
+    let scopes: Vec<String> = c.scope.as_deref().unwrap_or("").split_whitespace().map(str::to_string).collect();
     if roles.iter().any(|r| r.needs_org()) && organisation.is_none() {
         return Err(AuthError::Claims("partner role without org"));
     }
@@ -253,14 +215,7 @@ fn principal_from_claims(c: Claims) -> Result<Principal, AuthError> {
     if roles.contains(&Role::Integration) && scopes.is_empty() {
         return Err(AuthError::Claims("integration without scope"));
     }
-    Ok(Principal {
-        user,
-        roles,
-        organisation,
-        team,
-        scopes,
-        expires_at: c.exp,
-    })
+    Ok(Principal { user, roles, organisation, team, scopes, expires_at: c.exp })
 }
 
 /// Reads (or creates once) the random development secret under the data directory.
@@ -269,10 +224,8 @@ fn dev_secret(dir: &Path) -> Result<Vec<u8>, ConfigError> {
     if let Ok(s) = std::fs::read_to_string(&path) {
         return Ok(s.trim().as_bytes().to_vec());
     }
-    std::fs::create_dir_all(dir)
-        .map_err(|_| ConfigError(format!("cannot create {}", dir.display())))?;
+    std::fs::create_dir_all(dir).map_err(|_| ConfigError(format!("cannot create {}", dir.display())))?;
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
-    std::fs::write(&path, &secret)
-        .map_err(|_| ConfigError(format!("cannot write {}", path.display())))?;
+    std::fs::write(&path, &secret).map_err(|_| ConfigError(format!("cannot write {}", path.display())))?;
     Ok(secret.into_bytes())
 }

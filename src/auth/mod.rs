@@ -8,19 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
 /// The nine roles of DESIGN.md §1. A role is only ever taken from the token's own list.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    async_graphql::Enum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, async_graphql::Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
     PartnerPractitioner,
@@ -65,10 +53,7 @@ impl Role {
     pub fn needs_org(self) -> bool {
         matches!(
             self,
-            Role::PartnerPractitioner
-                | Role::SafeguardingLead
-                | Role::Integration
-                | Role::EarlyHelpPractitioner
+            Role::PartnerPractitioner | Role::SafeguardingLead | Role::Integration | Role::EarlyHelpPractitioner
         )
     }
 
@@ -108,10 +93,6 @@ impl Principal {
     }
 
     pub fn roles_string(&self) -> String {
-        self.roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+        self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
     }
 }

@@ -40,39 +40,15 @@ use Action::*;
 
 /// The role × action table. Anything not listed is denied.
 pub const TABLE: &[(Role, &[Action])] = &[
-    (
-        Role::PartnerPractitioner,
-        &[ReadViewer, ReadReferenceData, ReadNode],
-    ),
-    (
-        Role::SafeguardingLead,
-        &[ReadViewer, ReadReferenceData, ReadNode],
-    ),
+    (Role::PartnerPractitioner, &[ReadViewer, ReadReferenceData, ReadNode]),
+    (Role::SafeguardingLead, &[ReadViewer, ReadReferenceData, ReadNode]),
     (
         Role::HubWorker,
-        &[
-            ReadViewer,
-            ReadReferenceData,
-            ReadNode,
-            ReadDirectory,
-            ReadChild,
-            SearchChildren,
-            ReadCase,
-            OpenCase,
-        ],
+        &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadChild, SearchChildren, ReadCase, OpenCase],
     ),
     (
         Role::SocialWorker,
-        &[
-            ReadViewer,
-            ReadReferenceData,
-            ReadNode,
-            ReadDirectory,
-            ReadChild,
-            SearchChildren,
-            ReadCaseload,
-            ReadCase,
-        ],
+        &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadChild, SearchChildren, ReadCaseload, ReadCase],
     ),
     (
         Role::TeamManager,
@@ -91,22 +67,10 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadAuditTrail,
         ],
     ),
-    (
-        Role::EarlyHelpPractitioner,
-        &[ReadViewer, ReadReferenceData, ReadNode],
-    ),
+    (Role::EarlyHelpPractitioner, &[ReadViewer, ReadReferenceData, ReadNode]),
     (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode]),
     (Role::Integration, &[ReadViewer, ReadReferenceData]),
-    (
-        Role::Admin,
-        &[
-            ReadViewer,
-            ReadReferenceData,
-            ReadNode,
-            ReadDirectory,
-            ReadAuditTrail,
-        ],
-    ),
+    (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail]),
 ];
 
 /// GraphQL root fields and the action each one needs.
@@ -126,9 +90,7 @@ pub const OPERATIONS: &[(&str, Action)] = &[
 
 /// Does the role's row of the table hold the action?
 pub fn role_permits(role: Role, action: Action) -> bool {
-    TABLE
-        .iter()
-        .any(|(r, actions)| *r == role && actions.contains(&action))
+    TABLE.iter().any(|(r, actions)| *r == role && actions.contains(&action))
 }
 
 /// Does any of the principal's roles permit the action?
@@ -138,21 +100,13 @@ pub fn permits(p: &Principal, action: Action) -> bool {
 
 /// `Ok` or `FORBIDDEN`, decided before any side effect.
 pub fn authorize(p: &Principal, action: Action) -> AppResult<()> {
-    if permits(p, action) {
-        Ok(())
-    } else {
-        Err(AppError::Forbidden)
-    }
+    if permits(p, action) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
 /// Like [`authorize`], but answers `NOT_FOUND`: for reads by ID, where "you may not" must look
 /// exactly like "there is none".
 pub fn authorize_or_hide(p: &Principal, action: Action) -> AppResult<()> {
-    if permits(p, action) {
-        Ok(())
-    } else {
-        Err(AppError::NotFound)
-    }
+    if permits(p, action) { Ok(()) } else { Err(AppError::NotFound) }
 }
 
 fn never() -> Condition {
@@ -161,13 +115,8 @@ fn never() -> Condition {
 
 fn cases_where(cond: Condition) -> SimpleExpr {
     // `children.id IN (SELECT child_id FROM cases WHERE ...)`
-    child::Column::Id.in_subquery(
-        case::Entity::find()
-            .select_only()
-            .column(case::Column::ChildId)
-            .filter(cond)
-            .into_query(),
-    )
+    child::Column::Id
+        .in_subquery(case::Entity::find().select_only().column(case::Column::ChildId).filter(cond).into_query())
 }
 
 fn unrestricted_children() -> SimpleExpr {
@@ -191,24 +140,18 @@ pub fn child_scope(p: &Principal) -> Condition {
     if !permits(p, ReadChild) {
         return never();
     }
-    let mut any = Condition::any().add(cases_where(
-        Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user)),
-    ));
+    let mut any = Condition::any().add(cases_where(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user))));
     if p.has(Role::HubWorker) {
         any = any.add(child::Column::Restricted.eq(false));
     }
     if let Some(team) = p.team {
         if p.has(Role::TeamManager) {
-            any = any.add(cases_where(
-                Condition::all().add(case::Column::TeamId.eq(team)),
-            ));
+            any = any.add(cases_where(Condition::all().add(case::Column::TeamId.eq(team))));
         } else if p.has(Role::SocialWorker) {
             any = any.add(
                 Condition::all()
                     .add(child::Column::Restricted.eq(false))
-                    .add(cases_where(
-                        Condition::all().add(case::Column::TeamId.eq(team)),
-                    )),
+                    .add(cases_where(Condition::all().add(case::Column::TeamId.eq(team)))),
             );
         }
     }
@@ -229,11 +172,7 @@ pub fn case_scope(p: &Principal) -> Condition {
         if p.has(Role::TeamManager) {
             any = any.add(case::Column::TeamId.eq(team));
         } else if p.has(Role::SocialWorker) {
-            any = any.add(
-                Condition::all()
-                    .add(case::Column::TeamId.eq(team))
-                    .add(unrestricted_children()),
-            );
+            any = any.add(Condition::all().add(case::Column::TeamId.eq(team)).add(unrestricted_children()));
         }
     }
     any
@@ -246,9 +185,7 @@ pub fn caseload_scope(p: &Principal) -> AppResult<Condition> {
     if let (Some(team), true) = (p.team, p.has(Role::TeamManager)) {
         any = any.add(case::Column::TeamId.eq(team));
     }
-    Ok(Condition::all()
-        .add(case::Column::Status.eq(CaseStatus::Open))
-        .add(any))
+    Ok(Condition::all().add(case::Column::Status.eq(CaseStatus::Open)).add(any))
 }
 
 /// May the principal act on cases of this team (open in it, allocate or close its cases)?

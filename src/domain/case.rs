@@ -19,8 +19,8 @@ use entity::{
 };
 use sea_orm::{
     ActiveValue::NotSet,
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr, TransactionTrait,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
+    TransactionTrait,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait},
 };
@@ -34,29 +34,17 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
             Ok(c)
         }
         None => {
-            audit::record(
-                db,
-                ctx,
-                &[Entry::denied(AuditAction::Read, RecordType::Case, Some(id))],
-            )
-            .await?;
+            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::Case, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }
 }
 
-async fn find_visible(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-    id: Uuid,
-) -> AppResult<Option<case::Model>> {
+async fn find_visible(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppResult<Option<case::Model>> {
     if !policy::permits(&ctx.principal, Action::ReadCase) {
         return Ok(None);
     }
-    Ok(case::Entity::find_by_id(id)
-        .filter(policy::case_scope(&ctx.principal))
-        .one(db)
-        .await?)
+    Ok(case::Entity::find_by_id(id).filter(policy::case_scope(&ctx.principal)).one(db).await?)
 }
 
 /// Several cases by ID (for DataLoaders), audited.
@@ -73,13 +61,7 @@ pub async fn by_ids(
         .filter(policy::case_scope(&ctx.principal))
         .all(db)
         .await?;
-    audit::reads(
-        db,
-        ctx,
-        RecordType::Case,
-        rows.iter().map(|c| (c.id, c.child_id)),
-    )
-    .await?;
+    audit::reads(db, ctx, RecordType::Case, rows.iter().map(|c| (c.id, c.child_id))).await?;
     Ok(rows.into_iter().map(|c| (c.id, c)).collect())
 }
 
@@ -98,13 +80,7 @@ pub async fn for_children(
         .order_by_asc(case::Column::Id)
         .all(db)
         .await?;
-    audit::reads(
-        db,
-        ctx,
-        RecordType::Case,
-        rows.iter().map(|c| (c.id, c.child_id)),
-    )
-    .await?;
+    audit::reads(db, ctx, RecordType::Case, rows.iter().map(|c| (c.id, c.child_id))).await?;
     let mut out: HashMap<Uuid, Vec<case::Model>> = HashMap::new();
     for c in rows {
         out.entry(c.child_id).or_default().push(c);
@@ -133,28 +109,14 @@ pub async fn events_for(
 }
 
 /// The caller's caseload: open cases allocated to them (and, for a team manager, to their team).
-pub async fn caseload(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-    page: &PageArgs,
-) -> AppResult<Page<case::Model>> {
+pub async fn caseload(db: &impl ConnectionTrait, ctx: &RequestCtx, page: &PageArgs) -> AppResult<Page<case::Model>> {
     let mut q = case::Entity::find().filter(policy::caseload_scope(&ctx.principal)?);
     if let Some(after) = page.after {
         q = q.filter(case::Column::Id.gt(after));
     }
-    let rows = q
-        .order_by_asc(case::Column::Id)
-        .limit(page.limit())
-        .all(db)
-        .await?;
+    let rows = q.order_by_asc(case::Column::Id).limit(page.limit()).all(db).await?;
     let page = Page::from_rows(rows, page);
-    audit::reads(
-        db,
-        ctx,
-        RecordType::Case,
-        page.items.iter().map(|c| (c.id, c.child_id)),
-    )
-    .await?;
+    audit::reads(db, ctx, RecordType::Case, page.items.iter().map(|c| (c.id, c.child_id))).await?;
     Ok(page)
 }
 
@@ -185,39 +147,20 @@ fn field_err(field: &str, code: UserErrorCode, message: &str) -> AppError {
 }
 
 /// A team of a children's social care organisation, or `None`.
-async fn social_care_team(
-    db: &impl ConnectionTrait,
-    team_id: Uuid,
-) -> AppResult<Option<team::Model>> {
+async fn social_care_team(db: &impl ConnectionTrait, team_id: Uuid) -> AppResult<Option<team::Model>> {
     let Some(t) = team::Entity::find_by_id(team_id).one(db).await? else {
         return Ok(None);
     };
-    let org = organisation::Entity::find_by_id(t.organisation_id)
-        .one(db)
-        .await?;
-    Ok(org
-        .filter(|o| o.agency_type == AgencyType::LaChildrensSocialCare)
-        .map(|_| t))
+    let org = organisation::Entity::find_by_id(t.organisation_id).one(db).await?;
+    Ok(org.filter(|o| o.agency_type == AgencyType::LaChildrensSocialCare).map(|_| t))
 }
 
 /// The worker must be an active social worker or team manager of the team.
-async fn check_worker(
-    db: &impl ConnectionTrait,
-    field: &str,
-    worker_id: Uuid,
-    team_id: Uuid,
-) -> AppResult<()> {
-    let Some(w) = staff::Entity::find_by_id(worker_id)
-        .filter(staff::Column::Active.eq(true))
-        .one(db)
-        .await?
-    else {
+async fn check_worker(db: &impl ConnectionTrait, field: &str, worker_id: Uuid, team_id: Uuid) -> AppResult<()> {
+    let Some(w) = staff::Entity::find_by_id(worker_id).filter(staff::Column::Active.eq(true)).one(db).await? else {
         return Err(field_err(field, UserErrorCode::NotFound, "no such worker"));
     };
-    let eligible = w
-        .roles
-        .split(',')
-        .any(|r| r == Role::SocialWorker.as_str() || r == Role::TeamManager.as_str());
+    let eligible = w.roles.split(',').any(|r| r == Role::SocialWorker.as_str() || r == Role::TeamManager.as_str());
     if w.team_id != Some(team_id) || !eligible {
         return Err(field_err(
             field,
@@ -229,43 +172,19 @@ async fn check_worker(
 }
 
 /// Opens a case for a child. One open case per child (also enforced by a unique index).
-pub async fn open(
-    db: &DatabaseConnection,
-    ctx: &RequestCtx,
-    input: OpenCase,
-) -> AppResult<case::Model> {
+pub async fn open(db: &DatabaseConnection, ctx: &RequestCtx, input: OpenCase) -> AppResult<case::Model> {
     policy::authorize(&ctx.principal, Action::OpenCase)?;
     let p = &ctx.principal;
-    let visible = child::Entity::find_by_id(input.child_id)
-        .filter(policy::child_scope(p))
-        .one(db)
-        .await?;
-    if visible.is_none() {
-        audit::record(
-            db,
-            ctx,
-            &[Entry::denied(AuditAction::Create, RecordType::Case, None)],
-        )
-        .await?;
-        return Err(field_err(
-            "input.childId",
-            UserErrorCode::NotFound,
-            "no such child",
-        ));
-    }
     if social_care_team(db, input.team_id).await?.is_none() {
-        return Err(field_err(
-            "input.teamId",
-            UserErrorCode::NotFound,
-            "no such social care team",
-        ));
+        return Err(field_err("input.teamId", UserErrorCode::NotFound, "no such social care team"));
     }
     if !policy::may_manage_team_cases(p, Action::OpenCase, input.team_id) {
-        return Err(field_err(
-            "input.teamId",
-            UserErrorCode::NotAllowed,
-            "you may not open cases for this team",
-        ));
+        return Err(field_err("input.teamId", UserErrorCode::NotAllowed, "you may not open cases for this team"));
+    }
+    let visible = child::Entity::find_by_id(input.child_id).filter(policy::child_scope(p)).one(db).await?;
+    if visible.is_none() {
+        audit::record(db, ctx, &[Entry::denied(AuditAction::Create, RecordType::Case, None)]).await?;
+        return Err(field_err("input.childId", UserErrorCode::NotFound, "no such child"));
     }
     if let Some(w) = input.allocated_worker_id {
         check_worker(db, "input.allocatedWorkerId", w, input.team_id).await?;
@@ -276,11 +195,7 @@ pub async fn open(
         .one(db)
         .await?;
     if already.is_some() {
-        return Err(field_err(
-            "input.childId",
-            UserErrorCode::AlreadyOpen,
-            "the child already has an open case",
-        ));
+        return Err(field_err("input.childId", UserErrorCode::AlreadyOpen, "the child already has an open case"));
     }
     let now = Utc::now();
     let id = Uuid::now_v7();
@@ -304,52 +219,20 @@ pub async fn open(
     .await;
     if let Err(e) = inserted {
         return Err(match e.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => field_err(
-                "input.childId",
-                UserErrorCode::AlreadyOpen,
-                "the child already has an open case",
-            ),
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                field_err("input.childId", UserErrorCode::AlreadyOpen, "the child already has an open case")
+            }
             _ => e.into(),
         });
     }
-    let mut events = vec![event(
-        id,
-        CaseEventKind::Opened,
-        p.user,
-        now,
-        Some(input.team_id),
-        None,
-        None,
-    )];
+    let mut events = vec![event(id, CaseEventKind::Opened, p.user, now, Some(input.team_id), None, None)];
     if let Some(w) = input.allocated_worker_id {
-        events.push(event(
-            id,
-            CaseEventKind::Allocated,
-            p.user,
-            now,
-            Some(input.team_id),
-            Some(w),
-            None,
-        ));
+        events.push(event(id, CaseEventKind::Allocated, p.user, now, Some(input.team_id), Some(w), None));
     }
-    case_event::Entity::insert_many(events)
-        .exec_without_returning(&txn)
+    case_event::Entity::insert_many(events).exec_without_returning(&txn).await?;
+    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::Case, id, Some(input.child_id))])
         .await?;
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry::allowed(
-            AuditAction::Create,
-            RecordType::Case,
-            id,
-            Some(input.child_id),
-        )],
-    )
-    .await?;
-    let model = case::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::Internal)?;
+    let model = case::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
     txn.commit().await?;
     Ok(model)
 }
@@ -385,35 +268,14 @@ async fn editable(
 ) -> AppResult<case::Model> {
     policy::authorize(&ctx.principal, action)?;
     let Some(c) = find_visible(db, ctx, case_id).await? else {
-        audit::record(
-            db,
-            ctx,
-            &[Entry::denied(
-                AuditAction::Update,
-                RecordType::Case,
-                Some(case_id),
-            )],
-        )
-        .await?;
-        return Err(field_err(
-            "input.caseId",
-            UserErrorCode::NotFound,
-            "no such case",
-        ));
+        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Case, Some(case_id))]).await?;
+        return Err(field_err("input.caseId", UserErrorCode::NotFound, "no such case"));
     };
     if !policy::may_manage_team_cases(&ctx.principal, action, c.team_id) {
-        return Err(field_err(
-            "input.caseId",
-            UserErrorCode::NotAllowed,
-            "you may not manage this team's cases",
-        ));
+        return Err(field_err("input.caseId", UserErrorCode::NotAllowed, "you may not manage this team's cases"));
     }
     if c.status == CaseStatus::Closed {
-        return Err(field_err(
-            "input.caseId",
-            UserErrorCode::AlreadyClosed,
-            "the case is closed",
-        ));
+        return Err(field_err("input.caseId", UserErrorCode::AlreadyClosed, "the case is closed"));
     }
     if c.version != expected_version {
         return Err(field_err(
@@ -438,10 +300,7 @@ async fn update_versioned(
     let txn = db.begin().await?;
     let res = case::Entity::update_many()
         .set(changes)
-        .col_expr(
-            case::Column::Version,
-            Expr::col(case::Column::Version).add(1),
-        )
+        .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
         .filter(case::Column::Id.eq(c.id))
         .filter(case::Column::Version.eq(expected))
         .exec(&txn)
@@ -454,24 +313,9 @@ async fn update_versioned(
             "the case has changed since you read it",
         ));
     }
-    case_event::Entity::insert(ev)
-        .exec_without_returning(&txn)
-        .await?;
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry::allowed(
-            AuditAction::Update,
-            RecordType::Case,
-            c.id,
-            Some(c.child_id),
-        )],
-    )
-    .await?;
-    let model = case::Entity::find_by_id(c.id)
-        .one(&txn)
-        .await?
-        .ok_or(AppError::Internal)?;
+    case_event::Entity::insert(ev).exec_without_returning(&txn).await?;
+    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::Case, c.id, Some(c.child_id))]).await?;
+    let model = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::Internal)?;
     txn.commit().await?;
     Ok(model)
 }
@@ -495,62 +339,25 @@ fn blank_changes(now: chrono::DateTime<Utc>) -> case::ActiveModel {
 }
 
 /// Allocates (or reallocates) an open case to a worker in its team.
-pub async fn allocate(
-    db: &DatabaseConnection,
-    ctx: &RequestCtx,
-    input: AllocateCase,
-) -> AppResult<case::Model> {
-    let c = editable(
-        db,
-        ctx,
-        Action::AllocateCase,
-        input.case_id,
-        input.expected_version,
-    )
-    .await?;
+pub async fn allocate(db: &DatabaseConnection, ctx: &RequestCtx, input: AllocateCase) -> AppResult<case::Model> {
+    let c = editable(db, ctx, Action::AllocateCase, input.case_id, input.expected_version).await?;
     check_worker(db, "input.workerId", input.worker_id, c.team_id).await?;
     let now = Utc::now();
     let mut changes = blank_changes(now);
     changes.allocated_worker_id = Set(Some(input.worker_id));
-    let ev = event(
-        c.id,
-        CaseEventKind::Allocated,
-        ctx.principal.user,
-        now,
-        Some(c.team_id),
-        Some(input.worker_id),
-        None,
-    );
+    let ev =
+        event(c.id, CaseEventKind::Allocated, ctx.principal.user, now, Some(c.team_id), Some(input.worker_id), None);
     update_versioned(db, ctx, &c, input.expected_version, changes, ev).await
 }
 
 /// Closes an open case with a CIN census reason.
-pub async fn close(
-    db: &DatabaseConnection,
-    ctx: &RequestCtx,
-    input: CloseCase,
-) -> AppResult<case::Model> {
-    let c = editable(
-        db,
-        ctx,
-        Action::CloseCase,
-        input.case_id,
-        input.expected_version,
-    )
-    .await?;
+pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, input: CloseCase) -> AppResult<case::Model> {
+    let c = editable(db, ctx, Action::CloseCase, input.case_id, input.expected_version).await?;
     let now = Utc::now();
     let mut changes = blank_changes(now);
     changes.status = Set(CaseStatus::Closed);
     changes.closed_at = Set(Some(now));
     changes.closure_reason = Set(Some(input.reason));
-    let ev = event(
-        c.id,
-        CaseEventKind::Closed,
-        ctx.principal.user,
-        now,
-        Some(c.team_id),
-        None,
-        Some(input.reason),
-    );
+    let ev = event(c.id, CaseEventKind::Closed, ctx.principal.user, now, Some(c.team_id), None, Some(input.reason));
     update_versioned(db, ctx, &c, input.expected_version, changes, ev).await
 }

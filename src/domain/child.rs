@@ -10,8 +10,7 @@ use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
 use entity::{child, enums::AuditAction, household_member};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
-    prelude::Uuid,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait, prelude::Uuid,
 };
 use std::collections::HashMap;
 
@@ -19,10 +18,7 @@ use std::collections::HashMap;
 /// audited either way.
 pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppResult<child::Model> {
     let found = if policy::permits(&ctx.principal, Action::ReadChild) {
-        child::Entity::find_by_id(id)
-            .filter(policy::child_scope(&ctx.principal))
-            .one(db)
-            .await?
+        child::Entity::find_by_id(id).filter(policy::child_scope(&ctx.principal)).one(db).await?
     } else {
         None
     };
@@ -32,16 +28,7 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
             Ok(c)
         }
         None => {
-            audit::record(
-                db,
-                ctx,
-                &[Entry::denied(
-                    AuditAction::Read,
-                    RecordType::Child,
-                    Some(id),
-                )],
-            )
-            .await?;
+            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::Child, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }
@@ -61,13 +48,7 @@ pub async fn by_ids(
         .filter(policy::child_scope(&ctx.principal))
         .all(db)
         .await?;
-    audit::reads(
-        db,
-        ctx,
-        RecordType::Child,
-        rows.iter().map(|c| (c.id, c.id)),
-    )
-    .await?;
+    audit::reads(db, ctx, RecordType::Child, rows.iter().map(|c| (c.id, c.id))).await?;
     Ok(rows.into_iter().map(|c| (c.id, c)).collect())
 }
 
@@ -88,20 +69,10 @@ pub async fn search(
 ) -> AppResult<Page<child::Model>> {
     policy::authorize(&ctx.principal, Action::SearchChildren)?;
     let mut checks = validate::Checks::default();
-    let family = checks
-        .take(validate::opt_text(
-            "search.familyName",
-            s.family_name.as_deref(),
-            validate::NAME_MAX,
-        ))
-        .flatten();
-    let given = checks
-        .take(validate::opt_text(
-            "search.givenName",
-            s.given_name.as_deref(),
-            validate::NAME_MAX,
-        ))
-        .flatten();
+    let family =
+        checks.take(validate::opt_text("search.familyName", s.family_name.as_deref(), validate::NAME_MAX)).flatten();
+    let given =
+        checks.take(validate::opt_text("search.givenName", s.given_name.as_deref(), validate::NAME_MAX)).flatten();
     checks.finish()?;
     let family = family.map(|f| names::key(&f)).filter(|k| !k.is_empty());
     let given = given.map(|g| names::key(&g)).filter(|k| !k.is_empty());
@@ -126,17 +97,10 @@ pub async fn search(
     if let Some(after) = page.after {
         q = q.filter(child::Column::Id.gt(after));
     }
-    let rows = q
-        .order_by_asc(child::Column::Id)
-        .limit(page.limit())
-        .all(db)
-        .await?;
+    let rows = q.order_by_asc(child::Column::Id).limit(page.limit()).all(db).await?;
     let page = Page::from_rows(rows, page);
-    let entries: Vec<Entry> = page
-        .items
-        .iter()
-        .map(|c| Entry::allowed(AuditAction::Search, RecordType::Child, c.id, Some(c.id)))
-        .collect();
+    let entries: Vec<Entry> =
+        page.items.iter().map(|c| Entry::allowed(AuditAction::Search, RecordType::Child, c.id, Some(c.id))).collect();
     audit::record(db, ctx, &entries).await?;
     Ok(page)
 }
@@ -165,13 +129,7 @@ pub async fn households(
         .order_by_asc(household_member::Column::Id)
         .all(db)
         .await?;
-    audit::reads(
-        db,
-        ctx,
-        RecordType::HouseholdMember,
-        rows.iter().map(|m| (m.id, m.child_id)),
-    )
-    .await?;
+    audit::reads(db, ctx, RecordType::HouseholdMember, rows.iter().map(|m| (m.id, m.child_id))).await?;
     let mut out: HashMap<Uuid, Vec<household_member::Model>> = HashMap::new();
     for m in rows {
         out.entry(m.child_id).or_default().push(m);

@@ -12,18 +12,11 @@ pub async fn staff_by_ids(
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, staff::Model>> {
-    let ids: Vec<Uuid> = ids
-        .iter()
-        .copied()
-        .filter(|id| policy::may_read_staff(&ctx.principal, *id))
-        .collect();
+    let ids: Vec<Uuid> = ids.iter().copied().filter(|id| policy::may_read_staff(&ctx.principal, *id)).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = staff::Entity::find()
-        .filter(staff::Column::Id.is_in(ids))
-        .all(db)
-        .await?;
+    let rows = staff::Entity::find().filter(staff::Column::Id.is_in(ids)).all(db).await?;
     Ok(rows.into_iter().map(|s| (s.id, s)).collect())
 }
 
@@ -35,10 +28,7 @@ pub async fn teams_by_ids(
     if ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadReferenceData) {
         return Ok(HashMap::new());
     }
-    let rows = team::Entity::find()
-        .filter(team::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let rows = team::Entity::find().filter(team::Column::Id.is_in(ids.iter().copied())).all(db).await?;
     Ok(rows.into_iter().map(|t| (t.id, t)).collect())
 }
 
@@ -50,9 +40,6 @@ pub async fn organisations_by_ids(
     if ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadReferenceData) {
         return Ok(HashMap::new());
     }
-    let rows = organisation::Entity::find()
-        .filter(organisation::Column::Id.is_in(ids.iter().copied()))
-        .all(db)
-        .await?;
+    let rows = organisation::Entity::find().filter(organisation::Column::Id.is_in(ids.iter().copied())).all(db).await?;
     Ok(rows.into_iter().map(|o| (o.id, o)).collect())
 }

@@ -21,33 +21,12 @@ pub struct RequestCtx {
 }
 
 impl RequestCtx {
-    pub fn new(
-        principal: Principal,
-        request_id: impl Into<String>,
-        operation: Option<&str>,
-    ) -> Self {
-        let operation: String = operation
-            .unwrap_or("-")
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .take(64)
-            .collect();
-        let operation = if operation.is_empty() {
-            "-".to_string()
-        } else {
-            operation
-        };
-        let request_id: String = request_id
-            .into()
-            .chars()
-            .filter(|c| c.is_ascii_graphic())
-            .take(64)
-            .collect();
-        RequestCtx {
-            principal,
-            request_id,
-            operation,
-        }
+    pub fn new(principal: Principal, request_id: impl Into<String>, operation: Option<&str>) -> Self {
+        let operation: String =
+            operation.unwrap_or("-").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
+        let operation = if operation.is_empty() { "-".to_string() } else { operation };
+        let request_id: String = request_id.into().chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
+        RequestCtx { principal, request_id, operation }
     }
 }
 

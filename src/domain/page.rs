@@ -26,14 +26,12 @@ impl PageArgs {
         }
         let after = match after {
             None => None,
-            Some(c) => Some(decode_cursor(c).ok_or_else(|| {
-                AppError::invalid("after", UserErrorCode::Invalid, "not a valid cursor")
-            })?),
+            Some(c) => Some(
+                decode_cursor(c)
+                    .ok_or_else(|| AppError::invalid("after", UserErrorCode::Invalid, "not a valid cursor"))?,
+            ),
         };
-        Ok(PageArgs {
-            first: first as u64,
-            after,
-        })
+        Ok(PageArgs { first: first as u64, after })
     }
 
     /// Rows to fetch: one more than asked, to learn whether there is a next page.
@@ -54,11 +52,7 @@ impl<T> Page<T> {
     pub fn from_rows(mut rows: Vec<T>, args: &PageArgs) -> Self {
         let has_next = rows.len() as u64 > args.first;
         rows.truncate(args.first as usize);
-        Page {
-            items: rows,
-            has_next,
-            has_previous: args.after.is_some(),
-        }
+        Page { items: rows, has_next, has_previous: args.after.is_some() }
     }
 }
 

@@ -11,27 +11,14 @@ pub struct LevelWithIndicators {
 }
 
 /// The four levels, lowest first, each with its indicators in order.
-pub async fn levels_of_need(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-) -> AppResult<Vec<LevelWithIndicators>> {
+pub async fn levels_of_need(db: &impl ConnectionTrait, ctx: &RequestCtx) -> AppResult<Vec<LevelWithIndicators>> {
     policy::authorize(&ctx.principal, Action::ReadReferenceData)?;
-    let levels = level_of_need::Entity::find()
-        .order_by_asc(level_of_need::Column::Ordinal)
-        .all(db)
-        .await?;
-    let indicators = need_indicator::Entity::find()
-        .order_by_asc(need_indicator::Column::SortOrder)
-        .all(db)
-        .await?;
+    let levels = level_of_need::Entity::find().order_by_asc(level_of_need::Column::Ordinal).all(db).await?;
+    let indicators = need_indicator::Entity::find().order_by_asc(need_indicator::Column::SortOrder).all(db).await?;
     Ok(levels
         .into_iter()
         .map(|level| {
-            let indicators = indicators
-                .iter()
-                .filter(|i| i.level == level.level)
-                .cloned()
-                .collect();
+            let indicators = indicators.iter().filter(|i| i.level == level.level).cloned().collect();
             LevelWithIndicators { level, indicators }
         })
         .collect())

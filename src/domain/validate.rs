@@ -17,37 +17,19 @@ fn forbidden_char(c: char) -> bool {
 pub fn text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
     let v = value.trim();
     if v.chars().count() > max {
-        return Err(FieldError::new(
-            field,
-            UserErrorCode::TooLong,
-            format!("must be at most {max} characters"),
-        ));
+        return Err(FieldError::new(field, UserErrorCode::TooLong, format!("must be at most {max} characters")));
     }
     if v.is_empty() {
-        return Err(FieldError::new(
-            field,
-            UserErrorCode::Required,
-            "must not be blank",
-        ));
+        return Err(FieldError::new(field, UserErrorCode::Required, "must not be blank"));
     }
-    if v.chars()
-        .any(|c| forbidden_char(c) || c == '\n' || c == '\t')
-    {
-        return Err(FieldError::new(
-            field,
-            UserErrorCode::Invalid,
-            "contains control characters",
-        ));
+    if v.chars().any(|c| forbidden_char(c) || c == '\n' || c == '\t') {
+        return Err(FieldError::new(field, UserErrorCode::Invalid, "contains control characters"));
     }
     Ok(v.to_string())
 }
 
 /// An optional string under the same rules; blank counts as absent.
-pub fn opt_text(
-    field: &str,
-    value: Option<&str>,
-    max: usize,
-) -> Result<Option<String>, FieldError> {
+pub fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
     match value {
         Some(v) if !v.trim().is_empty() => text(field, v, max).map(Some),
         _ => Ok(None),
@@ -57,11 +39,7 @@ pub fn opt_text(
 /// A date that must not lie after `today` (a date of birth, a closure date).
 pub fn not_future(field: &str, date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     if date > today {
-        return Err(FieldError::new(
-            field,
-            UserErrorCode::InFuture,
-            "must not be in the future",
-        ));
+        return Err(FieldError::new(field, UserErrorCode::InFuture, "must not be in the future"));
     }
     Ok(date)
 }
@@ -82,11 +60,7 @@ impl Checks {
     }
 
     pub fn finish(self) -> crate::error::AppResult<()> {
-        if self.0.is_empty() {
-            Ok(())
-        } else {
-            Err(crate::error::AppError::Invalid(self.0))
-        }
+        if self.0.is_empty() { Ok(()) } else { Err(crate::error::AppError::Invalid(self.0)) }
     }
 }
 
@@ -98,18 +72,9 @@ mod tests {
     fn text_rules() {
         assert_eq!(text("f", "  Alpha ", 10).unwrap(), "Alpha");
         assert_eq!(text("f", "", 10).unwrap_err().code, UserErrorCode::Required);
-        assert_eq!(
-            text("f", "x".repeat(11).as_str(), 10).unwrap_err().code,
-            UserErrorCode::TooLong
-        );
-        assert_eq!(
-            text("f", "a\u{0}b", 10).unwrap_err().code,
-            UserErrorCode::Invalid
-        );
-        assert_eq!(
-            text("f", "a\u{202E}b", 10).unwrap_err().code,
-            UserErrorCode::Invalid
-        );
+        assert_eq!(text("f", "x".repeat(11).as_str(), 10).unwrap_err().code, UserErrorCode::TooLong);
+        assert_eq!(text("f", "a\u{0}b", 10).unwrap_err().code, UserErrorCode::Invalid);
+        assert_eq!(text("f", "a\u{202E}b", 10).unwrap_err().code, UserErrorCode::Invalid);
         assert_eq!(text("a.b", "", 10).unwrap_err().field, vec!["a", "b"]);
     }
 

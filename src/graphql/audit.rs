@@ -43,9 +43,7 @@ impl AuditEvent {
         self.0.roles.split(',').map(str::to_string).collect()
     }
     async fn organisation_id(&self) -> Option<ID> {
-        self.0
-            .organisation_id
-            .map(|o| ids::encode(Kind::Organisation, o))
+        self.0.organisation_id.map(|o| ids::encode(Kind::Organisation, o))
     }
     async fn action(&self) -> AuditAction {
         self.0.action.into()

@@ -10,9 +10,7 @@ use super::{
 use crate::auth::policy::{self, Action};
 use crate::domain::{self, page::PageArgs};
 use crate::error::AppResult;
-use async_graphql::{
-    Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection,
-};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
 use entity::{case, case_event};
 
@@ -80,12 +78,7 @@ impl Case {
         self.0.status.into()
     }
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        Ok(req(ctx)?
-            .loaders
-            .child
-            .load_one(self.0.child_id)
-            .await?
-            .map(Child))
+        Ok(req(ctx)?.loaders.child.load_one(self.0.child_id).await?.map(Child))
     }
     async fn allocated_worker(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         match self.0.allocated_worker_id {
@@ -94,12 +87,7 @@ impl Case {
         }
     }
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
-        Ok(req(ctx)?
-            .loaders
-            .team
-            .load_one(self.0.team_id)
-            .await?
-            .map(Team))
+        Ok(req(ctx)?.loaders.team.load_one(self.0.team_id).await?.map(Team))
     }
     async fn opened_at(&self) -> DateTime<Utc> {
         self.0.opened_at
@@ -117,11 +105,7 @@ impl Case {
     /// Opening, allocations and closure, oldest first.
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<CaseEvent>> {
         let rows = req(ctx)?.loaders.case_events.load_one(self.0.id).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(CaseEvent)
-            .collect())
+        Ok(rows.unwrap_or_default().into_iter().map(CaseEvent).collect())
     }
 }
 
@@ -162,12 +146,7 @@ impl CaseQuery {
 
     /// The caller's open cases; for a team manager, the whole team's.
     #[graphql(complexity = "super::page_cost(first, child_complexity)")]
-    async fn caseload(
-        &self,
-        ctx: &Context<'_>,
-        first: i32,
-        after: Option<String>,
-    ) -> Result<Connection<String, Case>> {
+    async fn caseload(&self, ctx: &Context<'_>, first: i32, after: Option<String>) -> Result<Connection<String, Case>> {
         let r = req(ctx)?;
         let page = PageArgs::parse(first, after.as_deref())?;
         let page = domain::case::caseload(&r.db, &r.ctx, &page).await?;
@@ -209,10 +188,7 @@ pub struct CasePayload {
 
 fn payload(r: AppResult<case::Model>) -> Result<CasePayload> {
     let (case, user_errors) = split(r)?;
-    Ok(CasePayload {
-        case: case.map(Case),
-        user_errors,
-    })
+    Ok(CasePayload { case: case.map(Case), user_errors })
 }
 
 #[derive(Default)]
@@ -244,11 +220,7 @@ impl CaseMutation {
     }
 
     /// Allocates an open case to a worker in its team (the team's manager).
-    async fn allocate_case(
-        &self,
-        ctx: &Context<'_>,
-        input: AllocateCaseInput,
-    ) -> Result<CasePayload> {
+    async fn allocate_case(&self, ctx: &Context<'_>, input: AllocateCaseInput) -> Result<CasePayload> {
         let r = req(ctx)?;
         // Refuse a role that may not do this before even reading its input.
         policy::authorize(&r.ctx.principal, Action::AllocateCase)?;

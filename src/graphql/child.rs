@@ -7,9 +7,7 @@ use super::{
     scalars::Date,
 };
 use crate::domain::{self, page::PageArgs};
-use async_graphql::{
-    Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection,
-};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use entity::{child, household_member};
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
@@ -100,11 +98,7 @@ impl Child {
         self.0.ethnicity.map(Into::into)
     }
     async fn address(&self) -> Address {
-        Address {
-            line: self.0.address_line.clone(),
-            town: self.0.town.clone(),
-            postcode: self.0.postcode.clone(),
-        }
+        Address { line: self.0.address_line.clone(), town: self.0.town.clone(), postcode: self.0.postcode.clone() }
     }
     async fn nhs_number(&self) -> Option<&str> {
         self.0.nhs_number.as_deref()
@@ -123,11 +117,7 @@ impl Child {
     /// Family and household members and their relationship to the child.
     async fn household(&self, ctx: &Context<'_>) -> Result<Vec<HouseholdMember>> {
         let rows = req(ctx)?.loaders.household.load_one(self.0.id).await?;
-        Ok(rows
-            .unwrap_or_default()
-            .into_iter()
-            .map(HouseholdMember)
-            .collect())
+        Ok(rows.unwrap_or_default().into_iter().map(HouseholdMember).collect())
     }
     /// The child's cases that the caller may see, oldest first.
     async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {

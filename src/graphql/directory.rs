@@ -62,12 +62,7 @@ impl Team {
         &self.0.name
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?
-            .loaders
-            .organisation
-            .load_one(self.0.organisation_id)
-            .await?
-            .map(Organisation))
+        Ok(req(ctx)?.loaders.organisation.load_one(self.0.organisation_id).await?.map(Organisation))
     }
 }
 
@@ -83,11 +78,7 @@ impl Staff {
         &self.0.display_name
     }
     async fn roles(&self) -> Vec<Role> {
-        self.0
-            .roles
-            .split(',')
-            .filter_map(|r| Role::from_str(r).ok())
-            .collect()
+        self.0.roles.split(',').filter_map(|r| Role::from_str(r).ok()).collect()
     }
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
         match self.0.team_id {
@@ -96,12 +87,7 @@ impl Staff {
         }
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?
-            .loaders
-            .organisation
-            .load_one(self.0.organisation_id)
-            .await?
-            .map(Organisation))
+        Ok(req(ctx)?.loaders.organisation.load_one(self.0.organisation_id).await?.map(Organisation))
     }
 }
 
@@ -137,11 +123,7 @@ impl Viewer {
     /// The caller's staff record, when the token's subject is a known member of staff.
     async fn staff(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         let r = req(ctx)?;
-        Ok(r.loaders
-            .staff
-            .load_one(r.ctx.principal.user)
-            .await?
-            .map(Staff))
+        Ok(r.loaders.staff.load_one(r.ctx.principal.user).await?.map(Staff))
     }
 }
 

@@ -27,15 +27,7 @@ impl Kind {
     }
 
     fn from_tag(s: &str) -> Option<Kind> {
-        [
-            Kind::Child,
-            Kind::Case,
-            Kind::Staff,
-            Kind::Team,
-            Kind::Organisation,
-        ]
-        .into_iter()
-        .find(|k| k.tag() == s)
+        [Kind::Child, Kind::Case, Kind::Staff, Kind::Team, Kind::Organisation].into_iter().find(|k| k.tag() == s)
     }
 }
 
@@ -57,11 +49,7 @@ pub fn decode_any(id: &str) -> Option<(Kind, Uuid)> {
 pub fn decode(id: &ID, kind: Kind, field: &str) -> AppResult<Uuid> {
     match decode_any(id) {
         Some((k, uuid)) if k == kind => Ok(uuid),
-        _ => Err(AppError::invalid(
-            field,
-            UserErrorCode::Invalid,
-            format!("not a valid {} ID", kind.tag()),
-        )),
+        _ => Err(AppError::invalid(field, UserErrorCode::Invalid, format!("not a valid {} ID", kind.tag()))),
     }
 }
 

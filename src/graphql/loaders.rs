@@ -30,27 +30,13 @@ macro_rules! loader {
     };
 }
 
-loader!(ChildLoader, child::Model, |s, keys| domain::child::by_ids(
-    &s.db, &s.ctx, keys
-));
-loader!(CaseLoader, case::Model, |s, keys| domain::case::by_ids(
-    &s.db, &s.ctx, keys
-));
-loader!(CasesByChild, Vec<case::Model>, |s, keys| {
-    domain::case::for_children(&s.db, &s.ctx, keys)
-});
-loader!(HouseholdByChild, Vec<household_member::Model>, |s, keys| {
-    domain::child::households(&s.db, &s.ctx, keys)
-});
-loader!(CaseEventsByCase, Vec<case_event::Model>, |s, keys| {
-    domain::case::events_for(&s.db, keys)
-});
-loader!(StaffLoader, staff::Model, |s, keys| {
-    domain::directory::staff_by_ids(&s.db, &s.ctx, keys)
-});
-loader!(TeamLoader, team::Model, |s, keys| {
-    domain::directory::teams_by_ids(&s.db, &s.ctx, keys)
-});
+loader!(ChildLoader, child::Model, |s, keys| domain::child::by_ids(&s.db, &s.ctx, keys));
+loader!(CaseLoader, case::Model, |s, keys| domain::case::by_ids(&s.db, &s.ctx, keys));
+loader!(CasesByChild, Vec<case::Model>, |s, keys| { domain::case::for_children(&s.db, &s.ctx, keys) });
+loader!(HouseholdByChild, Vec<household_member::Model>, |s, keys| { domain::child::households(&s.db, &s.ctx, keys) });
+loader!(CaseEventsByCase, Vec<case_event::Model>, |s, keys| { domain::case::events_for(&s.db, keys) });
+loader!(StaffLoader, staff::Model, |s, keys| { domain::directory::staff_by_ids(&s.db, &s.ctx, keys) });
+loader!(TeamLoader, team::Model, |s, keys| { domain::directory::teams_by_ids(&s.db, &s.ctx, keys) });
 loader!(OrganisationLoader, organisation::Model, |s, keys| {
     domain::directory::organisations_by_ids(&s.db, &s.ctx, keys)
 });

@@ -33,25 +33,15 @@ impl NodeQuery {
         let r = req(ctx)?;
         policy::authorize(&r.ctx.principal, Action::ReadNode)?;
         let Some((kind, uuid)) = ids::decode_any(&id) else {
-            return Err(
-                AppError::invalid("id", domain::UserErrorCode::Invalid, "not a valid ID").into(),
-            );
+            return Err(AppError::invalid("id", domain::UserErrorCode::Invalid, "not a valid ID").into());
         };
         let l = &r.loaders;
         let found = match kind {
-            Kind::Child => Some(Node::Child(Child(
-                domain::child::get(&r.db, &r.ctx, uuid).await?,
-            ))),
-            Kind::Case => Some(Node::Case(Case(
-                domain::case::get(&r.db, &r.ctx, uuid).await?,
-            ))),
+            Kind::Child => Some(Node::Child(Child(domain::child::get(&r.db, &r.ctx, uuid).await?))),
+            Kind::Case => Some(Node::Case(Case(domain::case::get(&r.db, &r.ctx, uuid).await?))),
             Kind::Staff => l.staff.load_one(uuid).await?.map(|s| Node::Staff(Staff(s))),
             Kind::Team => l.team.load_one(uuid).await?.map(|t| Node::Team(Team(t))),
-            Kind::Organisation => l
-                .organisation
-                .load_one(uuid)
-                .await?
-                .map(|o| Node::Organisation(Organisation(o))),
+            Kind::Organisation => l.organisation.load_one(uuid).await?.map(|o| Node::Organisation(Organisation(o))),
         };
         found.ok_or_else(|| AppError::NotFound.into())
     }

@@ -13,11 +13,7 @@ pub struct UserError {
 
 impl From<FieldError> for UserError {
     fn from(e: FieldError) -> Self {
-        UserError {
-            field: e.field,
-            code: e.code,
-            message: e.message,
-        }
+        UserError { field: e.field, code: e.code, message: e.message }
     }
 }
 

@@ -50,10 +50,7 @@ impl ReferenceQuery {
                 indicators: l
                     .indicators
                     .into_iter()
-                    .map(|i| NeedIndicator {
-                        domain: i.domain,
-                        text: i.text,
-                    })
+                    .map(|i| NeedIndicator { domain: i.domain, text: i.text })
                     .collect(),
             })
             .collect())

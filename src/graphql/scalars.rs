@@ -20,6 +20,10 @@ impl ScalarType for Date {
             .map_err(|_| InputValueError::custom("expected an existing date as YYYY-MM-DD"))
     }
 
+    fn is_valid(value: &Value) -> bool {
+        matches!(value, Value::String(s) if s.len() == 10 && NaiveDate::parse_from_str(s, "%Y-%m-%d").is_ok())
+    }
+
     fn to_value(&self) -> Value {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }

@@ -1,1 +1,12 @@
-fn main() {}
+//! The one integration-test binary: the real axum Router, in-process, on SQLite (default) or
+//! PostgreSQL (`DATABASE_URL=postgres://...`).
+mod audit;
+mod auth;
+mod authz;
+mod cases;
+mod children;
+mod common;
+mod fixtures;
+mod health;
+mod sdl;
+mod security;

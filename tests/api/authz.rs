@@ -1,0 +1,380 @@
+//! AUTHZ-xx: the one policy, row scopes, and "not permitted" looking exactly like "not there".
+use crate::common::*;
+use crate::fixtures;
+use casegraph::auth::policy;
+use entity::audit_event;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, prelude::Uuid};
+use serde_json::json;
+use std::collections::BTreeSet;
+
+/// One seeded person per role.
+const PEOPLE: &[(&str, &str)] = &[
+    ("PARTNER_PRACTITIONER", "partner.school"),
+    ("SAFEGUARDING_LEAD", "dsl.school"),
+    ("HUB_WORKER", "hub.worker"),
+    ("SOCIAL_WORKER", "sw.alpha1"),
+    ("TEAM_MANAGER", "tm.alpha"),
+    ("EARLY_HELP_PRACTITIONER", "ehp.earlyhelp"),
+    ("ANALYST", "analyst"),
+    ("INTEGRATION", "integration.police"),
+    ("ADMIN", "admin"),
+];
+
+const ALL: &[&str] = &[
+    "PARTNER_PRACTITIONER",
+    "SAFEGUARDING_LEAD",
+    "HUB_WORKER",
+    "SOCIAL_WORKER",
+    "TEAM_MANAGER",
+    "EARLY_HELP_PRACTITIONER",
+    "ANALYST",
+    "INTEGRATION",
+    "ADMIN",
+];
+
+/// The expected matrix, written out by hand (not read from the policy it checks).
+fn expected_allowed(op: &str) -> Vec<&'static str> {
+    match op {
+        "Query.viewer" | "Query.levelsOfNeed" => ALL.to_vec(),
+        "Query.node" => ALL.iter().copied().filter(|r| *r != "INTEGRATION").collect(),
+        "Query.child" | "Query.case" | "Query.children" => vec!["HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"],
+        "Query.caseload" => vec!["SOCIAL_WORKER", "TEAM_MANAGER"],
+        "Query.auditEvents" => vec!["TEAM_MANAGER", "ADMIN"],
+        "Mutation.openCase" => vec!["HUB_WORKER", "TEAM_MANAGER"],
+        "Mutation.allocateCase" | "Mutation.closeCase" => vec!["TEAM_MANAGER"],
+        other => panic!("operation {other} has no expectation in this test: add it"),
+    }
+}
+
+/// Root fields of the schema as printed in the SDL.
+fn root_fields(sdl: &str, root: &str) -> Vec<String> {
+    let start = sdl.find(&format!("type {root} {{")).unwrap_or_else(|| panic!("no type {root}"));
+    let body = &sdl[start..];
+    let body = &body[body.find('{').unwrap() + 1..body.find("\n}").unwrap()];
+    let mut fields = vec![];
+    let mut depth = 0;
+    let mut in_doc = false;
+    for line in body.lines() {
+        let t = line.trim();
+        if t.starts_with("\"\"\"") {
+            if !(t.len() > 3 && t.ends_with("\"\"\"")) {
+                in_doc = !in_doc;
+            }
+            continue;
+        }
+        if in_doc || t.is_empty() || t.starts_with('"') {
+            continue;
+        }
+        if depth == 0 {
+            let name: String = t.chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect();
+            if !name.is_empty() {
+                fields.push(format!("{root}.{name}"));
+            }
+        }
+        depth += t.matches('(').count() as i32 - t.matches(')').count() as i32;
+    }
+    fields
+}
+
+#[test]
+fn default_deny_every_root_field_has_a_policy_entry() {
+    let sdl = casegraph::graphql::sdl();
+    let mut fields = root_fields(&sdl, "Query");
+    fields.extend(root_fields(&sdl, "Mutation"));
+    let in_policy: BTreeSet<String> = policy::OPERATIONS.iter().map(|(n, _)| n.to_string()).collect();
+    let in_schema: BTreeSet<String> = fields.into_iter().collect();
+    assert!(
+        in_schema.contains("Query.caseload") && in_schema.contains("Mutation.openCase"),
+        "parser sanity: {in_schema:?}"
+    );
+    assert_eq!(in_schema, in_policy, "every root field needs exactly one policy entry (and the matrix test below)");
+    for (op, _) in policy::OPERATIONS {
+        expected_allowed(op);
+    }
+}
+
+#[tokio::test]
+async fn authz_06_role_by_operation_matrix() {
+    let app = TestApp::new().await;
+    let visible = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let free = fixtures::children_without_cases(&app).await;
+    let alpha = fixtures::team_of(&app, "tm.alpha").await;
+    let org = app.staff["admin"].organisation_id;
+    let child_id = gid("Child", visible.child_id);
+    let case_id = gid("Case", visible.id);
+    let mut free_children = free.iter().map(|c| gid("Child", c.id));
+    // A team manager opens cases for children their team already knows (a closed alpha case).
+    let cases = fixtures::cases(&app).await;
+    let reopenable = cases
+        .iter()
+        .find(|c| {
+            c.team_id == alpha
+                && c.status == entity::enums::CaseStatus::Closed
+                && !cases.iter().any(|o| o.child_id == c.child_id && o.status == entity::enums::CaseStatus::Open)
+        })
+        .map(|c| gid("Child", c.child_id))
+        .expect("a closed alpha case");
+    for (op, _) in policy::OPERATIONS {
+        let allowed = expected_allowed(op);
+        for (role, handle) in PEOPLE {
+            // Fresh mutation targets for each allowed call, so each can succeed on its own.
+            let (query, vars) = match *op {
+                "Query.viewer" => ("{ viewer { roles } }", json!({})),
+                "Query.levelsOfNeed" => ("{ levelsOfNeed { level } }", json!({})),
+                "Query.node" => ("query($id: ID!) { node(id: $id) { id } }", json!({ "id": gid("Organisation", org) })),
+                "Query.child" => ("query($id: ID!) { child(id: $id) { id } }", json!({ "id": child_id })),
+                "Query.case" => ("query($id: ID!) { case(id: $id) { id } }", json!({ "id": case_id })),
+                "Query.children" => {
+                    ("{ children(search: {familyName: \"T\"}, first: 5) { edges { node { id } } } }", json!({}))
+                }
+                "Query.caseload" => ("{ caseload(first: 5) { edges { node { id } } } }", json!({})),
+                "Query.auditEvents" => (
+                    "query($id: ID!) { auditEvents(childId: $id, first: 5) { edges { node { action } } } }",
+                    json!({ "id": child_id }),
+                ),
+                "Mutation.openCase" => (
+                    "mutation($i: OpenCaseInput!) { openCase(input: $i) { case { id } userErrors { code } } }",
+                    json!({ "i": { "childId": match *role {
+                            "TEAM_MANAGER" => reopenable.clone(),
+                            "HUB_WORKER" => free_children.next().unwrap(),
+                            _ => child_id.clone(),
+                        }, "kind": "ASSESSMENT", "teamId": gid("Team", alpha) } }),
+                ),
+                "Mutation.allocateCase" => (
+                    "mutation($i: AllocateCaseInput!) { allocateCase(input: $i) { case { version } userErrors { code } } }",
+                    json!({ "i": { "caseId": case_id, "workerId": gid("Staff", app.staff_id("sw.alpha2")), "expectedVersion": fixtures::case(&app, visible.id).await.version } }),
+                ),
+                "Mutation.closeCase" => (
+                    "mutation($i: CloseCaseInput!) { closeCase(input: $i) { case { status } userErrors { code } } }",
+                    json!({ "i": { "caseId": case_id, "reason": "SERVICES_CEASED", "expectedVersion": fixtures::case(&app, visible.id).await.version } }),
+                ),
+                other => panic!("no sample call for {other}"),
+            };
+            let before = (app.count("cases").await, app.count("case_events").await);
+            let r = app.gql(handle, query, vars).await;
+            if allowed.contains(role) {
+                assert!(r.body["errors"].is_null(), "{role} should be allowed {op}: {}", r.raw);
+                if op.starts_with("Mutation") {
+                    let field = op.trim_start_matches("Mutation.");
+                    assert_eq!(r.data()[field]["userErrors"], json!([]), "{role} {op}: {}", r.raw);
+                }
+            } else {
+                let expect = if matches!(*op, "Query.child" | "Query.case") { "NOT_FOUND" } else { "FORBIDDEN" };
+                assert_eq!(r.code(), expect, "{role} on {op}: {}", r.raw);
+                assert_eq!(
+                    (app.count("cases").await, app.count("case_events").await),
+                    before,
+                    "{role} {op} changed nothing"
+                );
+            }
+        }
+    }
+}
+
+async fn denied_rows(app: &TestApp, actor: Uuid) -> usize {
+    audit_event::Entity::find()
+        .filter(audit_event::Column::ActorId.eq(actor))
+        .filter(audit_event::Column::Outcome.eq(entity::enums::AuditOutcome::Denied))
+        .all(&app.db)
+        .await
+        .unwrap()
+        .len()
+}
+
+#[tokio::test]
+async fn authz_01_02_forbidden_looks_exactly_like_missing_on_every_path() {
+    let app = TestApp::new().await;
+    let real = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let missing = Uuid::now_v7();
+    let paths = [
+        ("query($id: ID!) { child(id: $id) { id givenName } }", "Child"),
+        ("query($id: ID!) { node(id: $id) { id ... on Child { givenName } } }", "Child"),
+        ("query($id: ID!) { case(id: $id) { id child { givenName } } }", "Case"),
+        ("query($id: ID!) { node(id: $id) { id ... on Case { status } } }", "Case"),
+    ];
+    // Outsiders: a partner, an analyst, an admin, and a social worker of another team.
+    for who in ["partner.school", "analyst", "admin", "sw.bravo1", "ehp.earlyhelp"] {
+        for (q, kind) in paths {
+            let id = if kind == "Child" { real.child_id } else { real.id };
+            let before = denied_rows(&app, app.staff_id(who)).await;
+            let a = app.gql(who, q, json!({ "id": gid(kind, id) })).await;
+            let b = app.gql(who, q, json!({ "id": gid(kind, missing) })).await;
+            assert_eq!(a.code(), "NOT_FOUND", "{who} {q}: {}", a.raw);
+            assert_eq!(a.raw, b.raw, "{who}: forbidden and missing must be identical");
+            assert_eq!(a.status, b.status);
+            assert_eq!(denied_rows(&app, app.staff_id(who)).await, before + 2, "both attempts audited as denied");
+        }
+    }
+    // The allocated worker sees it, through every path.
+    for (q, kind) in paths {
+        let id = if kind == "Child" { real.child_id } else { real.id };
+        let r = app.gql("sw.alpha1", q, json!({ "id": gid(kind, id) })).await;
+        assert!(r.body["errors"].is_null(), "{}", r.raw);
+    }
+}
+
+#[tokio::test]
+async fn authz_03_13_row_scopes() {
+    let app = TestApp::new().await;
+    let restricted = fixtures::open_case_of(&app, "sw.alpha1", true).await;
+    let q = "query($id: ID!) { child(id: $id) { id restricted } }";
+    let see = |who: &'static str, id: Uuid| {
+        let app = &app;
+        async move { app.gql(who, q, json!({ "id": gid("Child", id) })).await.body["errors"].is_null() }
+    };
+    // A restricted child: the allocated worker and the team's manager only.
+    assert!(see("sw.alpha1", restricted.child_id).await);
+    assert!(see("tm.alpha", restricted.child_id).await);
+    assert!(!see("sw.alpha2", restricted.child_id).await, "same team, not allocated");
+    assert!(!see("hub.worker", restricted.child_id).await);
+    assert!(!see("tm.bravo", restricted.child_id).await);
+    // An unrestricted child in team alpha: the team and the hub, not team bravo.
+    let open = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    assert!(see("sw.alpha2", open.child_id).await);
+    assert!(see("hub.worker", open.child_id).await);
+    assert!(!see("sw.bravo1", open.child_id).await);
+    assert!(!see("tm.bravo", open.child_id).await);
+
+    // Searches never show what the caller may not see (AUTHZ-03).
+    let restricted_child = fixtures::child(&app, restricted.child_id).await;
+    let search = "query($f: String!) { children(search: {familyName: $f}, first: 100) { edges { node { id } } } }";
+    let ids = |r: &Resp| -> Vec<String> {
+        r.data()["children"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let hub = app.gql("hub.worker", search, json!({ "f": restricted_child.family_name })).await;
+    assert!(!ids(&hub).contains(&gid("Child", restricted.child_id)));
+    let sw = app.gql("sw.alpha1", search, json!({ "f": restricted_child.family_name })).await;
+    assert!(ids(&sw).contains(&gid("Child", restricted.child_id)));
+    // Bravo's social worker searching alpha's family finds only bravo's children.
+    let bravo = app.gql("sw.bravo1", search, json!({ "f": "" })).await;
+    assert_eq!(bravo.code(), "BAD_USER_INPUT", "an empty search is refused");
+    let bravo_team = fixtures::team_of(&app, "sw.bravo1").await;
+    let all = app
+        .gql(
+            "sw.bravo1",
+            "{ children(search: {givenName: \"b\"}, first: 100) { edges { node { id cases { team { id } } } } } }",
+            json!({}),
+        )
+        .await;
+    let edges = all.data()["children"]["edges"].as_array().unwrap();
+    assert!(!edges.is_empty(), "{}", all.raw);
+    for e in edges {
+        let teams: Vec<&str> =
+            e["node"]["cases"].as_array().unwrap().iter().map(|c| c["team"]["id"].as_str().unwrap()).collect();
+        assert!(teams.contains(&gid("Team", bravo_team).as_str()), "{teams:?}");
+    }
+}
+
+#[tokio::test]
+async fn caseload_is_the_workers_own_or_the_managers_team() {
+    let app = TestApp::new().await;
+    let cases = fixtures::cases(&app).await;
+    let q = "{ caseload(first: 100) { edges { node { id status allocatedWorker { id } team { id } } } } }";
+    for (who, manager) in
+        [("sw.alpha1", false), ("sw.alpha2", false), ("sw.bravo1", false), ("tm.alpha", true), ("tm.bravo", true)]
+    {
+        let r = app.gql(who, q, json!({})).await;
+        let mut got: Vec<String> = r.data()["caseload"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+            .collect();
+        let mut want: Vec<String> = cases
+            .iter()
+            .filter(|c| c.status == entity::enums::CaseStatus::Open)
+            .filter(|c| {
+                if manager {
+                    Some(c.team_id) == app.staff[who].team_id
+                } else {
+                    c.allocated_worker_id == Some(app.staff_id(who))
+                }
+            })
+            .map(|c| gid("Case", c.id))
+            .collect();
+        got.sort();
+        want.sort();
+        assert!(!want.is_empty(), "fixture gives {who} a caseload");
+        assert_eq!(got, want, "{who}");
+    }
+}
+
+#[tokio::test]
+async fn authz_05_fifty_aliases_of_hidden_ids() {
+    let app = TestApp::new().await;
+    let ids: Vec<Uuid> = fixtures::children(&app).await.iter().map(|c| c.id).take(50).collect();
+    assert_eq!(ids.len(), 50);
+    let q: String =
+        ids.iter().enumerate().map(|(i, id)| format!("c{i}: child(id: \"{}\") {{ id }} ", gid("Child", *id))).collect();
+    let r = app.gql("partner.school", &format!("{{ {q} }}"), json!({})).await;
+    let codes = r.codes();
+    assert_eq!(codes.len(), 50);
+    assert!(codes.iter().all(|c| c == "NOT_FOUND"));
+    assert!(r.data().is_null(), "no data at all: {}", r.raw);
+    // 51 aliases are over the limit and refused before any resolver runs.
+    let q51 = format!("{{ {q} extra: viewer {{ roles }} }}");
+    let before = app.count("audit_events").await;
+    let r = app.gql("partner.school", &q51, json!({})).await;
+    assert_eq!(r.code(), "QUERY_TOO_COMPLEX");
+    assert_eq!(app.count("audit_events").await, before);
+}
+
+#[tokio::test]
+async fn authz_07_14_analyst_and_admin_never_see_case_content() {
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    for who in ["analyst", "admin"] {
+        let r = app
+            .gql(
+                who,
+                "query($id: ID!) { child(id: $id) { givenName familyName dateOfBirth address { line } } }",
+                json!({ "id": gid("Child", c.child_id) }),
+            )
+            .await;
+        assert_eq!(r.code(), "NOT_FOUND");
+        let r = app
+            .gql(who, "{ children(search: {familyName: \"Test\"}, first: 5) { edges { node { id } } } }", json!({}))
+            .await;
+        assert_eq!(r.code(), "FORBIDDEN");
+    }
+    // Nothing in the schema edits or deletes the audit trail.
+    let sdl = casegraph::graphql::sdl();
+    let mutations = root_fields(&sdl, "Mutation");
+    assert!(mutations.iter().all(|m| !m.to_lowercase().contains("audit")), "{mutations:?}");
+}
+
+#[tokio::test]
+async fn authz_08_server_owned_fields_are_not_inputs() {
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    for extra in ["status: CLOSED", "version: 99", "createdBy: \"x\"", "orgId: \"x\""] {
+        let q = format!(
+            "mutation {{ allocateCase(input: {{caseId: \"{}\", workerId: \"{}\", expectedVersion: 1, {extra}}}) {{ userErrors {{ code }} }} }}",
+            gid("Case", c.id),
+            gid("Staff", app.staff_id("sw.alpha2"))
+        );
+        let r = app.gql("tm.alpha", &q, json!({})).await;
+        assert!(!r.codes().is_empty(), "{extra} must be refused");
+        assert!(r.data().is_null());
+    }
+    assert_eq!(fixtures::case(&app, c.id).await.version, 1, "nothing changed");
+}
+
+#[tokio::test]
+async fn authz_12_ids_are_opaque_uuid_v7() {
+    let app = TestApp::new().await;
+    let r = app.gql("sw.alpha1", "{ caseload(first: 3) { edges { node { id child { id } } } } }", json!({})).await;
+    for e in r.data()["caseload"]["edges"].as_array().unwrap() {
+        let id = e["node"]["id"].as_str().unwrap();
+        assert!(id.parse::<i64>().is_err());
+        use base64::Engine;
+        let raw = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id).unwrap()).unwrap();
+        let uuid = Uuid::parse_str(raw.split_once(':').unwrap().1).unwrap();
+        assert_eq!(uuid.get_version_num(), 7);
+    }
+}

@@ -1,0 +1,186 @@
+//! Child reads and search: normalised matching, keyset pagination, bad input, DataLoaders.
+use crate::common::*;
+use crate::fixtures;
+use serde_json::{Value, json};
+
+const SEARCH: &str = "query($s: ChildSearch!, $first: Int!, $after: String) { children(search: $s, first: $first, after: $after) { edges { cursor node { id givenName familyName dateOfBirth } } pageInfo { hasNextPage hasPreviousPage endCursor } } }";
+
+fn names(r: &Resp) -> Vec<(String, String)> {
+    r.data()["children"]["edges"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{}", r.raw))
+        .iter()
+        .map(|e| (e["node"]["givenName"].as_str().unwrap().into(), e["node"]["familyName"].as_str().unwrap().into()))
+        .collect()
+}
+
+#[tokio::test]
+async fn search_ignores_case_accents_spaces_and_hyphens() {
+    let app = TestApp::new().await;
+    let zoe = fixtures::children(&app).await.into_iter().find(|c| c.given_name == "Zoë").unwrap();
+    let hyphenated =
+        fixtures::children(&app).await.into_iter().find(|c| c.family_name.contains('-') && !c.restricted).unwrap();
+    for given in ["zoe", "ZOË", " Zo e "] {
+        let r = app
+            .gql(
+                "hub.worker",
+                SEARCH,
+                json!({ "s": { "givenName": given, "familyName": zoe.family_name.to_uppercase() }, "first": 10 }),
+            )
+            .await;
+        assert_eq!(names(&r), vec![("Zoë".to_string(), zoe.family_name.clone())], "{given}");
+    }
+    let spaced = hyphenated.family_name.replace('-', " ").to_lowercase();
+    let r = app
+        .gql(
+            "hub.worker",
+            SEARCH,
+            json!({ "s": { "familyName": spaced, "givenName": hyphenated.given_name }, "first": 10 }),
+        )
+        .await;
+    assert!(names(&r).contains(&(hyphenated.given_name.clone(), hyphenated.family_name.clone())), "{}", r.raw);
+    // Date of birth narrows to exact matches.
+    let dob = hyphenated.date_of_birth.unwrap().to_string();
+    let r = app.gql("hub.worker", SEARCH, json!({ "s": { "dateOfBirth": dob }, "first": 100 })).await;
+    assert!(r.data()["children"]["edges"].as_array().unwrap().iter().all(|e| e["node"]["dateOfBirth"] == dob));
+    assert!(!names(&r).is_empty());
+}
+
+#[tokio::test]
+async fn keyset_pages_cover_everything_once() {
+    let app = TestApp::new().await;
+    let all = fixtures::children(&app).await.into_iter().filter(|c| !c.restricted).count();
+    let mut seen = vec![];
+    // Page, three at a time, through every family-name initial the seed uses.
+    for prefix in ["t", "s", "m", "d", "f", "e", "p", "i"] {
+        let mut after: Option<String> = None;
+        loop {
+            let r = app
+                .gql("hub.worker", SEARCH, json!({ "s": { "familyName": prefix }, "first": 3, "after": after }))
+                .await;
+            let edges = r.data()["children"]["edges"].as_array().unwrap_or_else(|| panic!("{}", r.raw)).clone();
+            assert!(edges.len() <= 3);
+            seen.extend(edges.iter().map(|e| e["node"]["id"].as_str().unwrap().to_string()));
+            let info = &r.data()["children"]["pageInfo"];
+            assert_eq!(info["hasPreviousPage"], after.is_some());
+            if info["hasNextPage"] == false {
+                break;
+            }
+            after = Some(info["endCursor"].as_str().unwrap().to_string());
+        }
+    }
+    let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+    assert_eq!(unique.len(), seen.len(), "no child twice");
+    assert_eq!(seen.len(), all, "every unrestricted child exactly once");
+}
+
+#[tokio::test]
+async fn bad_input_is_a_typed_error_naming_the_field() {
+    let app = TestApp::new().await;
+    let long = "x".repeat(101);
+    let cases: Vec<(Value, &str)> = vec![
+        (json!({ "s": { "familyName": long }, "first": 5 }), "search.familyName"),
+        (json!({ "s": { "familyName": "a\u{0000}b" }, "first": 5 }), "search.familyName"),
+        (json!({ "s": { "givenName": "\u{202E}evil" }, "first": 5 }), "search.givenName"),
+        (json!({ "s": {}, "first": 5 }), "search"),
+        (json!({ "s": { "familyName": "T" }, "first": 0 }), "first"),
+        (json!({ "s": { "familyName": "T" }, "first": 10000 }), "first"),
+        (json!({ "s": { "familyName": "T" }, "first": 5, "after": "bm90LWEtY3Vyc29y" }), "after"),
+    ];
+    for (vars, field) in cases {
+        let r = app.gql("hub.worker", SEARCH, vars.clone()).await;
+        assert_eq!(r.code(), "BAD_USER_INPUT", "{vars}: {}", r.raw);
+        assert_eq!(r.body["errors"][0]["extensions"]["field"], field, "{vars}");
+        assert!(!r.raw.contains('\u{0}'));
+    }
+    // Impossible dates, wrong shapes, unknown enum values and missing `first`: refused before
+    // anything runs.
+    for vars in [
+        json!({ "s": { "dateOfBirth": "2023-02-30" }, "first": 5 }),
+        json!({ "s": { "dateOfBirth": "30/01/2020" }, "first": 5 }),
+        json!({ "s": { "dateOfBirth": 20200101 }, "first": 5 }),
+        json!({ "s": { "familyName": "T" } }),
+    ] {
+        let r = app.gql("hub.worker", SEARCH, vars.clone()).await;
+        assert_eq!(r.code(), "BAD_USER_INPUT", "{vars}: {}", r.raw);
+        assert!(r.body.get("data").is_none() || r.data().is_null());
+    }
+    let r =
+        app.gql("hub.worker", "{ children(search: {familyName: \"T\"}) { edges { node { id } } } }", json!({})).await;
+    assert!(!r.codes().is_empty(), "first is required");
+    // A date of birth in the future is a valid date that matches nobody.
+    let r = app.gql("hub.worker", SEARCH, json!({ "s": { "dateOfBirth": "2999-01-01" }, "first": 5 })).await;
+    assert_eq!(r.data()["children"]["edges"], json!([]));
+    // Malformed and foreign IDs.
+    let c = fixtures::cases(&app).await.remove(0);
+    for id in ["", "garbage", "Q2hpbGQ6", &gid("Case", c.id), &"A".repeat(5000)] {
+        let r = app.gql("hub.worker", "query($id: ID!) { child(id: $id) { id } }", json!({ "id": id })).await;
+        assert_eq!(r.code(), "BAD_USER_INPUT", "{id}: {}", r.raw);
+        assert_eq!(r.body["errors"][0]["extensions"]["field"], "id");
+    }
+}
+
+#[tokio::test]
+async fn val_02_injection_strings_are_data() {
+    let app = TestApp::new().await;
+    let before = app.count("children").await;
+    for s in ["' OR '1'='1", "\"; DROP TABLE children; --", "%", "_", "a%' --", "\\"] {
+        let r = app.gql("hub.worker", SEARCH, json!({ "s": { "familyName": s, "givenName": s }, "first": 100 })).await;
+        assert!(r.body["errors"].is_null() || r.code() == "BAD_USER_INPUT", "{s}: {}", r.raw);
+        if r.body["errors"].is_null() {
+            assert!(names(&r).is_empty(), "{s} matched: {}", r.raw);
+        }
+    }
+    assert_eq!(app.count("children").await, before);
+}
+
+#[tokio::test]
+async fn child_with_household_cases_and_unborn() {
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let r = app
+        .gql(
+            "sw.alpha1",
+            "query($id: ID!) { child(id: $id) { id givenName sex ethnicity address { line town postcode } nhsNumber upn unborn household { givenName relationship livesWithChild } cases { id status allocatedWorker { displayName } } } }",
+            json!({ "id": gid("Child", c.child_id) }),
+        )
+        .await;
+    let child = &r.data()["child"];
+    assert!(!child["household"].as_array().unwrap().is_empty(), "{}", r.raw);
+    assert_eq!(child["cases"][0]["id"], gid("Case", c.id));
+    assert_eq!(child["address"]["town"], "Testtown");
+    assert_eq!(child["unborn"], false);
+    let unborn =
+        fixtures::children(&app).await.into_iter().find(|c| c.date_of_birth.is_none() && !c.restricted).unwrap();
+    let r = app
+        .gql(
+            "hub.worker",
+            "query($id: ID!) { child(id: $id) { unborn dateOfBirth expectedDateOfDelivery } }",
+            json!({ "id": gid("Child", unborn.id) }),
+        )
+        .await;
+    assert_eq!(r.data()["child"]["unborn"], true, "{}", r.raw);
+    assert!(r.data()["child"]["dateOfBirth"].is_null());
+    assert!(r.data()["child"]["expectedDateOfDelivery"].is_string());
+}
+
+#[tokio::test]
+async fn statements_per_request_do_not_grow_with_rows() {
+    let app = TestApp::new().await;
+    let q = "query($n: Int!) { caseload(first: $n) { edges { node { id child { id givenName household { givenName } cases { id } } allocatedWorker { displayName team { name organisation { name } } } team { name } history { kind } } } } }";
+    let run = |n: i32| {
+        let app = &app;
+        async move {
+            let before = app.state.statements.get();
+            let r = app.gql("tm.alpha", q, json!({ "n": n })).await;
+            assert!(r.body["errors"].is_null(), "{}", r.raw);
+            let rows = r.data()["caseload"]["edges"].as_array().unwrap().len();
+            (rows, app.state.statements.get() - before)
+        }
+    };
+    let (small_rows, small) = run(2).await;
+    let (big_rows, big) = run(20).await;
+    assert_eq!(small_rows, 2);
+    assert!(big_rows > 5, "fixture: team alpha has a real caseload ({big_rows})");
+    assert_eq!(small, big, "statements: {small} for {small_rows} rows, {big} for {big_rows} rows");
+}

@@ -1,0 +1,197 @@
+//! Test harness: the real Router, in-process, on SQLite in memory or — when `DATABASE_URL`
+//! names a PostgreSQL server — on a fresh PostgreSQL database per test.
+use axum::{
+    Router,
+    body::Body,
+    http::{HeaderMap, Request, StatusCode},
+};
+use casegraph::{
+    app::AppState,
+    config::{Config, Profile},
+    error::ERROR_CODES,
+};
+use entity::staff;
+use http_body_util::BodyExt;
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, EntityTrait, prelude::Uuid};
+use serde_json::{Value, json};
+use std::{collections::HashMap, path::PathBuf};
+use tower::ServiceExt;
+
+pub const SECRET: &str = "test-secret-0123456789-abcdefghijklmnop";
+pub const ISSUER: &str = "casegraph-test";
+pub const AUDIENCE: &str = "casegraph";
+
+pub fn keys_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/api/keys")
+}
+
+pub fn now() -> u64 {
+    jsonwebtoken::get_current_timestamp()
+}
+
+/// A database URL for one test: SQLite in memory, or a new PostgreSQL database.
+pub async fn test_database_url() -> String {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if url.starts_with("postgres") => {
+            let admin = Database::connect(url.as_str()).await.expect("connect to PostgreSQL");
+            let name = format!("cgt_{}", Uuid::now_v7().simple());
+            admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
+            admin.close().await.ok();
+            let (base, _) = url.rsplit_once('/').expect("DATABASE_URL has a database name");
+            format!("{base}/{name}")
+        }
+        _ => "sqlite::memory:".to_string(),
+    }
+}
+
+pub fn test_config(database_url: String) -> Config {
+    Config {
+        database_url,
+        bind: "127.0.0.1:0".parse().unwrap(),
+        profile: Profile::Dev,
+        jwt_issuer: ISSUER.into(),
+        jwt_audience: AUDIENCE.into(),
+        jwt_algorithms: vec!["HS256".into()],
+        jwt_hs256_secret: Some(SECRET.into()),
+        jwt_public_key_pem: None,
+        jwt_key_id: "rs1".into(),
+        jwt_jwks_file: None,
+        jwt_max_lifetime_secs: 3600,
+        data_dir: std::env::temp_dir().join("casegraph-tests"),
+        demo_data: true,
+        request_timeout_secs: 10,
+        cors_origins: vec!["https://portal.example.org".into()],
+        db_pool: 4,
+    }
+}
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: AppState,
+    pub db: DatabaseConnection,
+    pub staff: HashMap<String, staff::Model>,
+}
+
+pub struct Resp {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub raw: String,
+}
+
+impl Resp {
+    /// The `extensions.code` of every error, in order.
+    pub fn codes(&self) -> Vec<String> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| a.iter().map(|e| e["extensions"]["code"].as_str().unwrap_or("<none>").to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    pub fn code(&self) -> String {
+        self.codes().first().cloned().unwrap_or_default()
+    }
+
+    pub fn data(&self) -> &Value {
+        &self.body["data"]
+    }
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with(|_| {}).await
+    }
+
+    /// An app with the demo data, after `f` adjusts the configuration.
+    pub async fn with(f: impl FnOnce(&mut Config)) -> Self {
+        let mut cfg = test_config(test_database_url().await);
+        f(&mut cfg);
+        let state = casegraph::build_state(&cfg).await.expect("start");
+        casegraph::seed::demo(&state.db).await.expect("seed");
+        let staff =
+            staff::Entity::find().all(&state.db).await.unwrap().into_iter().map(|s| (s.handle.clone(), s)).collect();
+        let router = casegraph::app(state.clone(), &cfg);
+        TestApp { router, db: state.db.clone(), state, staff }
+    }
+
+    pub fn staff_id(&self, handle: &str) -> Uuid {
+        self.staff[handle].id
+    }
+
+    /// The claims a seeded person's token carries.
+    pub fn claims(&self, handle: &str) -> Value {
+        let s = &self.staff[handle];
+        let mut c = json!({
+            "sub": s.id.to_string(), "iss": ISSUER, "aud": AUDIENCE, "iat": now(), "exp": now() + 600,
+            "roles": s.roles.split(',').collect::<Vec<_>>(), "org": s.organisation_id.to_string(),
+        });
+        if let Some(t) = s.team_id {
+            c["team"] = json!(t.to_string());
+        }
+        if !s.scopes.is_empty() {
+            c["scope"] = json!(s.scopes);
+        }
+        c
+    }
+
+    pub fn token(&self, handle: &str) -> String {
+        sign(&self.claims(handle))
+    }
+
+    pub async fn send(&self, req: Request<Body>) -> Resp {
+        let res = self.router.clone().oneshot(req).await.expect("router answers");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+        let raw = String::from_utf8_lossy(&bytes).to_string();
+        let body = serde_json::from_str(&raw).unwrap_or(Value::Null);
+        let r = Resp { status, headers, body, raw };
+        // INFO-04: every error the suite sees carries a code from the closed set.
+        for code in r.codes() {
+            assert!(ERROR_CODES.contains(&code.as_str()), "error code {code} outside the closed set: {}", r.raw);
+        }
+        r
+    }
+
+    /// POST /graphql with a JSON body and an optional bearer token.
+    pub async fn post(&self, token: Option<&str>, body: &Value) -> Resp {
+        let mut b = Request::post("/graphql").header("content-type", "application/json");
+        if let Some(t) = token {
+            b = b.header("authorization", format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap()).await
+    }
+
+    /// Runs a query as a seeded person.
+    pub async fn gql(&self, handle: &str, query: &str, variables: Value) -> Resp {
+        let t = self.token(handle);
+        self.post(Some(&t), &json!({ "query": query, "variables": variables })).await
+    }
+
+    pub async fn count(&self, table: &str) -> i64 {
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(
+                self.db.get_database_backend(),
+                format!("SELECT COUNT(*) AS n FROM {table}"),
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        row.try_get::<i64>("", "n").unwrap()
+    }
+}
+
+/// Signs claims with the test HS256 secret, `kid` = dev.
+pub fn sign(claims: &Value) -> String {
+    let mut h = Header::new(Algorithm::HS256);
+    h.kid = Some("dev".into());
+    jsonwebtoken::encode(&h, claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
+}
+
+/// Global ID as the server encodes it (tests need IDs of seeded rows).
+pub fn gid(kind: &str, id: Uuid) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{kind}:{}", id.simple()))
+}

@@ -1,0 +1,69 @@
+//! REL-07/12: liveness without the database, readiness with it; a real socket once.
+use crate::common::*;
+use axum::{
+    body::Body,
+    http::{Request, StatusCode},
+};
+use std::sync::atomic::Ordering;
+
+#[tokio::test]
+async fn rel_07_livez_and_readyz() {
+    let app = TestApp::new().await;
+    let get = |p: &str| Request::get(p).body(Body::empty()).unwrap();
+    assert_eq!(app.send(get("/livez")).await.status, StatusCode::OK);
+    let r = app.send(get("/readyz")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.raw);
+    // Shutting down: not ready at once, still alive.
+    app.state.shutting_down.store(true, Ordering::Relaxed);
+    assert_eq!(app.send(get("/readyz")).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    app.state.shutting_down.store(false, Ordering::Relaxed);
+    // Database gone: not ready; liveness never touches it.
+    app.db.clone().close().await.ok();
+    assert_eq!(app.send(get("/readyz")).await.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(app.send(get("/livez")).await.status, StatusCode::OK);
+    // And a GraphQL read says UNAVAILABLE, not a hang or a 500.
+    let r = app.gql("hub.worker", "{ levelsOfNeed { level } }", serde_json::json!({})).await;
+    assert_eq!(r.code(), "UNAVAILABLE", "{}", r.raw);
+    assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE);
+}
+
+#[tokio::test]
+async fn serves_over_a_real_socket() {
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    let server = tokio::spawn(async move { axum::serve(listener, router).await });
+    let token = app.token("hub.worker");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let body = r#"{"query":"{ levelsOfNeed { level ordinal } }"}"#;
+    let req = format!(
+        "POST /graphql HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nAuthorization: Bearer {token}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream.write_all(req.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    stream.read_to_string(&mut out).await.unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains(r#""level":"SPECIALIST","ordinal":4"#), "{out}");
+    server.abort();
+}
+
+#[tokio::test]
+async fn levels_of_need_for_every_role() {
+    let app = TestApp::new().await;
+    for who in ["partner.school", "analyst", "integration.police", "admin", "hub.worker"] {
+        let r = app
+            .gql(
+                who,
+                "{ levelsOfNeed { level ordinal name expectedResponse indicators { domain text } } }",
+                serde_json::json!({}),
+            )
+            .await;
+        let levels = r.data()["levelsOfNeed"].as_array().unwrap_or_else(|| panic!("{}", r.raw));
+        let codes: Vec<&str> = levels.iter().map(|l| l["level"].as_str().unwrap()).collect();
+        assert_eq!(codes, ["UNIVERSAL", "UNIVERSAL_PLUS", "INTENSIVE", "SPECIALIST"]);
+        assert!(levels.iter().all(|l| !l["indicators"].as_array().unwrap().is_empty()));
+    }
+}
