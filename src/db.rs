@@ -29,10 +29,10 @@ pub async fn connect(
     pool: u32,
     statement_timeout: Duration,
 ) -> Result<(DatabaseConnection, StatementCounter), DbErr> {
-    if let Some(path) = sqlite_file(url) {
-        if let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
-        }
+    if let Some(path) = sqlite_file(url)
+        && let Some(dir) = std::path::Path::new(&path).parent().filter(|d| !d.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(dir).map_err(|e| DbErr::Custom(format!("cannot create {}: {e}", dir.display())))?;
     }
     let memory = url.contains(":memory:") || url.contains("mode=memory");
     let mut opts = ConnectOptions::new(url.to_string());
@@ -40,7 +40,7 @@ pub async fn connect(
         .acquire_timeout(ACQUIRE_TIMEOUT)
         // Each connection to `sqlite::memory:` is a new database: keep one.
         .max_connections(if memory { 1 } else { pool })
-        .min_connections(if memory { 1 } else { 1 })
+        .min_connections(1)
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)

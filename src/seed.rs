@@ -31,8 +31,10 @@ const FAMILIES: [&str; 10] = [
 ];
 const SUFFIX: [&str; 5] = ["", "-Smythe", "-Ray", "-Okoro", "-Lee"];
 
-/// The demo staff: handle, display name, organisation key, team key, roles, scopes.
-pub const DEMO_STAFF: &[(&str, &str, &str, Option<&str>, &[Role], &str)] = &[
+/// A demo person: handle, display name, organisation key, team key, roles, scopes.
+pub type DemoPerson = (&'static str, &'static str, &'static str, Option<&'static str>, &'static [Role], &'static str);
+
+pub const DEMO_STAFF: &[DemoPerson] = &[
     ("hub.worker", "Hub Worker Example", "csc", Some("hub"), &[Role::HubWorker], ""),
     ("hub.worker2", "Hub Worker Sample", "csc", Some("hub"), &[Role::HubWorker], ""),
     ("sw.alpha1", "Social Worker Alpha One", "csc", Some("alpha"), &[Role::SocialWorker], ""),

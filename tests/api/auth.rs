@@ -180,7 +180,8 @@ async fn jwt_11_12_unknown_and_hostile_kid() {
 #[tokio::test]
 async fn jwt_15_roles_and_organisation_fail_closed() {
     let app = TestApp::new().await;
-    let cases: Vec<(&str, Box<dyn Fn(&mut Value)>)> = vec![
+    type Edit = Box<dyn Fn(&mut Value)>;
+    let cases: Vec<(&str, Edit)> = vec![
         ("unknown role", Box::new(|c| c["roles"] = json!(["SUPERUSER"]))),
         ("a known and an unknown role", Box::new(|c| c["roles"] = json!(["SOCIAL_WORKER", "ROOT"]))),
         ("no roles", Box::new(|c| c["roles"] = json!([]))),
