@@ -73,6 +73,10 @@ pub async fn search(
         checks.take(validate::opt_text("search.familyName", s.family_name.as_deref(), validate::NAME_MAX)).flatten();
     let given =
         checks.take(validate::opt_text("search.givenName", s.given_name.as_deref(), validate::NAME_MAX)).flatten();
+    if let Some(d) = s.date_of_birth {
+        // An unborn child has an expected date of delivery, never a date of birth in the future.
+        checks.take(validate::not_future("search.dateOfBirth", d, chrono::Utc::now().date_naive()));
+    }
     checks.finish()?;
     let family = family.map(|f| names::key(&f)).filter(|k| !k.is_empty());
     let given = given.map(|g| names::key(&g)).filter(|k| !k.is_empty());

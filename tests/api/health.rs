@@ -67,3 +67,26 @@ async fn levels_of_need_for_every_role() {
         assert!(levels.iter().all(|l| !l["indicators"].as_array().unwrap().is_empty()));
     }
 }
+
+#[tokio::test]
+async fn rel_12_not_ready_while_migrations_are_pending() {
+    let url = test_database_url().await;
+    let (db, _) = casegraph::db::connect(&url, 1, std::time::Duration::from_secs(5)).await.unwrap();
+    assert!(!casegraph::db::ready(&db).await.unwrap(), "an unmigrated database is not ready");
+    casegraph::db::migrate(&db).await.unwrap();
+    assert!(casegraph::db::ready(&db).await.unwrap());
+}
+
+#[tokio::test]
+async fn rel_08_database_down_at_start_exits_with_one_clear_line() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_casegraph"))
+        .args(["migrate", "--database-url", "postgres://casegraph:secret-password@127.0.0.1:1/nowhere"])
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = err.lines().filter(|l| l.starts_with("casegraph:")).collect();
+    assert_eq!(lines.len(), 1, "{err}");
+    assert!(!err.contains("secret-password"), "no credentials in the message: {err}");
+}

@@ -8,5 +8,6 @@ mod children;
 mod common;
 mod fixtures;
 mod health;
+mod logs;
 mod sdl;
 mod security;

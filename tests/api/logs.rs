@@ -1,0 +1,81 @@
+//! INFO-05: after reads, searches, failures and refused tokens involving a sentinel child, the
+//! logs hold no name, no date of birth and no token.
+use crate::common::*;
+use crate::fixtures;
+use chrono::NaiveDate;
+use entity::child;
+use sea_orm::{ActiveModelTrait, ConnectionTrait, Set};
+use serde_json::json;
+use std::sync::{Arc, Mutex};
+
+#[derive(Clone, Default)]
+struct Buffer(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Buffer {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+// One thread, so the subscriber set for this test sees every task it spawns (DataLoaders too).
+#[tokio::test(flavor = "current_thread")]
+async fn info_05_no_personal_data_or_tokens_in_logs() {
+    let buf = Buffer::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_env_filter("debug,sqlx=warn,sea_orm=warn,hyper=info,h2=info,tower=info")
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let mut sentinel: child::ActiveModel = fixtures::child(&app, c.child_id).await.into();
+    sentinel.given_name = Set("ZZSENTINEL-NAME".into());
+    sentinel.family_name = Set("ZZSENTINEL-FAMILY".into());
+    sentinel.given_key = Set("zzsentinelname".into());
+    sentinel.family_key = Set("zzsentinelfamily".into());
+    sentinel.date_of_birth = Set(NaiveDate::from_ymd_opt(1901, 1, 1));
+    sentinel.update(&app.db).await.unwrap();
+    let id = gid("Child", c.child_id);
+    let token = app.token("sw.alpha1");
+
+    app.gql(
+        "sw.alpha1",
+        "query($id: ID!) { child(id: $id) { givenName familyName dateOfBirth } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.gql("hub.worker", "{ children(search: {familyName: \"ZZSENTINEL-FAMILY\", dateOfBirth: \"1901-01-01\"}, first: 5) { edges { node { givenName } } } }", json!({})).await;
+    app.gql(
+        "hub.worker",
+        "{ children(search: {familyName: \"ZZSENTINEL-FAMILY\u{0}\"}, first: 5) { edges { node { id } } } }",
+        json!({}),
+    )
+    .await;
+    app.gql("partner.school", "query($id: ID!) { child(id: $id) { givenName } }", json!({ "id": id })).await;
+    app.post(Some(&format!("{token}x")), &json!({ "query": "{ viewer { roles } }" })).await;
+    let mut expired = app.claims("sw.alpha1");
+    expired["exp"] = json!(now() - 120);
+    app.post(Some(&sign(&expired)), &json!({ "query": "{ viewer { roles } }" })).await;
+    app.db.execute_unprepared("ALTER TABLE household_members RENAME TO hm_moved").await.unwrap();
+    app.gql(
+        "sw.alpha1",
+        "query($id: ID!) { child(id: $id) { givenName household { givenName } } }",
+        json!({ "id": id }),
+    )
+    .await;
+    app.db.execute_unprepared("ALTER TABLE hm_moved RENAME TO household_members").await.unwrap();
+
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("authentication failed"), "the test captured the server's logs:\n{logs}");
+    assert!(logs.contains("database error"), "and the database failure:\n{logs}");
+    for secret in ["ZZSENTINEL", "zzsentinel", "1901-01-01", "eyJ", &token[..20], "Bearer"] {
+        assert!(!logs.contains(secret), "{secret} found in logs:\n{logs}");
+    }
+}
