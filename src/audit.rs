@@ -23,6 +23,10 @@ pub enum RecordType {
     HouseholdMember,
     Case,
     AuditTrail,
+    RequestForSupport,
+    NeglectScreening,
+    AdviceConsultation,
+    BankHoliday,
 }
 
 impl RecordType {
@@ -32,6 +36,10 @@ impl RecordType {
             RecordType::HouseholdMember => "HOUSEHOLD_MEMBER",
             RecordType::Case => "CASE",
             RecordType::AuditTrail => "AUDIT_TRAIL",
+            RecordType::RequestForSupport => "REQUEST_FOR_SUPPORT",
+            RecordType::NeglectScreening => "NEGLECT_SCREENING",
+            RecordType::AdviceConsultation => "ADVICE_CONSULTATION",
+            RecordType::BankHoliday => "BANK_HOLIDAY",
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct Model {
     pub closed_at: Option<DateTimeUtc>,
     pub closure_reason: Option<ClosureReason>,
     pub synthetic: bool,
+    /// The request for support whose hub decision opened the case, if any.
+    pub origin_request_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

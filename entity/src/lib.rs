@@ -1,12 +1,21 @@
 //! sea-orm entities: one file per table, nothing else. Behaviour lives in `casegraph::domain`.
+pub mod advice_consultation;
 pub mod audit_event;
+pub mod bank_holiday;
 pub mod case;
 pub mod case_event;
 pub mod child;
 pub mod enums;
 pub mod household_member;
+pub mod hub_decision;
 pub mod level_of_need;
 pub mod need_indicator;
+pub mod neglect_screening;
 pub mod organisation;
+pub mod reference_counter;
+pub mod request_child;
+pub mod request_for_support;
+pub mod request_household_member;
+pub mod service_hours;
 pub mod staff;
 pub mod team;

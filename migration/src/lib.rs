@@ -4,6 +4,9 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_core_tables;
 mod m20261124_000002_seed_levels_of_need;
 mod m20261124_000003_protect_audit_events;
+mod m20261124_000004_create_calendar;
+mod m20261124_000005_create_requests_for_support;
+mod m20261124_000006_add_case_origin;
 
 pub struct Migrator;
 
@@ -14,6 +17,9 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_core_tables::Migration),
             Box::new(m20261124_000002_seed_levels_of_need::Migration),
             Box::new(m20261124_000003_protect_audit_events::Migration),
+            Box::new(m20261124_000004_create_calendar::Migration),
+            Box::new(m20261124_000005_create_requests_for_support::Migration),
+            Box::new(m20261124_000006_add_case_origin::Migration),
         ]
     }
 }

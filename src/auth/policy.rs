@@ -34,17 +34,48 @@ pub enum Action {
     CloseCase,
     /// Who read or changed a child's record.
     ReadAuditTrail,
+    /// Submit a request for support (integration clients need the `requests:write` scope).
+    SubmitRequestForSupport,
+    /// Read requests for support (row scope: [`request_scope`]).
+    ReadRequests,
+    /// Match or create the child records of a request; record the hub's decision.
+    TriageRequests,
+    /// Complete a neglect screening.
+    SubmitNeglectScreening,
+    /// Log and read advice-line consultations.
+    AdviceLine,
+    /// Edit the bank-holiday table.
+    ManageCalendar,
 }
 
 use Action::*;
 
 /// The role × action table. Anything not listed is denied.
 pub const TABLE: &[(Role, &[Action])] = &[
-    (Role::PartnerPractitioner, &[ReadViewer, ReadReferenceData, ReadNode]),
-    (Role::SafeguardingLead, &[ReadViewer, ReadReferenceData, ReadNode]),
+    (
+        Role::PartnerPractitioner,
+        &[ReadViewer, ReadReferenceData, ReadNode, SubmitRequestForSupport, ReadRequests, SubmitNeglectScreening],
+    ),
+    (
+        Role::SafeguardingLead,
+        &[ReadViewer, ReadReferenceData, ReadNode, SubmitRequestForSupport, ReadRequests, SubmitNeglectScreening],
+    ),
     (
         Role::HubWorker,
-        &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadChild, SearchChildren, ReadCase, OpenCase],
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            ReadDirectory,
+            ReadChild,
+            SearchChildren,
+            ReadCase,
+            OpenCase,
+            ReadRequests,
+            TriageRequests,
+            SubmitNeglectScreening,
+            AdviceLine,
+        ],
     ),
     (
         Role::SocialWorker,
@@ -67,10 +98,10 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadAuditTrail,
         ],
     ),
-    (Role::EarlyHelpPractitioner, &[ReadViewer, ReadReferenceData, ReadNode]),
+    (Role::EarlyHelpPractitioner, &[ReadViewer, ReadReferenceData, ReadNode, SubmitNeglectScreening]),
     (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode]),
-    (Role::Integration, &[ReadViewer, ReadReferenceData]),
-    (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail]),
+    (Role::Integration, &[ReadViewer, ReadReferenceData, SubmitRequestForSupport, ReadRequests]),
+    (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar]),
 ];
 
 /// GraphQL root fields and the action each one needs.
@@ -83,7 +114,20 @@ pub const OPERATIONS: &[(&str, Action)] = &[
     ("Query.children", SearchChildren),
     ("Query.caseload", ReadCaseload),
     ("Query.auditEvents", ReadAuditTrail),
+    ("Query.requestsForSupport", ReadRequests),
+    ("Query.requestForSupport", ReadRequests),
+    ("Query.neglectScreening", SubmitNeglectScreening),
+    ("Query.adviceConsultations", AdviceLine),
+    ("Query.bankHolidays", ReadReferenceData),
     ("Mutation.openCase", OpenCase),
+    ("Mutation.submitRequestForSupport", SubmitRequestForSupport),
+    ("Mutation.submitNeglectScreening", SubmitNeglectScreening),
+    ("Mutation.matchRequestChild", TriageRequests),
+    ("Mutation.createChildFromRequest", TriageRequests),
+    ("Mutation.recordHubDecision", TriageRequests),
+    ("Mutation.logAdviceConsultation", AdviceLine),
+    ("Mutation.setBankHoliday", ManageCalendar),
+    ("Mutation.removeBankHoliday", ManageCalendar),
     ("Mutation.allocateCase", AllocateCase),
     ("Mutation.closeCase", CloseCase),
 ];
@@ -93,9 +137,19 @@ pub fn role_permits(role: Role, action: Action) -> bool {
     TABLE.iter().any(|(r, actions)| *r == role && actions.contains(&action))
 }
 
-/// Does any of the principal's roles permit the action?
+/// Scopes a service account needs, on top of its role, for an action (GDPR-05 purpose limits).
+pub const INTEGRATION_SCOPES: &[(Action, &str)] =
+    &[(SubmitRequestForSupport, "requests:write"), (ReadRequests, "requests:write")];
+
+/// Does any of the principal's roles permit the action? A service account also needs the
+/// action's scope.
 pub fn permits(p: &Principal, action: Action) -> bool {
-    p.roles.iter().any(|r| role_permits(*r, action))
+    p.roles.iter().any(|r| {
+        role_permits(*r, action)
+            && (*r != Role::Integration
+                || INTEGRATION_SCOPES.iter().any(|(a, scope)| *a == action && p.has_scope(scope))
+                || matches!(action, ReadViewer | ReadReferenceData))
+    })
 }
 
 /// `Ok` or `FORBIDDEN`, decided before any side effect.
@@ -204,4 +258,44 @@ pub fn may_manage_team_cases(p: &Principal, action: Action, team: sea_orm::prelu
 /// May the principal read another staff member's directory entry?
 pub fn may_read_staff(p: &Principal, staff_id: sea_orm::prelude::Uuid) -> bool {
     staff_id == p.user || permits(p, ReadDirectory)
+}
+
+/// Which requests for support the principal may see, as a condition on `requests_for_support`:
+/// the hub sees every request; a safeguarding lead their organisation's; everyone else (partner
+/// practitioners, service accounts) the ones they submitted.
+pub fn request_scope(p: &Principal) -> Condition {
+    use entity::request_for_support as rfs;
+    if !permits(p, ReadRequests) {
+        return never();
+    }
+    if p.has(Role::HubWorker) {
+        return Condition::all();
+    }
+    let mut any = Condition::any().add(rfs::Column::ReferrerId.eq(p.user));
+    if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
+        any = any.add(rfs::Column::ReferrerOrgId.eq(org));
+    }
+    any
+}
+
+/// Neglect screenings the principal may see: their own, their organisation's for a
+/// safeguarding lead, all for the hub.
+pub fn screening_scope(p: &Principal) -> Condition {
+    use entity::neglect_screening as ns;
+    if !permits(p, SubmitNeglectScreening) {
+        return never();
+    }
+    if p.has(Role::HubWorker) {
+        return Condition::all();
+    }
+    let mut any = Condition::any().add(ns::Column::CompletedBy.eq(p.user));
+    if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
+        any = any.add(ns::Column::OrganisationId.eq(org));
+    }
+    any
+}
+
+/// The hub's reasoning stays with the hub; the referrer sees the outcome and the feedback.
+pub fn may_read_decision_rationale(p: &Principal) -> bool {
+    permits(p, TriageRequests)
 }

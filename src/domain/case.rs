@@ -126,6 +126,7 @@ pub struct OpenCase {
     pub kind: CaseKind,
     pub team_id: Uuid,
     pub allocated_worker_id: Option<Uuid>,
+    pub origin_request_id: Option<Uuid>,
 }
 
 #[derive(Debug, Clone)]
@@ -174,32 +175,60 @@ async fn check_worker(db: &impl ConnectionTrait, field: &str, worker_id: Uuid, t
 /// Opens a case for a child. One open case per child (also enforced by a unique index).
 pub async fn open(db: &DatabaseConnection, ctx: &RequestCtx, input: OpenCase) -> AppResult<case::Model> {
     policy::authorize(&ctx.principal, Action::OpenCase)?;
+    let txn = db.begin().await?;
+    match open_on(&txn, ctx, input, "input").await {
+        Ok(model) => {
+            txn.commit().await?;
+            Ok(model)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            if let AppError::Invalid(errs) = &e
+                && errs
+                    .iter()
+                    .any(|f| f.code == UserErrorCode::NotFound && f.field.last().is_some_and(|l| l == "childId"))
+            {
+                // The refused attempt is on the trail even though the transaction was not.
+                audit::record(db, ctx, &[Entry::denied(AuditAction::Create, RecordType::Case, None)]).await?;
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The rules and writes of opening a case, on the caller's connection or transaction (a hub
+/// decision opens cases inside its own). `prefix` names the input in field paths.
+pub async fn open_on(
+    conn: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    input: OpenCase,
+    prefix: &str,
+) -> AppResult<case::Model> {
     let p = &ctx.principal;
-    if social_care_team(db, input.team_id).await?.is_none() {
-        return Err(field_err("input.teamId", UserErrorCode::NotFound, "no such social care team"));
+    let f = |name: &str| format!("{prefix}.{name}");
+    if social_care_team(conn, input.team_id).await?.is_none() {
+        return Err(field_err(&f("teamId"), UserErrorCode::NotFound, "no such social care team"));
     }
     if !policy::may_manage_team_cases(p, Action::OpenCase, input.team_id) {
-        return Err(field_err("input.teamId", UserErrorCode::NotAllowed, "you may not open cases for this team"));
+        return Err(field_err(&f("teamId"), UserErrorCode::NotAllowed, "you may not open cases for this team"));
     }
-    let visible = child::Entity::find_by_id(input.child_id).filter(policy::child_scope(p)).one(db).await?;
+    let visible = child::Entity::find_by_id(input.child_id).filter(policy::child_scope(p)).one(conn).await?;
     if visible.is_none() {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Create, RecordType::Case, None)]).await?;
-        return Err(field_err("input.childId", UserErrorCode::NotFound, "no such child"));
+        return Err(field_err(&f("childId"), UserErrorCode::NotFound, "no such child"));
     }
     if let Some(w) = input.allocated_worker_id {
-        check_worker(db, "input.allocatedWorkerId", w, input.team_id).await?;
+        check_worker(conn, &f("allocatedWorkerId"), w, input.team_id).await?;
     }
     let already = case::Entity::find()
         .filter(case::Column::ChildId.eq(input.child_id))
         .filter(case::Column::Status.eq(CaseStatus::Open))
-        .one(db)
+        .one(conn)
         .await?;
     if already.is_some() {
-        return Err(field_err("input.childId", UserErrorCode::AlreadyOpen, "the child already has an open case"));
+        return Err(field_err(&f("childId"), UserErrorCode::AlreadyOpen, "the child already has an open case"));
     }
     let now = Utc::now();
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
     let inserted = case::Entity::insert(case::ActiveModel {
         id: Set(id),
         child_id: Set(input.child_id),
@@ -211,16 +240,17 @@ pub async fn open(db: &DatabaseConnection, ctx: &RequestCtx, input: OpenCase) ->
         closed_at: Set(None),
         closure_reason: Set(None),
         synthetic: Set(false),
+        origin_request_id: Set(input.origin_request_id),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     })
-    .exec_without_returning(&txn)
+    .exec_without_returning(conn)
     .await;
     if let Err(e) = inserted {
         return Err(match e.sql_err() {
             Some(SqlErr::UniqueConstraintViolation(_)) => {
-                field_err("input.childId", UserErrorCode::AlreadyOpen, "the child already has an open case")
+                field_err(&f("childId"), UserErrorCode::AlreadyOpen, "the child already has an open case")
             }
             _ => e.into(),
         });
@@ -229,12 +259,10 @@ pub async fn open(db: &DatabaseConnection, ctx: &RequestCtx, input: OpenCase) ->
     if let Some(w) = input.allocated_worker_id {
         events.push(event(id, CaseEventKind::Allocated, p.user, now, Some(input.team_id), Some(w), None));
     }
-    case_event::Entity::insert_many(events).exec_without_returning(&txn).await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::Case, id, Some(input.child_id))])
+    case_event::Entity::insert_many(events).exec_without_returning(conn).await?;
+    audit::record(conn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::Case, id, Some(input.child_id))])
         .await?;
-    let model = case::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(model)
+    case::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::Internal)
 }
 
 fn event(
@@ -332,6 +360,7 @@ fn blank_changes(now: chrono::DateTime<Utc>) -> case::ActiveModel {
         closed_at: NotSet,
         closure_reason: NotSet,
         synthetic: NotSet,
+        origin_request_id: NotSet,
         version: NotSet,
         created_at: NotSet,
         updated_at: Set(now),

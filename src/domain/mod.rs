@@ -1,12 +1,18 @@
 //! Business rules with no GraphQL in them. Functions take a connection, the request context and
 //! plain inputs, ask the policy, and return `AppResult`.
+pub mod advice;
 pub mod audit_trail;
+pub mod calendar;
 pub mod case;
 pub mod child;
+pub mod codes;
 pub mod directory;
+pub mod holidays;
 pub mod names;
+pub mod neglect;
 pub mod page;
 pub mod reference;
+pub mod request;
 pub mod validate;
 
 use crate::auth::Principal;
@@ -51,4 +57,12 @@ pub enum UserErrorCode {
     AlreadyClosed,
     /// The caller may not act for this team or person.
     NotAllowed,
+    /// A child at immediate risk of significant harm: telephone the MASH now (01253 477299).
+    TelephoneMashNow,
+    /// The Neglect Protocol needs a completed neglect screening with this request.
+    NeglectScreeningRequired,
+    /// The request's children must be matched to child records first.
+    NotMatched,
+    /// Free text that looks as if it identifies someone where it must not.
+    LooksIdentifying,
 }

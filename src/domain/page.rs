@@ -73,6 +73,20 @@ pub fn decode_cursor(s: &str) -> Option<Uuid> {
     Uuid::from_slice(rest).ok()
 }
 
+/// A composite cursor: a tag and parts (IDs, flags, timestamps; never personal data).
+pub fn encode_parts(tag: &str, parts: &[&str]) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{tag}|{}", parts.join("|")))
+}
+
+pub fn decode_parts(tag: &str, s: &str) -> Option<Vec<String>> {
+    if s.len() > 200 {
+        return None;
+    }
+    let raw = String::from_utf8(URL_SAFE_NO_PAD.decode(s).ok()?).ok()?;
+    let rest = raw.strip_prefix(tag)?.strip_prefix('|')?;
+    Some(rest.split('|').map(str::to_string).collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -36,6 +36,30 @@ pub fn opt_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<S
     }
 }
 
+/// Required free text (concerns, views, rationale): line breaks and tabs allowed, other control
+/// and bidi characters refused, at most `max` characters.
+pub fn long_text(field: &str, value: &str, max: usize) -> Result<String, FieldError> {
+    let v = value.trim();
+    if v.chars().count() > max {
+        return Err(FieldError::new(field, UserErrorCode::TooLong, format!("must be at most {max} characters")));
+    }
+    if v.is_empty() {
+        return Err(FieldError::new(field, UserErrorCode::Required, "must not be blank"));
+    }
+    if v.chars().any(forbidden_char) {
+        return Err(FieldError::new(field, UserErrorCode::Invalid, "contains control characters"));
+    }
+    Ok(v.replace("\r\n", "\n"))
+}
+
+/// Optional free text; blank counts as absent.
+pub fn opt_long_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    match value {
+        Some(v) if !v.trim().is_empty() => long_text(field, v, max).map(Some),
+        _ => Ok(None),
+    }
+}
+
 /// A date that must not lie after `today` (a date of birth, a closure date).
 pub fn not_future(field: &str, date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, FieldError> {
     if date > today {
@@ -76,6 +100,9 @@ mod tests {
         assert_eq!(text("f", "a\u{0}b", 10).unwrap_err().code, UserErrorCode::Invalid);
         assert_eq!(text("f", "a\u{202E}b", 10).unwrap_err().code, UserErrorCode::Invalid);
         assert_eq!(text("a.b", "", 10).unwrap_err().field, vec!["a", "b"]);
+        assert_eq!(long_text("f", "line one\nline two", 100).unwrap(), "line one\nline two");
+        assert!(text("f", "line one\nline two", 100).is_err());
+        assert_eq!(long_text("f", "a\u{7}b", 100).unwrap_err().code, UserErrorCode::Invalid);
     }
 
     #[test]

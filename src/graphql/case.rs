@@ -211,6 +211,7 @@ impl CaseMutation {
                     .as_ref()
                     .map(|w| ids::decode(w, Kind::Staff, "input.allocatedWorkerId"))
                     .transpose()?,
+                origin_request_id: None,
             })
         })();
         payload(match parsed {

@@ -13,6 +13,10 @@ pub enum Kind {
     Staff,
     Team,
     Organisation,
+    RequestForSupport,
+    RequestChild,
+    NeglectScreening,
+    AdviceConsultation,
 }
 
 impl Kind {
@@ -23,11 +27,27 @@ impl Kind {
             Kind::Staff => "Staff",
             Kind::Team => "Team",
             Kind::Organisation => "Organisation",
+            Kind::RequestForSupport => "RequestForSupport",
+            Kind::RequestChild => "RequestChild",
+            Kind::NeglectScreening => "NeglectScreening",
+            Kind::AdviceConsultation => "AdviceConsultation",
         }
     }
 
     fn from_tag(s: &str) -> Option<Kind> {
-        [Kind::Child, Kind::Case, Kind::Staff, Kind::Team, Kind::Organisation].into_iter().find(|k| k.tag() == s)
+        [
+            Kind::Child,
+            Kind::Case,
+            Kind::Staff,
+            Kind::Team,
+            Kind::Organisation,
+            Kind::RequestForSupport,
+            Kind::RequestChild,
+            Kind::NeglectScreening,
+            Kind::AdviceConsultation,
+        ]
+        .into_iter()
+        .find(|k| k.tag() == s)
     }
 }
 

@@ -4,7 +4,10 @@
 use crate::domain::{self, RequestCtx};
 use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
-use entity::{case, case_event, child, household_member, organisation, staff, team};
+use entity::{
+    case, case_event, child, household_member, hub_decision, neglect_screening, organisation, request_child,
+    request_household_member, staff, team,
+};
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
@@ -40,6 +43,13 @@ loader!(TeamLoader, team::Model, |s, keys| { domain::directory::teams_by_ids(&s.
 loader!(OrganisationLoader, organisation::Model, |s, keys| {
     domain::directory::organisations_by_ids(&s.db, &s.ctx, keys)
 });
+loader!(RequestChildren, Vec<request_child::Model>, |s, keys| domain::request::children_of(&s.db, &s.ctx, keys));
+loader!(RequestHousehold, Vec<request_household_member::Model>, |s, keys| {
+    domain::request::household_of(&s.db, &s.ctx, keys)
+});
+loader!(DecisionByRequest, hub_decision::Model, |s, keys| domain::request::decisions_of(&s.db, &s.ctx, keys));
+loader!(CasesByRequest, Vec<case::Model>, |s, keys| domain::request::cases_of(&s.db, &s.ctx, keys));
+loader!(ScreeningLoader, neglect_screening::Model, |s, keys| domain::neglect::by_ids(&s.db, &s.ctx, keys));
 
 pub struct Loaders {
     pub child: DataLoader<ChildLoader>,
@@ -50,6 +60,11 @@ pub struct Loaders {
     pub staff: DataLoader<StaffLoader>,
     pub team: DataLoader<TeamLoader>,
     pub organisation: DataLoader<OrganisationLoader>,
+    pub request_children: DataLoader<RequestChildren>,
+    pub request_household: DataLoader<RequestHousehold>,
+    pub decision: DataLoader<DecisionByRequest>,
+    pub cases_by_request: DataLoader<CasesByRequest>,
+    pub screening: DataLoader<ScreeningLoader>,
 }
 
 /// Batching window: long enough to gather the siblings of one list, short enough not to show.
@@ -70,7 +85,12 @@ impl Loaders {
             case_events: make(CaseEventsByCase(s.clone())),
             staff: make(StaffLoader(s.clone())),
             team: make(TeamLoader(s.clone())),
-            organisation: make(OrganisationLoader(s)),
+            organisation: make(OrganisationLoader(s.clone())),
+            request_children: make(RequestChildren(s.clone())),
+            request_household: make(RequestHousehold(s.clone())),
+            decision: make(DecisionByRequest(s.clone())),
+            cases_by_request: make(CasesByRequest(s.clone())),
+            screening: make(ScreeningLoader(s)),
         }
     }
 }

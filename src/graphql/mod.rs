@@ -10,6 +10,7 @@ pub mod loaders;
 pub mod node;
 pub mod payload;
 pub mod reference;
+pub mod request;
 pub mod scalars;
 
 use crate::domain::{
@@ -40,10 +41,11 @@ pub struct Query(
     child::ChildQuery,
     case::CaseQuery,
     audit::AuditQuery,
+    request::RequestQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(case::CaseMutation);
+pub struct Mutation(case::CaseMutation, request::RequestMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

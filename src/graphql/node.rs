@@ -5,6 +5,7 @@ use super::{
     directory::{Organisation, Staff, Team},
     ids::{self, Kind},
     req,
+    request::{NeglectScreening, RequestForSupport},
 };
 use crate::auth::policy::{self, Action};
 use crate::domain;
@@ -20,6 +21,8 @@ pub enum Node {
     Staff(Staff),
     Team(Team),
     Organisation(Organisation),
+    RequestForSupport(RequestForSupport),
+    NeglectScreening(NeglectScreening),
 }
 
 #[derive(Default)]
@@ -42,6 +45,13 @@ impl NodeQuery {
             Kind::Staff => l.staff.load_one(uuid).await?.map(|s| Node::Staff(Staff(s))),
             Kind::Team => l.team.load_one(uuid).await?.map(|t| Node::Team(Team(t))),
             Kind::Organisation => l.organisation.load_one(uuid).await?.map(|o| Node::Organisation(Organisation(o))),
+            Kind::RequestForSupport => {
+                Some(Node::RequestForSupport(RequestForSupport(domain::request::get(&r.db, &r.ctx, uuid).await?)))
+            }
+            Kind::NeglectScreening => {
+                Some(Node::NeglectScreening(NeglectScreening(domain::neglect::get(&r.db, &r.ctx, uuid).await?)))
+            }
+            Kind::RequestChild | Kind::AdviceConsultation => None,
         };
         found.ok_or_else(|| AppError::NotFound.into())
     }

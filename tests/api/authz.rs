@@ -42,6 +42,22 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
         "Query.auditEvents" => vec!["TEAM_MANAGER", "ADMIN"],
         "Mutation.openCase" => vec!["HUB_WORKER", "TEAM_MANAGER"],
         "Mutation.allocateCase" | "Mutation.closeCase" => vec!["TEAM_MANAGER"],
+        "Query.requestsForSupport" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "INTEGRATION"],
+        // Read by ID: the referrer, their organisation's safeguarding lead, the hub.
+        "Query.requestForSupport" | "Query.neglectScreening" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"]
+        }
+        "Query.adviceConsultations" => vec!["HUB_WORKER"],
+        "Query.bankHolidays" => ALL.to_vec(),
+        "Mutation.submitRequestForSupport" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "INTEGRATION"],
+        "Mutation.submitNeglectScreening" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "EARLY_HELP_PRACTITIONER"]
+        }
+        "Mutation.matchRequestChild" | "Mutation.createChildFromRequest" | "Mutation.recordHubDecision" => {
+            vec!["HUB_WORKER"]
+        }
+        "Mutation.logAdviceConsultation" => vec!["HUB_WORKER"],
+        "Mutation.setBankHoliday" | "Mutation.removeBankHoliday" => vec!["ADMIN"],
         other => panic!("operation {other} has no expectation in this test: add it"),
     }
 }
@@ -103,6 +119,13 @@ async fn authz_06_role_by_operation_matrix() {
     let child_id = gid("Child", visible.child_id);
     let case_id = gid("Case", visible.id);
     let mut free_children = free.iter().map(|c| gid("Child", c.id));
+    // Requests and a screening from a school, for the request operations.
+    let (r1, r1_child, _) =
+        fixtures::submit_request(&app, "partner.school", fixtures::request_input("Matrixone")).await;
+    let (_, r2_child, _) = fixtures::submit_request(&app, "partner.school", fixtures::request_input("Matrixtwo")).await;
+    let (r3, _, r3_version) =
+        fixtures::submit_request(&app, "partner.school", fixtures::request_input("Matrixthree")).await;
+    let screening = fixtures::submit_screening(&app, "partner.school").await;
     // A team manager opens cases for children their team already knows (a closed alpha case).
     let cases = fixtures::cases(&app).await;
     let reopenable = cases
@@ -148,9 +171,52 @@ async fn authz_06_role_by_operation_matrix() {
                     "mutation($i: CloseCaseInput!) { closeCase(input: $i) { case { status } userErrors { code } } }",
                     json!({ "i": { "caseId": case_id, "reason": "SERVICES_CEASED", "expectedVersion": fixtures::case(&app, visible.id).await.version } }),
                 ),
+                "Query.requestsForSupport" => ("{ requestsForSupport(first: 5) { edges { node { id } } } }", json!({})),
+                "Query.requestForSupport" => {
+                    ("query($id: ID!) { requestForSupport(id: $id) { id reference } }", json!({ "id": r1 }))
+                }
+                "Query.neglectScreening" => {
+                    ("query($id: ID!) { neglectScreening(id: $id) { id flagged } }", json!({ "id": screening }))
+                }
+                "Query.adviceConsultations" => {
+                    ("{ adviceConsultations(first: 5) { edges { node { id } } } }", json!({}))
+                }
+                "Query.bankHolidays" => ("{ bankHolidays(year: 2026) { date title } }", json!({})),
+                "Mutation.submitRequestForSupport" => {
+                    (fixtures::SUBMIT, json!({ "i": fixtures::request_input("Matrixfour") }))
+                }
+                "Mutation.submitNeglectScreening" => (fixtures::SCREEN, json!({ "i": fixtures::screening_input() })),
+                "Mutation.matchRequestChild" => (
+                    "mutation($i: MatchRequestChildInput!) { matchRequestChild(input: $i) { requestChild { matched } userErrors { code } } }",
+                    json!({ "i": { "requestChildId": r2_child, "childId": child_id } }),
+                ),
+                "Mutation.createChildFromRequest" => (
+                    "mutation($i: CreateChildFromRequestInput!) { createChildFromRequest(input: $i) { requestChild { matched } userErrors { code } } }",
+                    json!({ "i": { "requestChildId": r1_child } }),
+                ),
+                "Mutation.recordHubDecision" => (
+                    "mutation($i: RecordHubDecisionInput!) { recordHubDecision(input: $i) { decision { outcome } userErrors { code } } }",
+                    json!({ "i": { "requestId": r3, "outcome": "ADVICE_INFORMATION", "decidedLevel": "UNIVERSAL_PLUS",
+                                   "rationale": "Needs met by school support", "feedback": "Advice given by phone", "expectedVersion": r3_version } }),
+                ),
+                "Mutation.logAdviceConsultation" => (
+                    "mutation($i: LogAdviceConsultationInput!) { logAdviceConsultation(input: $i) { consultation { id } userErrors { code } } }",
+                    json!({ "i": { "calledAt": "2026-11-20T10:00:00Z", "durationMinutes": 12, "callerAgencyType": "SCHOOL",
+                                   "concernCategories": ["NEGLECT"], "summary": "Attendance worries; advised an early help assessment.",
+                                   "outcome": "EARLY_HELP_ADVISED", "requestForSupportAdvised": false } }),
+                ),
+                "Mutation.setBankHoliday" => (
+                    "mutation($i: SetBankHolidayInput!) { setBankHoliday(input: $i) { bankHoliday { date } userErrors { code } } }",
+                    json!({ "i": { "date": "2026-12-24", "title": "Council closure day", "kind": "LOCAL_CLOSURE" } }),
+                ),
+                "Mutation.removeBankHoliday" => (
+                    "mutation($i: RemoveBankHolidayInput!) { removeBankHoliday(input: $i) { removed userErrors { code } } }",
+                    json!({ "i": { "date": "2026-12-24" } }),
+                ),
                 other => panic!("no sample call for {other}"),
             };
-            let before = (app.count("cases").await, app.count("case_events").await);
+            let before =
+                (app.count("cases").await, app.count("requests_for_support").await, app.count("bank_holidays").await);
             let r = app.gql(handle, query, vars).await;
             if allowed.contains(role) {
                 assert!(r.body["errors"].is_null(), "{role} should be allowed {op}: {}", r.raw);
@@ -159,13 +225,16 @@ async fn authz_06_role_by_operation_matrix() {
                     assert_eq!(r.data()[field]["userErrors"], json!([]), "{role} {op}: {}", r.raw);
                 }
             } else {
-                let expect = if matches!(*op, "Query.child" | "Query.case") { "NOT_FOUND" } else { "FORBIDDEN" };
+                let by_id =
+                    matches!(*op, "Query.child" | "Query.case" | "Query.requestForSupport" | "Query.neglectScreening");
+                let expect = if by_id { "NOT_FOUND" } else { "FORBIDDEN" };
                 assert_eq!(r.code(), expect, "{role} on {op}: {}", r.raw);
-                assert_eq!(
-                    (app.count("cases").await, app.count("case_events").await),
-                    before,
-                    "{role} {op} changed nothing"
+                let after = (
+                    app.count("cases").await,
+                    app.count("requests_for_support").await,
+                    app.count("bank_holidays").await,
                 );
+                assert_eq!(after, before, "{role} {op} changed nothing");
             }
         }
     }

@@ -46,3 +46,60 @@ pub async fn children_without_cases(app: &TestApp) -> Vec<child::Model> {
 pub async fn team_of(app: &TestApp, handle: &str) -> Uuid {
     app.staff[handle].team_id.unwrap()
 }
+
+/// A complete, valid request for support about one child (synthetic data).
+pub fn request_input(family: &str) -> serde_json::Value {
+    serde_json::json!({
+        "children": [{ "givenName": "Testchild", "familyName": family, "dateOfBirth": "2018-05-04", "sex": "FEMALE",
+                       "addressLine": "7 Example Street", "postcode": "ZZ9 9ZZ", "schoolOrSetting": "Example Primary School" }],
+        "household": [{ "givenName": "Sample Carer", "familyName": family, "relationship": "MOTHER",
+                        "parentalResponsibility": true, "livesWithChild": true }],
+        "concerns": "Often arrives hungry; attendance has fallen to 80% this term.\nSeems withdrawn.",
+        "concernCategories": ["NEGLECT", "MENTAL_HEALTH_PARENT"],
+        "supportInPlace": "Breakfast club since September",
+        "supportOutcome": "Some improvement in mornings",
+        "childViews": "Says home is 'noisy' and she is tired",
+        "referrerLevel": "INTENSIVE",
+        "discussedWithSafeguardingLead": true,
+        "safeguardingLeadName": "Safeguarding Lead Example",
+        "safeguardingLeadConsultedOn": "2026-11-02",
+        "parentsAware": true,
+        "consent": { "status": "GIVEN", "givenBy": "PARENT_CARER", "covers": "the child and her mother" },
+        "immediateRiskOfSignificantHarm": false
+    })
+}
+
+pub const SUBMIT: &str = "mutation Submit($i: SubmitRequestForSupportInput!) { submitRequestForSupport(input: $i) { request { id reference status urgent receivedAt dueAt version children { id given: givenName matched } } userErrors { field code message } } }";
+
+/// Submits a request as `who` and returns (request ID, first request-child ID, version).
+pub async fn submit_request(app: &TestApp, who: &str, input: serde_json::Value) -> (String, String, i64) {
+    let r = app.gql(who, SUBMIT, serde_json::json!({ "i": input })).await;
+    let req = &r.data()["submitRequestForSupport"]["request"];
+    assert!(req.is_object(), "{}", r.raw);
+    (
+        req["id"].as_str().unwrap().to_string(),
+        req["children"][0]["id"].as_str().unwrap().to_string(),
+        req["version"].as_i64().unwrap(),
+    )
+}
+
+pub const SCREEN: &str = "mutation Screen($i: SubmitNeglectScreeningInput!) { submitNeglectScreening(input: $i) { screening { id flagged outcome domainScores { domain score flagged } } userErrors { field code message } } }";
+
+/// A child-tool screening with the safety domain over the threshold.
+pub fn screening_input() -> serde_json::Value {
+    let item = |n: i32, r: &str| serde_json::json!({ "item": n, "response": r, "evidence": if r == "DOES_NOT_APPLY" { serde_json::Value::Null } else { serde_json::json!("observed at drop-off") } });
+    serde_json::json!({
+        "tool": "CHILD", "completedOn": "2026-11-20",
+        "domains": [
+            { "domain": "PHYSICAL_CARE", "items": [item(1, "SOMETIMES"), item(2, "DOES_NOT_APPLY")] },
+            { "domain": "SAFETY", "items": [item(1, "APPLIES"), item(2, "APPLIES")] },
+            { "domain": "EMOTIONAL_CARE", "items": [item(1, "DOES_NOT_APPLY")] },
+            { "domain": "DEVELOPMENTAL_CARE", "items": [item(1, "NOT_KNOWN")] }
+        ]
+    })
+}
+
+pub async fn submit_screening(app: &TestApp, who: &str) -> String {
+    let r = app.gql(who, SCREEN, serde_json::json!({ "i": screening_input() })).await;
+    r.data()["submitNeglectScreening"]["screening"]["id"].as_str().unwrap_or_else(|| panic!("{}", r.raw)).to_string()
+}

@@ -1,0 +1,24 @@
+use sea_orm::entity::prelude::*;
+
+/// A completed neglect screening (child or pre-birth tool). `responses` holds the item
+/// responses as JSON; `domain_scores` the computed score per domain.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "neglect_screenings")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub variant: String,
+    pub completed_by: Uuid,
+    pub organisation_id: Uuid,
+    pub completed_on: Date,
+    pub responses: String,
+    pub domain_scores: String,
+    pub flagged: bool,
+    pub outcome: String,
+    pub created_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,96 @@
+//! The bank-holiday table, edited by admins. Deadlines already stored with their records do
+//! not move when the table changes (DOMAIN.md §7.3).
+use super::validate::{self, Checks};
+use super::{RequestCtx, UserErrorCode};
+use crate::audit::{self, Entry, RecordType};
+use crate::auth::policy::{self, Action};
+use crate::error::{AppError, AppResult, FieldError};
+use chrono::{Datelike, NaiveDate, Utc};
+use entity::{bank_holiday, enums::AuditAction};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
+    sea_query::OnConflict,
+};
+
+pub const KINDS: &[&str] = &["BANK_HOLIDAY", "LOCAL_CLOSURE"];
+
+pub async fn list(db: &impl ConnectionTrait, ctx: &RequestCtx, year: i32) -> AppResult<Vec<bank_holiday::Model>> {
+    policy::authorize(&ctx.principal, Action::ReadReferenceData)?;
+    let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
+        return Err(AppError::invalid("year", UserErrorCode::Invalid, "not a year"));
+    };
+    Ok(bank_holiday::Entity::find()
+        .filter(bank_holiday::Column::Date.between(from, to))
+        .order_by_asc(bank_holiday::Column::Date)
+        .all(db)
+        .await?)
+}
+
+/// Adds or renames a non-working day.
+pub async fn set(
+    db: &DatabaseConnection,
+    ctx: &RequestCtx,
+    date: NaiveDate,
+    title: &str,
+    kind: &str,
+) -> AppResult<bank_holiday::Model> {
+    policy::authorize(&ctx.principal, Action::ManageCalendar)?;
+    let mut c = Checks::default();
+    let title = c.take(validate::text("input.title", title, 100));
+    if !KINDS.contains(&kind) {
+        c.0.push(FieldError::new("input.kind", UserErrorCode::Invalid, "BANK_HOLIDAY or LOCAL_CLOSURE"));
+    }
+    if !(2000..=2100).contains(&date.year()) {
+        c.0.push(FieldError::new("input.date", UserErrorCode::Invalid, "a date between 2000 and 2100"));
+    }
+    c.finish()?;
+    let txn = db.begin().await?;
+    bank_holiday::Entity::insert(bank_holiday::ActiveModel {
+        date: Set(date),
+        title: Set(title.unwrap_or_default()),
+        kind: Set(kind.to_string()),
+        substitute: Set(false),
+        created_at: Set(Utc::now()),
+    })
+    .on_conflict(
+        OnConflict::column(bank_holiday::Column::Date)
+            .update_columns([bank_holiday::Column::Title, bank_holiday::Column::Kind])
+            .to_owned(),
+    )
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(
+        &txn,
+        ctx,
+        &[Entry {
+            record_id: None,
+            ..Entry::allowed(AuditAction::Update, RecordType::BankHoliday, sea_orm::prelude::Uuid::nil(), None)
+        }],
+    )
+    .await?;
+    let stored = bank_holiday::Entity::find_by_id(date).one(&txn).await?.ok_or(AppError::Internal)?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// Removes a non-working day; `NOT_FOUND` when there is none on that date.
+pub async fn remove(db: &DatabaseConnection, ctx: &RequestCtx, date: NaiveDate) -> AppResult<()> {
+    policy::authorize(&ctx.principal, Action::ManageCalendar)?;
+    let txn = db.begin().await?;
+    let res = bank_holiday::Entity::delete_many().filter(bank_holiday::Column::Date.eq(date)).exec(&txn).await?;
+    if res.rows_affected == 0 {
+        txn.rollback().await?;
+        return Err(AppError::invalid("input.date", UserErrorCode::NotFound, "no holiday on that date"));
+    }
+    audit::record(
+        &txn,
+        ctx,
+        &[Entry {
+            record_id: None,
+            ..Entry::allowed(AuditAction::Update, RecordType::BankHoliday, sea_orm::prelude::Uuid::nil(), None)
+        }],
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

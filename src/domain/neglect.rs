@@ -1,0 +1,296 @@
+//! Neglect screening (the child tool and the pre-birth tool): item responses per domain, a score
+//! per domain against a concern threshold, and a recommended next step (DOMAIN.md §5.2). The
+//! Blackpool items are unverified, so items are numbered, not worded; the domains, the scale
+//! and the threshold are the rule.
+use super::codes::code_enum;
+use super::validate::{self, Checks};
+use super::{RequestCtx, UserErrorCode};
+use crate::audit::{self, Entry, RecordType};
+use crate::auth::policy::{self, Action};
+use crate::error::{AppError, AppResult, FieldError};
+use chrono::{NaiveDate, Utc};
+use entity::{enums::AuditAction, neglect_screening};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait, prelude::Uuid,
+};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+/// A domain scoring at or above this is a concern (configurable in one place).
+pub const CONCERN_THRESHOLD: u32 = 4;
+pub const MAX_ITEMS_PER_DOMAIN: usize = 30;
+pub const EVIDENCE_MAX: usize = 2_000;
+
+code_enum! {
+    NeglectTool {
+        /// Babies and children.
+        Child = "CHILD",
+        /// Unborn babies.
+        PreBirth = "PRE_BIRTH",
+    }
+}
+
+code_enum! {
+    NeglectDomain {
+        PhysicalCare = "PHYSICAL_CARE",
+        Safety = "SAFETY",
+        EmotionalCare = "EMOTIONAL_CARE",
+        DevelopmentalCare = "DEVELOPMENTAL_CARE",
+        AntenatalCare = "ANTENATAL_CARE",
+        ParentalWellbeing = "PARENTAL_WELLBEING",
+        HomeEnvironment = "HOME_ENVIRONMENT",
+        SupportNetwork = "SUPPORT_NETWORK",
+    }
+}
+
+code_enum! {
+    ItemResponse { Applies = "APPLIES", Sometimes = "SOMETIMES", DoesNotApply = "DOES_NOT_APPLY", NotKnown = "NOT_KNOWN" }
+}
+
+code_enum! {
+    ScreeningOutcome {
+        NoIndicators = "NO_INDICATORS",
+        /// Some indicators below the threshold: an early help assessment is recommended.
+        EhaRecommended = "EHA_RECOMMENDED",
+        /// A domain at or above the concern threshold: complete a Graded Care Profile 2.
+        IndicatorsFoundGcp2Recommended = "INDICATORS_FOUND_GCP2_RECOMMENDED",
+    }
+}
+
+impl NeglectTool {
+    /// The domains each tool covers; a screening answers all of them.
+    pub fn domains(self) -> &'static [NeglectDomain] {
+        match self {
+            NeglectTool::Child => &[
+                NeglectDomain::PhysicalCare,
+                NeglectDomain::Safety,
+                NeglectDomain::EmotionalCare,
+                NeglectDomain::DevelopmentalCare,
+            ],
+            NeglectTool::PreBirth => &[
+                NeglectDomain::AntenatalCare,
+                NeglectDomain::ParentalWellbeing,
+                NeglectDomain::HomeEnvironment,
+                NeglectDomain::SupportNetwork,
+            ],
+        }
+    }
+}
+
+impl ItemResponse {
+    fn points(self) -> u32 {
+        match self {
+            ItemResponse::Applies => 2,
+            ItemResponse::Sometimes => 1,
+            ItemResponse::DoesNotApply | ItemResponse::NotKnown => 0,
+        }
+    }
+
+    fn flagged(self) -> bool {
+        self.points() > 0
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ItemIn {
+    pub item: i32,
+    pub response: String,
+    pub evidence: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DomainIn {
+    pub domain: NeglectDomain,
+    pub items: Vec<(i32, ItemResponse, Option<String>)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DomainScore {
+    pub domain: String,
+    pub score: u32,
+    pub flagged: bool,
+}
+
+/// Scores per domain, whether any domain passes the threshold, and the next step.
+pub fn score(domains: &[DomainIn], threshold: u32) -> (Vec<DomainScore>, bool, ScreeningOutcome) {
+    let scores: Vec<DomainScore> = domains
+        .iter()
+        .map(|d| {
+            let score = d.items.iter().map(|(_, r, _)| r.points()).sum();
+            DomainScore { domain: d.domain.code().into(), score, flagged: score >= threshold }
+        })
+        .collect();
+    let flagged = scores.iter().any(|s| s.flagged);
+    let any = domains.iter().any(|d| d.items.iter().any(|(_, r, _)| r.flagged()));
+    let outcome = if flagged {
+        ScreeningOutcome::IndicatorsFoundGcp2Recommended
+    } else if any {
+        ScreeningOutcome::EhaRecommended
+    } else {
+        ScreeningOutcome::NoIndicators
+    };
+    (scores, flagged, outcome)
+}
+
+/// Records a completed screening for the caller's organisation.
+pub async fn submit(
+    db: &DatabaseConnection,
+    ctx: &RequestCtx,
+    tool: NeglectTool,
+    completed_on: NaiveDate,
+    domains: Vec<DomainIn>,
+) -> AppResult<neglect_screening::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::SubmitNeglectScreening)?;
+    let org = p.organisation.ok_or(AppError::Forbidden)?;
+    let today = Utc::now().date_naive();
+    let mut c = Checks::default();
+    c.take(validate::not_future("input.completedOn", completed_on, today));
+    let expected = tool.domains();
+    let mut domains = domains;
+    for (i, d) in domains.iter_mut().enumerate() {
+        let f = |n: &str| format!("input.domains.{i}.{n}");
+        if !expected.contains(&d.domain) {
+            c.0.push(FieldError::new(
+                &f("domain"),
+                UserErrorCode::Invalid,
+                "this domain is not part of the chosen tool",
+            ));
+        }
+        if d.items.is_empty() || d.items.len() > MAX_ITEMS_PER_DOMAIN {
+            c.0.push(FieldError::new(
+                &f("items"),
+                UserErrorCode::Invalid,
+                format!("answer 1 to {MAX_ITEMS_PER_DOMAIN} items"),
+            ));
+        }
+        for (j, (_, response, evidence)) in d.items.iter_mut().enumerate() {
+            let field = format!("input.domains.{i}.items.{j}.evidence");
+            match c.take(validate::opt_long_text(&field, evidence.as_deref(), EVIDENCE_MAX)) {
+                Some(None) if response.flagged() => c.0.push(FieldError::new(
+                    &field,
+                    UserErrorCode::Required,
+                    "give the evidence for every item that applies",
+                )),
+                Some(v) => *evidence = v,
+                None => {}
+            }
+        }
+    }
+    for want in expected {
+        if !domains.iter().any(|d| d.domain == *want) {
+            c.0.push(FieldError::new(
+                "input.domains",
+                UserErrorCode::Required,
+                format!("answer the {} domain", want.code()),
+            ));
+        }
+    }
+    let mut seen = HashMap::new();
+    for d in &domains {
+        *seen.entry(d.domain).or_insert(0) += 1;
+    }
+    if seen.values().any(|n| *n > 1) {
+        c.0.push(FieldError::new("input.domains", UserErrorCode::Invalid, "answer each domain once"));
+    }
+    c.finish()?;
+    let (scores, flagged, outcome) = score(&domains, CONCERN_THRESHOLD);
+    let responses: Vec<serde_json::Value> = domains
+        .iter()
+        .map(|d| {
+            serde_json::json!({
+                "domain": d.domain.code(),
+                "items": d.items.iter().map(|(n, r, e)| serde_json::json!({ "item": n, "response": r.code(), "evidence": e })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    let now = Utc::now();
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    neglect_screening::Entity::insert(neglect_screening::ActiveModel {
+        id: Set(id),
+        variant: Set(tool.code().into()),
+        completed_by: Set(p.user),
+        organisation_id: Set(org),
+        completed_on: Set(completed_on),
+        responses: Set(serde_json::Value::Array(responses).to_string()),
+        domain_scores: Set(serde_json::to_string(&scores).map_err(|_| AppError::Internal)?),
+        flagged: Set(flagged),
+        outcome: Set(outcome.code().into()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(&txn)
+    .await?;
+    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::NeglectScreening, id, None)]).await?;
+    let stored = neglect_screening::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// One screening inside the caller's scope, audited.
+pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppResult<neglect_screening::Model> {
+    let found = if policy::permits(&ctx.principal, Action::SubmitNeglectScreening) {
+        neglect_screening::Entity::find_by_id(id).filter(policy::screening_scope(&ctx.principal)).one(db).await?
+    } else {
+        None
+    };
+    match found {
+        Some(s) => {
+            audit::record(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::NeglectScreening, s.id, None)])
+                .await?;
+            Ok(s)
+        }
+        None => {
+            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::NeglectScreening, Some(id))]).await?;
+            Err(AppError::NotFound)
+        }
+    }
+}
+
+/// Screenings by ID for loaders (scoped; a request's referrer always sees the one they attached).
+pub async fn by_ids(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    ids: &[Uuid],
+) -> AppResult<HashMap<Uuid, neglect_screening::Model>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = neglect_screening::Entity::find()
+        .filter(neglect_screening::Column::Id.is_in(ids.iter().copied()))
+        .filter(policy::screening_scope(&ctx.principal))
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|s| (s.id, s)).collect())
+}
+
+pub fn scores_of(m: &neglect_screening::Model) -> Vec<DomainScore> {
+    serde_json::from_str(&m.domain_scores).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn domain(d: NeglectDomain, rs: &[ItemResponse]) -> DomainIn {
+        DomainIn {
+            domain: d,
+            items: rs.iter().enumerate().map(|(i, r)| (i as i32 + 1, *r, Some("seen".into()))).collect(),
+        }
+    }
+
+    #[test]
+    fn scoring_and_outcomes() {
+        use ItemResponse::*;
+        let none = [domain(NeglectDomain::PhysicalCare, &[DoesNotApply, NotKnown])];
+        assert_eq!(score(&none, 4).2, ScreeningOutcome::NoIndicators);
+        let some = [domain(NeglectDomain::PhysicalCare, &[Sometimes, Applies, DoesNotApply])];
+        let (s, flagged, outcome) = score(&some, 4);
+        assert_eq!((s[0].score, flagged, outcome), (3, false, ScreeningOutcome::EhaRecommended));
+        let over =
+            [domain(NeglectDomain::Safety, &[Applies, Applies]), domain(NeglectDomain::PhysicalCare, &[DoesNotApply])];
+        let (s, flagged, outcome) = score(&over, 4);
+        assert_eq!((s[0].score, s[0].flagged, s[1].flagged, flagged), (4, true, false, true));
+        assert_eq!(outcome, ScreeningOutcome::IndicatorsFoundGcp2Recommended);
+    }
+}

@@ -1,0 +1,839 @@
+//! Requests for support, hub decisions, neglect screenings, the advice line and the holiday
+//! table. Types wrap stored rows; resolvers call `domain::request`, `domain::neglect`,
+//! `domain::advice` and `domain::holidays`.
+use super::{
+    case::Case,
+    child::{Relationship, Sex},
+    connection,
+    directory::{AgencyType, Organisation, Staff},
+    ids::{self, Kind},
+    payload::{UserError, split},
+    reference::Level,
+    req,
+    scalars::Date,
+};
+use crate::auth::policy::{self, Action};
+use crate::domain::{
+    self,
+    advice::AdviceOutcome,
+    codes::{self, ConcernCategory},
+    neglect::{ItemResponse, NeglectDomain, NeglectTool, ScreeningOutcome},
+    page::PageArgs,
+    request::{ConsentGivenBy, ConsentStatus, HubOutcome, RequestStatus, SafeguardingConsentReason},
+};
+use crate::error::AppResult;
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
+use chrono::{DateTime, Utc};
+use entity::{
+    advice_consultation, bank_holiday, hub_decision, neglect_screening, request_child, request_for_support as rfs,
+    request_household_member,
+};
+
+/// A request for support: what the referrer sent, where it is in the hub's queue, and the
+/// decision. Referrers (and their organisation's safeguarding lead) see their own requests and
+/// the outcome fed back, never the case or the child's other records.
+pub struct RequestForSupport(pub rfs::Model);
+
+#[Object]
+impl RequestForSupport {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::RequestForSupport, self.0.id)
+    }
+    /// The human reference, e.g. `RFS-2026-000123`.
+    async fn reference(&self) -> &str {
+        &self.0.reference
+    }
+    async fn status(&self) -> RequestStatus {
+        RequestStatus::from_code(&self.0.status).unwrap_or(RequestStatus::Received)
+    }
+    /// A written request following a phone call to the MASH: top of the queue.
+    async fn urgent(&self) -> bool {
+        self.0.urgent
+    }
+    async fn phone_contact_made_at(&self) -> Option<DateTime<Utc>> {
+        self.0.phone_contact_at
+    }
+    async fn received_at(&self) -> DateTime<Utc> {
+        self.0.received_at
+    }
+    /// One working day from receipt (hub hours, bank holidays), fixed when received.
+    async fn due_at(&self) -> DateTime<Utc> {
+        self.0.due_at
+    }
+    /// Undecided and past its due time.
+    async fn overdue(&self) -> bool {
+        domain::request::overdue(&self.0, Utc::now())
+    }
+    async fn referrer_level(&self) -> Level {
+        self.0.referrer_level.into()
+    }
+    async fn concerns(&self) -> &str {
+        &self.0.concerns
+    }
+    async fn concern_categories(&self) -> Vec<ConcernCategory> {
+        codes::split(&self.0.concern_categories, ConcernCategory::from_code)
+    }
+    async fn support_in_place(&self) -> Option<&str> {
+        self.0.support_in_place.as_deref()
+    }
+    async fn support_outcome(&self) -> Option<&str> {
+        self.0.support_outcome.as_deref()
+    }
+    /// The child's own views.
+    async fn child_views(&self) -> Option<&str> {
+        self.0.child_views.as_deref()
+    }
+    async fn discussed_with_safeguarding_lead(&self) -> bool {
+        self.0.discussed_with_safeguarding_lead
+    }
+    async fn safeguarding_lead_name(&self) -> Option<&str> {
+        self.0.safeguarding_lead_name.as_deref()
+    }
+    async fn safeguarding_lead_consulted_on(&self) -> Option<Date> {
+        self.0.safeguarding_lead_consulted_on.map(Date)
+    }
+    async fn advice_line_consulted(&self) -> bool {
+        self.0.advice_line_consulted
+    }
+    async fn parents_aware(&self) -> bool {
+        self.0.parents_aware
+    }
+    async fn parents_not_aware_reason(&self) -> Option<&str> {
+        self.0.parents_not_aware_reason.as_deref()
+    }
+    async fn consent(&self) -> Consent {
+        let status = ConsentStatus::from_code(&self.0.consent_status).unwrap_or(ConsentStatus::NotSought);
+        let safeguarding = status == ConsentStatus::NotRequiredSafeguarding;
+        Consent {
+            status,
+            given_by: self.0.consent_given_by.as_deref().and_then(ConsentGivenBy::from_code),
+            covers: self.0.consent_covers.clone(),
+            reason: if safeguarding { None } else { self.0.consent_reason.clone() },
+            safeguarding_reason: if safeguarding {
+                self.0.consent_reason.as_deref().and_then(SafeguardingConsentReason::from_code)
+            } else {
+                None
+            },
+            date: self.0.consent_date.map(Date),
+        }
+    }
+    /// The referrer asked that the family not be told who raised the concern.
+    async fn anonymous_source(&self) -> bool {
+        self.0.anonymous_source
+    }
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn children(&self, ctx: &Context<'_>) -> Result<Vec<RequestChild>> {
+        Ok(req(ctx)?
+            .loaders
+            .request_children
+            .load_one(self.0.id)
+            .await?
+            .unwrap_or_default()
+            .into_iter()
+            .map(RequestChild)
+            .collect())
+    }
+    async fn household(&self, ctx: &Context<'_>) -> Result<Vec<RequestHouseholdMember>> {
+        let rows = req(ctx)?.loaders.request_household.load_one(self.0.id).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(RequestHouseholdMember).collect())
+    }
+    async fn neglect_screening(&self, ctx: &Context<'_>) -> Result<Option<NeglectScreening>> {
+        match self.0.neglect_screening_id {
+            Some(id) => Ok(req(ctx)?.loaders.screening.load_one(id).await?.map(NeglectScreening)),
+            None => Ok(None),
+        }
+    }
+    /// The hub's decision, once made.
+    async fn decision(&self, ctx: &Context<'_>) -> Result<Option<HubDecision>> {
+        Ok(req(ctx)?.loaders.decision.load_one(self.0.id).await?.map(HubDecision))
+    }
+    async fn referrer(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
+        Ok(req(ctx)?.loaders.staff.load_one(self.0.referrer_id).await?.map(Staff))
+    }
+    async fn referrer_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
+        Ok(req(ctx)?.loaders.organisation.load_one(self.0.referrer_org_id).await?.map(Organisation))
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct Consent {
+    pub status: ConsentStatus,
+    pub given_by: Option<ConsentGivenBy>,
+    /// Whose information the consent covers.
+    pub covers: Option<String>,
+    /// Why consent was refused or not sought.
+    pub reason: Option<String>,
+    pub safeguarding_reason: Option<SafeguardingConsentReason>,
+    pub date: Option<Date>,
+}
+
+/// A child as the referrer described them, and the record the hub matched them to.
+pub struct RequestChild(pub request_child::Model);
+
+#[Object]
+impl RequestChild {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::RequestChild, self.0.id)
+    }
+    async fn given_name(&self) -> &str {
+        &self.0.given_name
+    }
+    async fn family_name(&self) -> &str {
+        &self.0.family_name
+    }
+    async fn date_of_birth(&self) -> Option<Date> {
+        self.0.date_of_birth.map(Date)
+    }
+    async fn expected_date_of_delivery(&self) -> Option<Date> {
+        self.0.expected_delivery_date.map(Date)
+    }
+    async fn sex(&self) -> Sex {
+        self.0.sex.into()
+    }
+    async fn address_line(&self) -> Option<&str> {
+        self.0.address_line.as_deref()
+    }
+    async fn postcode(&self) -> Option<&str> {
+        self.0.postcode.as_deref()
+    }
+    async fn school_or_setting(&self) -> Option<&str> {
+        self.0.school_or_setting.as_deref()
+    }
+    /// Whether the hub has matched this child to a record (a referrer learns no more than that
+    /// it has been dealt with).
+    async fn matched(&self) -> bool {
+        self.0.child_id.is_some()
+    }
+    /// The matched child record, for those who may see it.
+    async fn child(&self, ctx: &Context<'_>) -> Result<Option<super::child::Child>> {
+        match self.0.child_id {
+            Some(id) => Ok(req(ctx)?.loaders.child.load_one(id).await?.map(super::child::Child)),
+            None => Ok(None),
+        }
+    }
+}
+
+pub struct RequestHouseholdMember(pub request_household_member::Model);
+
+#[Object]
+impl RequestHouseholdMember {
+    async fn given_name(&self) -> &str {
+        &self.0.given_name
+    }
+    async fn family_name(&self) -> &str {
+        &self.0.family_name
+    }
+    /// Relationship to the request's first child.
+    async fn relationship(&self) -> Relationship {
+        self.0.relationship.into()
+    }
+    async fn parental_responsibility(&self) -> bool {
+        self.0.parental_responsibility
+    }
+    async fn lives_with_child(&self) -> bool {
+        self.0.lives_with_child
+    }
+}
+
+/// The hub's decision. The referrer sees the outcome, date and feedback; the rationale and the
+/// cases it opened are for the hub (and those who may see the cases).
+pub struct HubDecision(pub hub_decision::Model);
+
+#[Object]
+impl HubDecision {
+    async fn outcome(&self) -> HubOutcome {
+        HubOutcome::from_code(&self.0.outcome).unwrap_or(HubOutcome::NoFurtherAction)
+    }
+    async fn decided_level(&self) -> Level {
+        self.0.decided_level.into()
+    }
+    async fn decided_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+    /// The referrer is told through this API when the decision is recorded.
+    async fn referrer_informed_at(&self) -> DateTime<Utc> {
+        self.0.decided_at
+    }
+    /// Decided after the request's due time.
+    async fn late(&self) -> bool {
+        self.0.late
+    }
+    /// Feedback written for the referrer.
+    async fn feedback(&self) -> &str {
+        &self.0.feedback
+    }
+    /// The hub's reasoning (hub only; `null` for others).
+    async fn rationale(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(policy::may_read_decision_rationale(&req(ctx)?.ctx.principal).then_some(self.0.rationale.as_str()))
+    }
+    /// Cases the decision opened, for those who may see them.
+    async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
+        let rows = req(ctx)?.loaders.cases_by_request.load_one(self.0.request_id).await?;
+        Ok(rows.unwrap_or_default().into_iter().map(Case).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct DomainScore {
+    pub domain: NeglectDomain,
+    pub score: i32,
+    /// At or above the concern threshold.
+    pub flagged: bool,
+}
+
+/// A completed neglect screening.
+pub struct NeglectScreening(pub neglect_screening::Model);
+
+#[Object]
+impl NeglectScreening {
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::NeglectScreening, self.0.id)
+    }
+    async fn tool(&self) -> NeglectTool {
+        NeglectTool::from_code(&self.0.variant).unwrap_or(NeglectTool::Child)
+    }
+    async fn completed_on(&self) -> Date {
+        Date(self.0.completed_on)
+    }
+    async fn domain_scores(&self) -> Vec<DomainScore> {
+        domain::neglect::scores_of(&self.0)
+            .into_iter()
+            .filter_map(|s| {
+                Some(DomainScore {
+                    domain: NeglectDomain::from_code(&s.domain)?,
+                    score: s.score as i32,
+                    flagged: s.flagged,
+                })
+            })
+            .collect()
+    }
+    /// Any domain at or above the concern threshold.
+    async fn flagged(&self) -> bool {
+        self.0.flagged
+    }
+    /// The recommended next step (e.g. a Graded Care Profile 2).
+    async fn outcome(&self) -> ScreeningOutcome {
+        ScreeningOutcome::from_code(&self.0.outcome).unwrap_or(ScreeningOutcome::NoIndicators)
+    }
+}
+
+/// An advice-line consultation: no child, family or address, by design.
+pub struct AdviceConsultation(pub advice_consultation::Model);
+
+#[Object]
+impl AdviceConsultation {
+    async fn id(&self) -> ID {
+        ids::encode(Kind::AdviceConsultation, self.0.id)
+    }
+    async fn called_at(&self) -> DateTime<Utc> {
+        self.0.called_at
+    }
+    async fn duration_minutes(&self) -> i32 {
+        self.0.duration_minutes
+    }
+    async fn caller_agency_type(&self) -> AgencyType {
+        self.0.caller_agency_type.into()
+    }
+    async fn concern_categories(&self) -> Vec<ConcernCategory> {
+        codes::split(&self.0.concern_categories, ConcernCategory::from_code)
+    }
+    async fn level_discussed(&self) -> Option<Level> {
+        self.0.level_discussed.map(Into::into)
+    }
+    async fn summary(&self) -> &str {
+        &self.0.summary
+    }
+    async fn outcome(&self) -> AdviceOutcome {
+        AdviceOutcome::from_code(&self.0.outcome).unwrap_or(AdviceOutcome::AdviceOnly)
+    }
+    async fn request_for_support_advised(&self) -> bool {
+        self.0.request_advised
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct BankHoliday {
+    pub date: Date,
+    pub title: String,
+    /// `BANK_HOLIDAY` or `LOCAL_CLOSURE`.
+    pub kind: String,
+    pub substitute: bool,
+}
+
+impl From<bank_holiday::Model> for BankHoliday {
+    fn from(m: bank_holiday::Model) -> Self {
+        BankHoliday { date: Date(m.date), title: m.title, kind: m.kind, substitute: m.substitute }
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct RequestQueueFilter {
+    pub status: Option<RequestStatus>,
+    pub urgent: Option<bool>,
+    pub overdue: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct RequestQuery;
+
+#[Object]
+impl RequestQuery {
+    /// Requests for support: the hub's queue (urgent first, then by due time), a referrer's own,
+    /// or a safeguarding lead's organisation's.
+    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
+    async fn requests_for_support(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default)] filter: RequestQueueFilter,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<String, RequestForSupport>> {
+        let r = req(ctx)?;
+        let f = domain::request::QueueFilter { status: filter.status, urgent: filter.urgent, overdue: filter.overdue };
+        let page = domain::request::list(&r.db, &r.ctx, f, first, after.as_deref()).await?;
+        let mut c = Connection::new(page.has_previous, page.has_next);
+        c.edges = page
+            .items
+            .into_iter()
+            .map(|m| async_graphql::connection::Edge::new(domain::request::queue_cursor(&m), RequestForSupport(m)))
+            .collect();
+        Ok(c)
+    }
+
+    /// One request by ID; `NOT_FOUND` when missing or not the caller's to see.
+    async fn request_for_support(&self, ctx: &Context<'_>, id: ID) -> Result<RequestForSupport> {
+        let r = req(ctx)?;
+        let id = ids::decode(&id, Kind::RequestForSupport, "id")?;
+        Ok(RequestForSupport(domain::request::get(&r.db, &r.ctx, id).await?))
+    }
+
+    /// One neglect screening by ID (its author, their safeguarding lead, the hub).
+    async fn neglect_screening(&self, ctx: &Context<'_>, id: ID) -> Result<NeglectScreening> {
+        let r = req(ctx)?;
+        let id = ids::decode(&id, Kind::NeglectScreening, "id")?;
+        Ok(NeglectScreening(domain::neglect::get(&r.db, &r.ctx, id).await?))
+    }
+
+    /// The advice line's log, newest first (hub workers).
+    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
+    async fn advice_consultations(
+        &self,
+        ctx: &Context<'_>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<String, AdviceConsultation>> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::AdviceLine)?;
+        let page = PageArgs::parse(first, after.as_deref())?;
+        let page = domain::advice::list(&r.db, &r.ctx, &page).await?;
+        Ok(connection(page, |m| m.id, AdviceConsultation))
+    }
+
+    /// Bank holidays and local closures of a year (they stop the working-day clocks).
+    async fn bank_holidays(&self, ctx: &Context<'_>, year: i32) -> Result<Vec<BankHoliday>> {
+        let r = req(ctx)?;
+        Ok(domain::holidays::list(&r.db, &r.ctx, year).await?.into_iter().map(Into::into).collect())
+    }
+}
+
+#[derive(InputObject)]
+pub struct RequestChildInput {
+    pub given_name: String,
+    pub family_name: String,
+    /// For a child already born. Never in the future.
+    pub date_of_birth: Option<Date>,
+    /// For an unborn child, instead of a date of birth.
+    pub expected_date_of_delivery: Option<Date>,
+    pub sex: Sex,
+    pub address_line: Option<String>,
+    pub postcode: Option<String>,
+    pub school_or_setting: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct RequestHouseholdMemberInput {
+    pub given_name: String,
+    pub family_name: String,
+    /// Relationship to the first child on the request.
+    pub relationship: Relationship,
+    pub parental_responsibility: bool,
+    pub lives_with_child: bool,
+}
+
+#[derive(InputObject)]
+pub struct ConsentInput {
+    pub status: ConsentStatus,
+    /// Required when consent was given.
+    pub given_by: Option<ConsentGivenBy>,
+    /// Whose information may be shared.
+    pub covers: Option<String>,
+    /// Required when consent was refused or not sought.
+    pub reason: Option<String>,
+    /// Required for `NOT_REQUIRED_SAFEGUARDING`.
+    pub safeguarding_reason: Option<SafeguardingConsentReason>,
+    pub date: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitRequestForSupportInput {
+    pub children: Vec<RequestChildInput>,
+    #[graphql(default)]
+    pub household: Vec<RequestHouseholdMemberInput>,
+    pub concerns: String,
+    pub concern_categories: Vec<ConcernCategory>,
+    pub support_in_place: Option<String>,
+    pub support_outcome: Option<String>,
+    /// The child's own views.
+    pub child_views: Option<String>,
+    /// The level of need the referrer sees.
+    pub referrer_level: Level,
+    pub discussed_with_safeguarding_lead: bool,
+    pub safeguarding_lead_name: Option<String>,
+    pub safeguarding_lead_consulted_on: Option<Date>,
+    #[graphql(default)]
+    pub advice_line_consulted: bool,
+    pub parents_aware: bool,
+    pub parents_not_aware_reason: Option<String>,
+    pub consent: ConsentInput,
+    #[graphql(default)]
+    pub anonymous_source: bool,
+    /// Is the child at immediate risk of significant harm? Then telephone the MASH first
+    /// (01253 477299) and give the time of the call in `phoneContactMadeAt`.
+    pub immediate_risk_of_significant_harm: bool,
+    /// When the phone referral to the MASH was made, for a written follow-up (urgent).
+    pub phone_contact_made_at: Option<DateTime<Utc>>,
+    /// A completed neglect screening (required for neglect at level 4: the Neglect Protocol).
+    pub neglect_screening_id: Option<ID>,
+    /// Retrying with the same key and the same content returns the first result.
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(SimpleObject)]
+pub struct RequestForSupportPayload {
+    pub request: Option<RequestForSupport>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct NeglectItemInput {
+    /// The item's number in the tool.
+    pub item: i32,
+    pub response: ItemResponse,
+    /// Required for every item that applies (even sometimes).
+    pub evidence: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct NeglectDomainInput {
+    pub domain: NeglectDomain,
+    pub items: Vec<NeglectItemInput>,
+}
+
+#[derive(InputObject)]
+pub struct SubmitNeglectScreeningInput {
+    pub tool: NeglectTool,
+    pub completed_on: Date,
+    pub domains: Vec<NeglectDomainInput>,
+}
+
+#[derive(SimpleObject)]
+pub struct NeglectScreeningPayload {
+    pub screening: Option<NeglectScreening>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct MatchRequestChildInput {
+    pub request_child_id: ID,
+    pub child_id: ID,
+}
+
+#[derive(InputObject)]
+pub struct CreateChildFromRequestInput {
+    pub request_child_id: ID,
+}
+
+#[derive(SimpleObject)]
+pub struct RequestChildPayload {
+    pub request_child: Option<RequestChild>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct RecordHubDecisionInput {
+    pub request_id: ID,
+    pub outcome: HubOutcome,
+    pub decided_level: Level,
+    /// The hub's reasoning (kept from the referrer).
+    pub rationale: String,
+    /// What the referrer is told.
+    pub feedback: String,
+    /// The `version` of the request as last read.
+    pub expected_version: i32,
+    /// For an assessment or strategy discussion: the social-care team for the case.
+    pub team_id: Option<ID>,
+    pub allocated_worker_id: Option<ID>,
+}
+
+#[derive(SimpleObject)]
+pub struct HubDecisionPayload {
+    pub request: Option<RequestForSupport>,
+    pub decision: Option<HubDecision>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct LogAdviceConsultationInput {
+    pub called_at: DateTime<Utc>,
+    pub duration_minutes: i32,
+    pub caller_agency_type: AgencyType,
+    #[graphql(default)]
+    pub concern_categories: Vec<ConcernCategory>,
+    pub level_discussed: Option<Level>,
+    /// No names, dates of birth, addresses, postcodes or NHS numbers.
+    pub summary: String,
+    pub outcome: AdviceOutcome,
+    pub request_for_support_advised: bool,
+}
+
+#[derive(SimpleObject)]
+pub struct AdviceConsultationPayload {
+    pub consultation: Option<AdviceConsultation>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(InputObject)]
+pub struct SetBankHolidayInput {
+    pub date: Date,
+    pub title: String,
+    /// `BANK_HOLIDAY` or `LOCAL_CLOSURE`.
+    pub kind: String,
+}
+
+#[derive(InputObject)]
+pub struct RemoveBankHolidayInput {
+    pub date: Date,
+}
+
+#[derive(SimpleObject)]
+pub struct BankHolidayPayload {
+    pub bank_holiday: Option<BankHoliday>,
+    pub removed: bool,
+    pub user_errors: Vec<UserError>,
+}
+
+fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Submission> {
+    use domain::request::{ChildIn, ConsentIn, HouseholdIn, Submission};
+    Ok(Submission {
+        children: i
+            .children
+            .into_iter()
+            .map(|c| ChildIn {
+                given_name: c.given_name,
+                family_name: c.family_name,
+                date_of_birth: c.date_of_birth.map(|d| d.0),
+                expected_date_of_delivery: c.expected_date_of_delivery.map(|d| d.0),
+                sex: c.sex.into(),
+                address_line: c.address_line,
+                postcode: c.postcode,
+                school_or_setting: c.school_or_setting,
+            })
+            .collect(),
+        household: i
+            .household
+            .into_iter()
+            .map(|m| HouseholdIn {
+                given_name: m.given_name,
+                family_name: m.family_name,
+                relationship: m.relationship.into(),
+                parental_responsibility: m.parental_responsibility,
+                lives_with_child: m.lives_with_child,
+            })
+            .collect(),
+        concerns: i.concerns,
+        concern_categories: i.concern_categories,
+        support_in_place: i.support_in_place,
+        support_outcome: i.support_outcome,
+        child_views: i.child_views,
+        referrer_level: i.referrer_level.into(),
+        discussed_with_safeguarding_lead: i.discussed_with_safeguarding_lead,
+        safeguarding_lead_name: i.safeguarding_lead_name,
+        safeguarding_lead_consulted_on: i.safeguarding_lead_consulted_on.map(|d| d.0),
+        advice_line_consulted: i.advice_line_consulted,
+        parents_aware: i.parents_aware,
+        parents_not_aware_reason: i.parents_not_aware_reason,
+        consent: ConsentIn {
+            status: i.consent.status,
+            given_by: i.consent.given_by,
+            covers: i.consent.covers,
+            reason: i.consent.reason,
+            safeguarding_reason: i.consent.safeguarding_reason,
+            date: i.consent.date.map(|d| d.0),
+        },
+        anonymous_source: i.anonymous_source,
+        immediate_risk_of_significant_harm: i.immediate_risk_of_significant_harm,
+        phone_contact_made_at: i.phone_contact_made_at,
+        neglect_screening_id: i
+            .neglect_screening_id
+            .as_ref()
+            .map(|id| ids::decode(id, Kind::NeglectScreening, "input.neglectScreeningId"))
+            .transpose()?,
+        idempotency_key: i.idempotency_key,
+    })
+}
+
+#[derive(Default)]
+pub struct RequestMutation;
+
+#[Object]
+impl RequestMutation {
+    /// Asks the Request for Support Hub for help. The referrer is the caller. A child at
+    /// immediate risk of significant harm is refused here: telephone the MASH on 01253 477299.
+    async fn submit_request_for_support(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitRequestForSupportInput,
+    ) -> Result<RequestForSupportPayload> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::SubmitRequestForSupport)?;
+        let result = match submission(input) {
+            Ok(s) => domain::request::submit(&r.db, &r.ctx, s).await,
+            Err(e) => Err(e),
+        };
+        let (request, user_errors) = split(result)?;
+        Ok(RequestForSupportPayload { request: request.map(RequestForSupport), user_errors })
+    }
+
+    /// Records a completed neglect screening (child or pre-birth tool).
+    async fn submit_neglect_screening(
+        &self,
+        ctx: &Context<'_>,
+        input: SubmitNeglectScreeningInput,
+    ) -> Result<NeglectScreeningPayload> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::SubmitNeglectScreening)?;
+        let domains = input
+            .domains
+            .into_iter()
+            .map(|d| domain::neglect::DomainIn {
+                domain: d.domain,
+                items: d.items.into_iter().map(|i| (i.item, i.response, i.evidence)).collect(),
+            })
+            .collect();
+        let (s, user_errors) =
+            split(domain::neglect::submit(&r.db, &r.ctx, input.tool, input.completed_on.0, domains).await)?;
+        Ok(NeglectScreeningPayload { screening: s.map(NeglectScreening), user_errors })
+    }
+
+    /// Links a child named on a request to an existing child record (hub workers).
+    async fn match_request_child(
+        &self,
+        ctx: &Context<'_>,
+        input: MatchRequestChildInput,
+    ) -> Result<RequestChildPayload> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::TriageRequests)?;
+        let result = async {
+            let rc = ids::decode(&input.request_child_id, Kind::RequestChild, "input.requestChildId")?;
+            let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
+            domain::request::match_child(&r.db, &r.ctx, rc, child).await
+        }
+        .await;
+        let (rc, user_errors) = split(result)?;
+        Ok(RequestChildPayload { request_child: rc.map(RequestChild), user_errors })
+    }
+
+    /// Creates a child record from what the referrer wrote, and links it (hub workers).
+    async fn create_child_from_request(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateChildFromRequestInput,
+    ) -> Result<RequestChildPayload> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::TriageRequests)?;
+        let result = async {
+            let rc = ids::decode(&input.request_child_id, Kind::RequestChild, "input.requestChildId")?;
+            domain::request::create_child(&r.db, &r.ctx, rc).await
+        }
+        .await;
+        let (rc, user_errors) = split(result)?;
+        Ok(RequestChildPayload { request_child: rc.map(RequestChild), user_errors })
+    }
+
+    /// Records the hub's decision and the feedback for the referrer. An assessment (s17) or a
+    /// strategy discussion (s47) opens a case for each child in the same transaction.
+    async fn record_hub_decision(
+        &self,
+        ctx: &Context<'_>,
+        input: RecordHubDecisionInput,
+    ) -> Result<HubDecisionPayload> {
+        let r = req(ctx)?;
+        policy::authorize(&r.ctx.principal, Action::TriageRequests)?;
+        let result = async {
+            let d = domain::request::Decision {
+                request_id: ids::decode(&input.request_id, Kind::RequestForSupport, "input.requestId")?,
+                outcome: input.outcome,
+                decided_level: input.decided_level.into(),
+                rationale: input.rationale,
+                feedback: input.feedback,
+                expected_version: input.expected_version,
+                team_id: input.team_id.as_ref().map(|t| ids::decode(t, Kind::Team, "input.teamId")).transpose()?,
+                allocated_worker_id: input
+                    .allocated_worker_id
+                    .as_ref()
+                    .map(|w| ids::decode(w, Kind::Staff, "input.allocatedWorkerId"))
+                    .transpose()?,
+            };
+            domain::request::decide(&r.db, &r.ctx, d).await
+        }
+        .await;
+        let (pair, user_errors) = split(result)?;
+        let (request, decision) = match pair {
+            Some((a, b)) => (Some(RequestForSupport(a)), Some(HubDecision(b))),
+            None => (None, None),
+        };
+        Ok(HubDecisionPayload { request, decision, user_errors })
+    }
+
+    /// Logs an advice-line consultation (hub workers). It has no field for a child or family.
+    async fn log_advice_consultation(
+        &self,
+        ctx: &Context<'_>,
+        input: LogAdviceConsultationInput,
+    ) -> Result<AdviceConsultationPayload> {
+        let r = req(ctx)?;
+        let c = domain::advice::Consultation {
+            called_at: input.called_at,
+            duration_minutes: input.duration_minutes,
+            caller_agency_type: input.caller_agency_type.into(),
+            concern_categories: input.concern_categories,
+            level_discussed: input.level_discussed.map(Into::into),
+            summary: input.summary,
+            outcome: input.outcome,
+            request_for_support_advised: input.request_for_support_advised,
+        };
+        let (c, user_errors) = split(domain::advice::log(&r.db, &r.ctx, c).await)?;
+        Ok(AdviceConsultationPayload { consultation: c.map(AdviceConsultation), user_errors })
+    }
+
+    /// Adds or renames a bank holiday or local closure (admins). Stored deadlines do not move.
+    async fn set_bank_holiday(&self, ctx: &Context<'_>, input: SetBankHolidayInput) -> Result<BankHolidayPayload> {
+        let r = req(ctx)?;
+        let (h, user_errors) =
+            split(domain::holidays::set(&r.db, &r.ctx, input.date.0, &input.title, &input.kind).await)?;
+        Ok(BankHolidayPayload { bank_holiday: h.map(Into::into), removed: false, user_errors })
+    }
+
+    /// Removes a bank holiday or local closure (admins).
+    async fn remove_bank_holiday(
+        &self,
+        ctx: &Context<'_>,
+        input: RemoveBankHolidayInput,
+    ) -> Result<BankHolidayPayload> {
+        let r = req(ctx)?;
+        let (done, user_errors) = split(domain::holidays::remove(&r.db, &r.ctx, input.date.0).await)?;
+        Ok(BankHolidayPayload { bank_holiday: None, removed: done.is_some(), user_errors })
+    }
+}
