@@ -53,6 +53,7 @@ code_enum! {
         /// Some indicators below the threshold: an early help assessment is recommended.
         EhaRecommended = "EHA_RECOMMENDED",
         /// A domain at or above the concern threshold: complete a Graded Care Profile 2.
+        #[graphql(name = "INDICATORS_FOUND_GCP2_RECOMMENDED")]
         IndicatorsFoundGcp2Recommended = "INDICATORS_FOUND_GCP2_RECOMMENDED",
     }
 }

@@ -46,7 +46,7 @@ impl NodeQuery {
             Kind::Team => l.team.load_one(uuid).await?.map(|t| Node::Team(Team(t))),
             Kind::Organisation => l.organisation.load_one(uuid).await?.map(|o| Node::Organisation(Organisation(o))),
             Kind::RequestForSupport => {
-                Some(Node::RequestForSupport(RequestForSupport(domain::request::get(&r.db, &r.ctx, uuid).await?)))
+                Some(Node::RequestForSupport(domain::request::get(&r.db, &r.ctx, uuid).await?.into()))
             }
             Kind::NeglectScreening => {
                 Some(Node::NeglectScreening(NeglectScreening(domain::neglect::get(&r.db, &r.ctx, uuid).await?)))

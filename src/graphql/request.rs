@@ -32,7 +32,13 @@ use entity::{
 /// A request for support: what the referrer sent, where it is in the hub's queue, and the
 /// decision. Referrers (and their organisation's safeguarding lead) see their own requests and
 /// the outcome fed back, never the case or the child's other records.
-pub struct RequestForSupport(pub rfs::Model);
+pub struct RequestForSupport(pub Box<rfs::Model>);
+
+impl From<rfs::Model> for RequestForSupport {
+    fn from(m: rfs::Model) -> Self {
+        RequestForSupport(Box::new(m))
+    }
+}
 
 #[Object]
 impl RequestForSupport {
@@ -386,18 +392,21 @@ impl RequestQuery {
     async fn requests_for_support(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] filter: RequestQueueFilter,
+        filter: Option<RequestQueueFilter>,
         first: i32,
         after: Option<String>,
     ) -> Result<Connection<String, RequestForSupport>> {
         let r = req(ctx)?;
+        let filter = filter.unwrap_or_default();
         let f = domain::request::QueueFilter { status: filter.status, urgent: filter.urgent, overdue: filter.overdue };
         let page = domain::request::list(&r.db, &r.ctx, f, first, after.as_deref()).await?;
         let mut c = Connection::new(page.has_previous, page.has_next);
         c.edges = page
             .items
             .into_iter()
-            .map(|m| async_graphql::connection::Edge::new(domain::request::queue_cursor(&m), RequestForSupport(m)))
+            .map(|m| {
+                async_graphql::connection::Edge::new(domain::request::queue_cursor(&m), RequestForSupport::from(m))
+            })
             .collect();
         Ok(c)
     }
@@ -406,7 +415,7 @@ impl RequestQuery {
     async fn request_for_support(&self, ctx: &Context<'_>, id: ID) -> Result<RequestForSupport> {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::RequestForSupport, "id")?;
-        Ok(RequestForSupport(domain::request::get(&r.db, &r.ctx, id).await?))
+        Ok(domain::request::get(&r.db, &r.ctx, id).await?.into())
     }
 
     /// One neglect screening by ID (its author, their safeguarding lead, the hub).
@@ -703,7 +712,7 @@ impl RequestMutation {
             Err(e) => Err(e),
         };
         let (request, user_errors) = split(result)?;
-        Ok(RequestForSupportPayload { request: request.map(RequestForSupport), user_errors })
+        Ok(RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors })
     }
 
     /// Records a completed neglect screening (child or pre-birth tool).
@@ -791,7 +800,7 @@ impl RequestMutation {
         .await;
         let (pair, user_errors) = split(result)?;
         let (request, decision) = match pair {
-            Some((a, b)) => (Some(RequestForSupport(a)), Some(HubDecision(b))),
+            Some((a, b)) => (Some(RequestForSupport::from(a)), Some(HubDecision(b))),
             None => (None, None),
         };
         Ok(HubDecisionPayload { request, decision, user_errors })

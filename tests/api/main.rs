@@ -9,5 +9,6 @@ mod common;
 mod fixtures;
 mod health;
 mod logs;
+mod requests;
 mod sdl;
 mod security;
