@@ -4,7 +4,7 @@ use crate::auth::jwt::KeySet;
 use crate::db::StatementCounter;
 use crate::domain::RequestCtx;
 use crate::error::ERROR_CODES;
-use crate::graphql::{AppSchema, RequestData, limits};
+use crate::graphql::{AppSchema, RequestData, Services, limits};
 use async_graphql::{ParseRequestError, ServerError, Value, http::GraphiQLSource};
 use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
 use axum::{
@@ -46,6 +46,7 @@ pub struct AppState {
     /// Set when SIGTERM arrives: `/readyz` turns 503 at once while requests drain.
     pub shutting_down: Arc<AtomicBool>,
     pub statements: StatementCounter,
+    pub services: Services,
 }
 
 #[derive(Clone, Default)]
@@ -64,6 +65,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     let set = |k: HeaderName, v: &'static str| SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v));
     let mut router = Router::new()
         .route("/graphql", graphql_route)
+        .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
         .with_state(state)
@@ -94,7 +96,7 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
 }
 
 async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").finish())
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
 }
 
 async fn livez() -> Response {
@@ -200,7 +202,7 @@ async fn graphql(
     let request_id = h(X_REQUEST_ID.clone()).to_string();
     let operation = req.operation_name.clone().or_else(|| first_operation_name(&req.query));
     let ctx = RequestCtx::new(principal, request_id, operation.as_deref());
-    let req = req.data(RequestData::new(s.db.clone(), ctx));
+    let req = req.data(RequestData::new(s.db.clone(), s.services.clone(), ctx));
     // 4. Response media type from Accept.
     let modern = h(header::ACCEPT).contains("application/graphql-response+json");
     let rtype =

@@ -27,6 +27,8 @@ pub enum RecordType {
     NeglectScreening,
     AdviceConsultation,
     BankHoliday,
+    PartnerUpdate,
+    Alert,
 }
 
 impl RecordType {
@@ -40,6 +42,8 @@ impl RecordType {
             RecordType::NeglectScreening => "NEGLECT_SCREENING",
             RecordType::AdviceConsultation => "ADVICE_CONSULTATION",
             RecordType::BankHoliday => "BANK_HOLIDAY",
+            RecordType::PartnerUpdate => "PARTNER_UPDATE",
+            RecordType::Alert => "ALERT",
         }
     }
 }

@@ -73,6 +73,19 @@ pub struct Config {
     #[arg(long, env = "CASEGRAPH_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// The partner-update mailbox's morning check (London time, HH:MM): updates received
+    /// before it on a working day are due by then.
+    #[arg(long, env = "CASEGRAPH_MORNING_CHECK", default_value = "10:00", global = true)]
+    pub morning_check: String,
+
+    /// The afternoon check (HH:MM): updates received after the morning check are due by then.
+    #[arg(long, env = "CASEGRAPH_AFTERNOON_CHECK", default_value = "15:00", global = true)]
+    pub afternoon_check: String,
+
+    /// Seconds between scans for partner updates not reviewed by their check (0: no scan).
+    #[arg(long, env = "CASEGRAPH_OVERDUE_SCAN_SECS", default_value_t = 60, global = true)]
+    pub overdue_scan_secs: u64,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true)]
     pub db_pool: u32,
@@ -89,6 +102,18 @@ impl Config {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// The mailbox check times, parsed.
+    pub fn check_times(&self) -> Result<crate::domain::partner_update::CheckTimes, ConfigError> {
+        let parse = |v: &str, name: &str| {
+            chrono::NaiveTime::parse_from_str(v, "%H:%M")
+                .map_err(|_| ConfigError(format!("{name} must be HH:MM, e.g. 10:00")))
+        };
+        Ok(crate::domain::partner_update::CheckTimes {
+            morning: parse(&self.morning_check, "CASEGRAPH_MORNING_CHECK")?,
+            afternoon: parse(&self.afternoon_check, "CASEGRAPH_AFTERNOON_CHECK")?,
+        })
     }
 
     /// Checks everything that can be checked without touching the keys' files.
@@ -136,6 +161,10 @@ impl Config {
         }
         if self.db_pool == 0 || self.db_pool > 200 {
             return err("CASEGRAPH_DB_POOL must be between 1 and 200");
+        }
+        let checks = self.check_times()?;
+        if checks.morning >= checks.afternoon {
+            return err("CASEGRAPH_MORNING_CHECK must be before CASEGRAPH_AFTERNOON_CHECK");
         }
         for o in &self.cors_origins {
             if o == "*" || !(o.starts_with("https://") || o.starts_with("http://")) {

@@ -1,5 +1,6 @@
 //! casegraph: one GraphQL API over the case information Blackpool children's services and
 //! their partner agencies share. See README.md and DESIGN.md.
+pub mod alerts;
 pub mod app;
 pub mod audit;
 pub mod auth;
@@ -9,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod seed;
+pub mod ws;
 
 use app::AppState;
 use auth::jwt::KeySet;
@@ -22,6 +24,9 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let keys = KeySet::from_config(cfg)?;
     let (db, statements) = db::connect(&cfg.database_url, cfg.db_pool, cfg.request_timeout()).await?;
     db::migrate(&db).await?;
+    let bus = alerts::AlertBus::new(db.get_database_backend());
+    bus.listen(&db).await?;
+    let services = graphql::Services { bus, check_times: cfg.check_times()? };
     Ok(AppState {
         schema: graphql::build_schema(cfg.dev()),
         db,
@@ -30,10 +35,29 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         timeout: cfg.request_timeout(),
         shutting_down: Arc::new(AtomicBool::new(false)),
         statements,
+        services,
     })
 }
 
 /// The axum Router, as served and as tested.
 pub fn app(state: AppState, cfg: &Config) -> axum::Router {
     app::router(state, &cfg.cors_origins)
+}
+
+/// Raises alerts for partner updates not reviewed by their check, every `every` (all instances
+/// may run it: each update is claimed once).
+pub fn spawn_overdue_scan(state: &AppState, every: std::time::Duration) -> tokio::task::JoinHandle<()> {
+    let (db, bus) = (state.db.clone(), state.services.bus.clone());
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match domain::partner_update::raise_overdue(&db, &bus, chrono::Utc::now()).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(alerts = n, "overdue partner updates escalated"),
+                Err(e) => tracing::warn!(code = e.code(), "overdue scan failed"),
+            }
+        }
+    })
 }

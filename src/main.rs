@@ -143,6 +143,9 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         let n = seed::demo(&state.db).await?;
         tracing::info!(children = n, "loaded synthetic demo data");
     }
+    if cfg.overdue_scan_secs > 0 {
+        casegraph::spawn_overdue_scan(&state, std::time::Duration::from_secs(cfg.overdue_scan_secs));
+    }
     let shutting_down = state.shutting_down.clone();
     let db = state.db.clone();
     let app = casegraph::app(state, &cfg);

@@ -1,5 +1,6 @@
 //! sea-orm entities: one file per table, nothing else. Behaviour lives in `casegraph::domain`.
 pub mod advice_consultation;
+pub mod alert;
 pub mod audit_event;
 pub mod bank_holiday;
 pub mod case;
@@ -12,6 +13,7 @@ pub mod level_of_need;
 pub mod need_indicator;
 pub mod neglect_screening;
 pub mod organisation;
+pub mod partner_update;
 pub mod reference_counter;
 pub mod request_child;
 pub mod request_for_support;

@@ -46,6 +46,16 @@ pub enum Action {
     AdviceLine,
     /// Edit the bank-holiday table.
     ManageCalendar,
+    /// Send a partner update (service accounts need `partner_updates:write`).
+    SubmitPartnerUpdate,
+    /// Read partner updates (row scope: [`partner_update_scope`]).
+    ReadPartnerUpdates,
+    /// Review the updates on one's cases.
+    ReviewPartnerUpdates,
+    /// Attach an unmatched update to a child.
+    MatchPartnerUpdates,
+    /// One's own alerts, listed and live.
+    ReceiveAlerts,
 }
 
 use Action::*;
@@ -54,11 +64,29 @@ use Action::*;
 pub const TABLE: &[(Role, &[Action])] = &[
     (
         Role::PartnerPractitioner,
-        &[ReadViewer, ReadReferenceData, ReadNode, SubmitRequestForSupport, ReadRequests, SubmitNeglectScreening],
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            SubmitRequestForSupport,
+            ReadRequests,
+            SubmitNeglectScreening,
+            SubmitPartnerUpdate,
+            ReadPartnerUpdates,
+        ],
     ),
     (
         Role::SafeguardingLead,
-        &[ReadViewer, ReadReferenceData, ReadNode, SubmitRequestForSupport, ReadRequests, SubmitNeglectScreening],
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            SubmitRequestForSupport,
+            ReadRequests,
+            SubmitNeglectScreening,
+            SubmitPartnerUpdate,
+            ReadPartnerUpdates,
+        ],
     ),
     (
         Role::HubWorker,
@@ -75,11 +103,27 @@ pub const TABLE: &[(Role, &[Action])] = &[
             TriageRequests,
             SubmitNeglectScreening,
             AdviceLine,
+            ReadPartnerUpdates,
+            ReviewPartnerUpdates,
+            MatchPartnerUpdates,
+            ReceiveAlerts,
         ],
     ),
     (
         Role::SocialWorker,
-        &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadChild, SearchChildren, ReadCaseload, ReadCase],
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            ReadDirectory,
+            ReadChild,
+            SearchChildren,
+            ReadCaseload,
+            ReadCase,
+            ReadPartnerUpdates,
+            ReviewPartnerUpdates,
+            ReceiveAlerts,
+        ],
     ),
     (
         Role::TeamManager,
@@ -96,11 +140,24 @@ pub const TABLE: &[(Role, &[Action])] = &[
             AllocateCase,
             CloseCase,
             ReadAuditTrail,
+            ReadPartnerUpdates,
+            ReviewPartnerUpdates,
+            ReceiveAlerts,
         ],
     ),
     (Role::EarlyHelpPractitioner, &[ReadViewer, ReadReferenceData, ReadNode, SubmitNeglectScreening]),
     (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode]),
-    (Role::Integration, &[ReadViewer, ReadReferenceData, SubmitRequestForSupport, ReadRequests]),
+    (
+        Role::Integration,
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            SubmitRequestForSupport,
+            ReadRequests,
+            SubmitPartnerUpdate,
+            ReadPartnerUpdates,
+        ],
+    ),
     (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar]),
 ];
 
@@ -119,6 +176,14 @@ pub const OPERATIONS: &[(&str, Action)] = &[
     ("Query.neglectScreening", SubmitNeglectScreening),
     ("Query.adviceConsultations", AdviceLine),
     ("Query.bankHolidays", ReadReferenceData),
+    ("Query.partnerUpdates", ReadPartnerUpdates),
+    ("Query.partnerUpdate", ReadPartnerUpdates),
+    ("Query.alerts", ReceiveAlerts),
+    ("Mutation.submitPartnerUpdate", SubmitPartnerUpdate),
+    ("Mutation.reviewPartnerUpdate", ReviewPartnerUpdates),
+    ("Mutation.matchPartnerUpdate", MatchPartnerUpdates),
+    ("Mutation.acknowledgeAlert", ReceiveAlerts),
+    ("Subscription.alertRaised", ReceiveAlerts),
     ("Mutation.openCase", OpenCase),
     ("Mutation.submitRequestForSupport", SubmitRequestForSupport),
     ("Mutation.submitNeglectScreening", SubmitNeglectScreening),
@@ -138,8 +203,12 @@ pub fn role_permits(role: Role, action: Action) -> bool {
 }
 
 /// Scopes a service account needs, on top of its role, for an action (GDPR-05 purpose limits).
-pub const INTEGRATION_SCOPES: &[(Action, &str)] =
-    &[(SubmitRequestForSupport, "requests:write"), (ReadRequests, "requests:write")];
+pub const INTEGRATION_SCOPES: &[(Action, &str)] = &[
+    (SubmitRequestForSupport, "requests:write"),
+    (ReadRequests, "requests:read"),
+    (SubmitPartnerUpdate, "partner_updates:write"),
+    (ReadPartnerUpdates, "partner_updates:read"),
+];
 
 /// Does any of the principal's roles permit the action? A service account also needs the
 /// action's scope.
@@ -298,4 +367,37 @@ pub fn screening_scope(p: &Principal) -> Condition {
 /// The hub's reasoning stays with the hub; the referrer sees the outcome and the feedback.
 pub fn may_read_decision_rationale(p: &Principal) -> bool {
     permits(p, TriageRequests)
+}
+
+/// Which partner updates the principal may see: the hub all (including the unmatched queue);
+/// a social worker those on cases allocated to them; a team manager those on their team's
+/// cases; a sender their own; a safeguarding lead their organisation's.
+pub fn partner_update_scope(p: &Principal) -> Condition {
+    use entity::partner_update as pu;
+    if !permits(p, ReadPartnerUpdates) {
+        return never();
+    }
+    if p.has(Role::HubWorker) {
+        return Condition::all();
+    }
+    let mut any = Condition::any().add(pu::Column::SenderId.eq(p.user));
+    if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
+        any = any.add(pu::Column::SenderOrgId.eq(org));
+    }
+    let cases = |cond: Condition| {
+        pu::Column::CaseId
+            .in_subquery(case::Entity::find().select_only().column(case::Column::Id).filter(cond).into_query())
+    };
+    if p.has(Role::SocialWorker) || p.has(Role::TeamManager) {
+        any = any.add(cases(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user))));
+    }
+    if let (true, Some(team)) = (p.has(Role::TeamManager), p.team) {
+        any = any.add(cases(Condition::all().add(case::Column::TeamId.eq(team))));
+    }
+    any
+}
+
+/// Whether the caller reviews updates (and so may see whom an update matched, and the review).
+pub fn may_see_update_matching(p: &Principal) -> bool {
+    permits(p, ReviewPartnerUpdates)
 }

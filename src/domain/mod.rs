@@ -11,8 +11,10 @@ pub mod holidays;
 pub mod names;
 pub mod neglect;
 pub mod page;
+pub mod partner_update;
 pub mod reference;
 pub mod request;
+pub mod submission;
 pub mod validate;
 
 use crate::auth::Principal;
@@ -33,6 +35,19 @@ impl RequestCtx {
         let operation = if operation.is_empty() { "-".to_string() } else { operation };
         let request_id: String = request_id.into().chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
         RequestCtx { principal, request_id, operation }
+    }
+
+    /// The server acting on its own (timers): no roles, a nil actor in the audit trail.
+    pub fn system(task: &str) -> Self {
+        let principal = Principal {
+            user: sea_orm::prelude::Uuid::nil(),
+            roles: vec![],
+            organisation: None,
+            team: None,
+            scopes: vec![],
+            expires_at: 0,
+        };
+        RequestCtx::new(principal, format!("system-{}", sea_orm::prelude::Uuid::now_v7()), Some(task))
     }
 }
 

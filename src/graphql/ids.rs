@@ -17,6 +17,8 @@ pub enum Kind {
     RequestChild,
     NeglectScreening,
     AdviceConsultation,
+    PartnerUpdate,
+    Alert,
 }
 
 impl Kind {
@@ -31,6 +33,8 @@ impl Kind {
             Kind::RequestChild => "RequestChild",
             Kind::NeglectScreening => "NeglectScreening",
             Kind::AdviceConsultation => "AdviceConsultation",
+            Kind::PartnerUpdate => "PartnerUpdate",
+            Kind::Alert => "Alert",
         }
     }
 
@@ -45,6 +49,8 @@ impl Kind {
             Kind::RequestChild,
             Kind::NeglectScreening,
             Kind::AdviceConsultation,
+            Kind::PartnerUpdate,
+            Kind::Alert,
         ]
         .into_iter()
         .find(|k| k.tag() == s)

@@ -5,8 +5,8 @@ use crate::domain::{self, RequestCtx};
 use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    case, case_event, child, household_member, hub_decision, neglect_screening, organisation, request_child,
-    request_household_member, staff, team,
+    case, case_event, child, household_member, hub_decision, neglect_screening, organisation, partner_update,
+    request_child, request_household_member, staff, team,
 };
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -50,6 +50,10 @@ loader!(RequestHousehold, Vec<request_household_member::Model>, |s, keys| {
 loader!(DecisionByRequest, hub_decision::Model, |s, keys| domain::request::decisions_of(&s.db, &s.ctx, keys));
 loader!(CasesByRequest, Vec<case::Model>, |s, keys| domain::request::cases_of(&s.db, &s.ctx, keys));
 loader!(ScreeningLoader, neglect_screening::Model, |s, keys| domain::neglect::by_ids(&s.db, &s.ctx, keys));
+loader!(PartnerUpdateLoader, partner_update::Model, |s, keys| domain::partner_update::by_ids(&s.db, &s.ctx, keys));
+loader!(UpdatesByChild, Vec<partner_update::Model>, |s, keys| {
+    domain::partner_update::for_children(&s.db, &s.ctx, keys)
+});
 
 pub struct Loaders {
     pub child: DataLoader<ChildLoader>,
@@ -65,6 +69,8 @@ pub struct Loaders {
     pub decision: DataLoader<DecisionByRequest>,
     pub cases_by_request: DataLoader<CasesByRequest>,
     pub screening: DataLoader<ScreeningLoader>,
+    pub partner_update: DataLoader<PartnerUpdateLoader>,
+    pub updates_by_child: DataLoader<UpdatesByChild>,
 }
 
 /// Batching window: long enough to gather the siblings of one list, short enough not to show.
@@ -90,7 +96,9 @@ impl Loaders {
             request_household: make(RequestHousehold(s.clone())),
             decision: make(DecisionByRequest(s.clone())),
             cases_by_request: make(CasesByRequest(s.clone())),
-            screening: make(ScreeningLoader(s)),
+            screening: make(ScreeningLoader(s.clone())),
+            partner_update: make(PartnerUpdateLoader(s.clone())),
+            updates_by_child: make(UpdatesByChild(s)),
         }
     }
 }

@@ -8,18 +8,21 @@ pub mod ids;
 pub mod limits;
 pub mod loaders;
 pub mod node;
+pub mod partner_update;
 pub mod payload;
 pub mod reference;
 pub mod request;
 pub mod scalars;
 
+use crate::alerts::AlertBus;
+use crate::domain::partner_update::CheckTimes;
 use crate::domain::{
     RequestCtx,
     page::{Page, encode_cursor},
 };
 use crate::error::AppError;
 use async_graphql::{
-    Context, EmptySubscription, MergedObject, OutputType, Schema,
+    Context, MergedObject, OutputType, Schema,
     connection::{Connection, Edge},
 };
 use loaders::Loaders;
@@ -42,18 +45,19 @@ pub struct Query(
     case::CaseQuery,
     audit::AuditQuery,
     request::RequestQuery,
+    partner_update::PartnerUpdateQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(case::CaseMutation, request::RequestMutation);
+pub struct Mutation(case::CaseMutation, request::RequestMutation, partner_update::PartnerUpdateMutation);
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, partner_update::Subscription>;
 
 /// Builds the schema with its limits. `dev` keeps introspection on; `prod` turns it off.
 /// Field suggestions ("Did you mean") are off in both: they leak names even without
 /// introspection.
 pub fn build_schema(dev: bool) -> AppSchema {
-    let b = Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+    let b = Schema::build(Query::default(), Mutation::default(), partner_update::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(MAX_DIRECTIVES)
@@ -72,13 +76,21 @@ pub struct RequestData {
     pub db: DatabaseConnection,
     pub ctx: Arc<RequestCtx>,
     pub loaders: Loaders,
+    pub services: Services,
+}
+
+/// Shared services a request may need besides the database.
+#[derive(Clone)]
+pub struct Services {
+    pub bus: Arc<AlertBus>,
+    pub check_times: CheckTimes,
 }
 
 impl RequestData {
-    pub fn new(db: DatabaseConnection, ctx: RequestCtx) -> Self {
+    pub fn new(db: DatabaseConnection, services: Services, ctx: RequestCtx) -> Self {
         let ctx = Arc::new(ctx);
         let loaders = Loaders::new(db.clone(), ctx.clone());
-        RequestData { db, ctx, loaders }
+        RequestData { db, ctx, loaders, services }
     }
 }
 

@@ -4,6 +4,7 @@ use super::{
     child::Child,
     directory::{Organisation, Staff, Team},
     ids::{self, Kind},
+    partner_update::PartnerUpdate,
     req,
     request::{NeglectScreening, RequestForSupport},
 };
@@ -23,6 +24,7 @@ pub enum Node {
     Organisation(Organisation),
     RequestForSupport(RequestForSupport),
     NeglectScreening(NeglectScreening),
+    PartnerUpdate(PartnerUpdate),
 }
 
 #[derive(Default)]
@@ -51,7 +53,10 @@ impl NodeQuery {
             Kind::NeglectScreening => {
                 Some(Node::NeglectScreening(NeglectScreening(domain::neglect::get(&r.db, &r.ctx, uuid).await?)))
             }
-            Kind::RequestChild | Kind::AdviceConsultation => None,
+            Kind::PartnerUpdate => {
+                Some(Node::PartnerUpdate(domain::partner_update::get(&r.db, &r.ctx, uuid).await?.into()))
+            }
+            Kind::RequestChild | Kind::AdviceConsultation | Kind::Alert => None,
         };
         found.ok_or_else(|| AppError::NotFound.into())
     }

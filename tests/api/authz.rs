@@ -42,7 +42,21 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
         "Query.auditEvents" => vec!["TEAM_MANAGER", "ADMIN"],
         "Mutation.openCase" => vec!["HUB_WORKER", "TEAM_MANAGER"],
         "Mutation.allocateCase" | "Mutation.closeCase" => vec!["TEAM_MANAGER"],
-        "Query.requestsForSupport" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "INTEGRATION"],
+        // The demo service account may write requests and updates but holds no read scope (AUTHZ-09).
+        "Query.requestsForSupport" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"],
+        "Query.partnerUpdates" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"]
+        }
+        // By ID: an update sent by the school about a child allocated to sw.alpha1.
+        "Query.partnerUpdate" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"]
+        }
+        "Query.alerts" | "Mutation.acknowledgeAlert" | "Subscription.alertRaised" => {
+            vec!["HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"]
+        }
+        "Mutation.submitPartnerUpdate" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "INTEGRATION"],
+        "Mutation.reviewPartnerUpdate" => vec!["HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"],
+        "Mutation.matchPartnerUpdate" => vec!["HUB_WORKER"],
         // Read by ID: the referrer, their organisation's safeguarding lead, the hub.
         "Query.requestForSupport" | "Query.neglectScreening" => {
             vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"]
@@ -97,6 +111,7 @@ fn default_deny_every_root_field_has_a_policy_entry() {
     let sdl = casegraph::graphql::sdl();
     let mut fields = root_fields(&sdl, "Query");
     fields.extend(root_fields(&sdl, "Mutation"));
+    fields.extend(root_fields(&sdl, "Subscription"));
     let in_policy: BTreeSet<String> = policy::OPERATIONS.iter().map(|(n, _)| n.to_string()).collect();
     let in_schema: BTreeSet<String> = fields.into_iter().collect();
     assert!(
@@ -126,6 +141,22 @@ async fn authz_06_role_by_operation_matrix() {
     let (r3, _, r3_version) =
         fixtures::submit_request(&app, "partner.school", fixtures::request_input("Matrixthree")).await;
     let screening = fixtures::submit_screening(&app, "partner.school").await;
+    // Partner updates from the school about a child allocated to sw.alpha1 (an open alpha case).
+    let update_child = fixtures::child(&app, visible.child_id).await;
+    let mut updates = vec![];
+    for n in 0..4 {
+        // The first is a concern, so the team's manager has an alert too.
+        updates.push(fixtures::submit_update(&app, "partner.school", &update_child, n == 0).await);
+    }
+    let mut reviewable = updates.clone().into_iter();
+    let alert_of = |who: &str| {
+        let app = &app;
+        let who = who.to_string();
+        async move {
+            let r = app.gql(&who, "{ alerts(first: 1) { edges { node { id } } } }", json!({})).await;
+            r.data()["alerts"]["edges"][0]["node"]["id"].as_str().map(str::to_string)
+        }
+    };
     // A team manager opens cases for children their team already knows (a closed alpha case).
     let cases = fixtures::cases(&app).await;
     let reopenable = cases
@@ -138,6 +169,9 @@ async fn authz_06_role_by_operation_matrix() {
         .map(|c| gid("Child", c.child_id))
         .expect("a closed alpha case");
     for (op, _) in policy::OPERATIONS {
+        if op.starts_with("Subscription.") {
+            continue; // over WebSocket: partner_updates::subscription_* tests cover it
+        }
         let allowed = expected_allowed(op);
         for (role, handle) in PEOPLE {
             // Fresh mutation targets for each allowed call, so each can succeed on its own.
@@ -213,6 +247,37 @@ async fn authz_06_role_by_operation_matrix() {
                     "mutation($i: RemoveBankHolidayInput!) { removeBankHoliday(input: $i) { removed userErrors { code } } }",
                     json!({ "i": { "date": "2026-12-24" } }),
                 ),
+                "Query.partnerUpdates" => ("{ partnerUpdates(first: 5) { edges { node { id } } } }", json!({})),
+                "Query.partnerUpdate" => {
+                    ("query($id: ID!) { partnerUpdate(id: $id) { id reviewed } }", json!({ "id": updates[0].0 }))
+                }
+                "Query.alerts" => ("{ alerts(first: 5) { edges { node { id kind } } } }", json!({})),
+                "Mutation.submitPartnerUpdate" => {
+                    (fixtures::SUBMIT_UPDATE, json!({ "i": fixtures::update_input(&update_child, false) }))
+                }
+                "Mutation.reviewPartnerUpdate" => {
+                    let (id, version) =
+                        if allowed.contains(role) { reviewable.next().unwrap() } else { updates[0].clone() };
+                    (
+                        "mutation($i: ReviewPartnerUpdateInput!) { reviewPartnerUpdate(input: $i) { partnerUpdate { reviewed } userErrors { code } } }",
+                        json!({ "i": { "partnerUpdateId": id, "action": "CONTACT_MADE", "expectedVersion": version } }),
+                    )
+                }
+                "Mutation.matchPartnerUpdate" => {
+                    // An update about a child nobody knows: unmatched until the hub matches it.
+                    let unknown = fixtures::submit_update_named(&app, "partner.school", "Nobody", "Knownchild").await;
+                    (
+                        "mutation($i: MatchPartnerUpdateInput!) { matchPartnerUpdate(input: $i) { partnerUpdate { id } userErrors { code } } }",
+                        json!({ "i": { "partnerUpdateId": unknown.0, "childId": child_id, "expectedVersion": unknown.1 } }),
+                    )
+                }
+                "Mutation.acknowledgeAlert" => {
+                    let id = alert_of(handle).await.unwrap_or_else(|| gid("Alert", sea_orm::prelude::Uuid::now_v7()));
+                    (
+                        "mutation($i: AcknowledgeAlertInput!) { acknowledgeAlert(input: $i) { alert { acknowledgedAt } userErrors { code } } }",
+                        json!({ "i": { "alertId": id } }),
+                    )
+                }
                 other => panic!("no sample call for {other}"),
             };
             let before =
@@ -220,13 +285,21 @@ async fn authz_06_role_by_operation_matrix() {
             let r = app.gql(handle, query, vars).await;
             if allowed.contains(role) {
                 assert!(r.body["errors"].is_null(), "{role} should be allowed {op}: {}", r.raw);
-                if op.starts_with("Mutation") {
+                // A hub worker has no alert of their own to acknowledge: allowed, and told so.
+                let nothing_to_acknowledge = *op == "Mutation.acknowledgeAlert" && *role == "HUB_WORKER";
+                if op.starts_with("Mutation") && !nothing_to_acknowledge {
                     let field = op.trim_start_matches("Mutation.");
                     assert_eq!(r.data()[field]["userErrors"], json!([]), "{role} {op}: {}", r.raw);
                 }
             } else {
-                let by_id =
-                    matches!(*op, "Query.child" | "Query.case" | "Query.requestForSupport" | "Query.neglectScreening");
+                let by_id = matches!(
+                    *op,
+                    "Query.child"
+                        | "Query.case"
+                        | "Query.requestForSupport"
+                        | "Query.neglectScreening"
+                        | "Query.partnerUpdate"
+                );
                 let expect = if by_id { "NOT_FOUND" } else { "FORBIDDEN" };
                 assert_eq!(r.code(), expect, "{role} on {op}: {}", r.raw);
                 let after = (

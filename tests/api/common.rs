@@ -62,6 +62,9 @@ pub fn test_config(database_url: String) -> Config {
         demo_data: true,
         request_timeout_secs: 10,
         cors_origins: vec!["https://portal.example.org".into()],
+        morning_check: "10:00".into(),
+        afternoon_check: "15:00".into(),
+        overdue_scan_secs: 0,
         db_pool: 4,
     }
 }

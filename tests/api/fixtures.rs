@@ -103,3 +103,57 @@ pub async fn submit_screening(app: &TestApp, who: &str) -> String {
     let r = app.gql(who, SCREEN, serde_json::json!({ "i": screening_input() })).await;
     r.data()["submitNeglectScreening"]["screening"]["id"].as_str().unwrap_or_else(|| panic!("{}", r.raw)).to_string()
 }
+
+pub const SUBMIT_UPDATE: &str = "mutation Update($i: SubmitPartnerUpdateInput!) { submitPartnerUpdate(input: $i) { partnerUpdate { id reference dueAt receivedAt reviewed matched version } userErrors { field code message } } }";
+
+/// A partner update about a seeded child, as a school would send it.
+pub fn update_input(child: &entity::child::Model, concern: bool) -> serde_json::Value {
+    serde_json::json!({
+        "childGivenName": child.given_name, "childFamilyName": child.family_name,
+        "childDateOfBirth": child.date_of_birth.map(|d| d.to_string()).unwrap_or_else(|| "2015-01-01".into()),
+        "kind": "UNSUCCESSFUL_CONTACT", "unsuccessfulReason": "NOT_BROUGHT_TO_APPOINTMENT",
+        "occurredAt": "2026-11-20T09:30:00Z", "details": "Not brought to the school nurse appointment.",
+        "concern": concern, "needsImmediateSafeguardingResponse": false
+    })
+}
+
+/// Submits an update and returns (ID, version).
+pub async fn submit_update(app: &TestApp, who: &str, child: &entity::child::Model, concern: bool) -> (String, i64) {
+    let r = app.gql(who, SUBMIT_UPDATE, serde_json::json!({ "i": update_input(child, concern) })).await;
+    let u = &r.data()["submitPartnerUpdate"]["partnerUpdate"];
+    assert!(u.is_object(), "{}", r.raw);
+    (u["id"].as_str().unwrap().to_string(), u["version"].as_i64().unwrap())
+}
+
+/// Submits an update about a child by name (possibly unknown), dated 2015-01-01.
+pub async fn submit_update_named(app: &TestApp, who: &str, given: &str, family: &str) -> (String, i64) {
+    let mut input = update_input(
+        &entity::child::Model {
+            id: Uuid::nil(),
+            given_name: given.into(),
+            family_name: family.into(),
+            given_key: String::new(),
+            family_key: String::new(),
+            date_of_birth: chrono::NaiveDate::from_ymd_opt(2015, 1, 1),
+            expected_delivery_date: None,
+            sex: entity::enums::Sex::Unknown,
+            ethnicity: None,
+            address_line: None,
+            town: None,
+            postcode: None,
+            nhs_number: None,
+            upn: None,
+            restricted: false,
+            synthetic: true,
+            version: 1,
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        },
+        false,
+    );
+    input["details"] = serde_json::json!("Changed school this week.");
+    let r = app.gql(who, SUBMIT_UPDATE, serde_json::json!({ "i": input })).await;
+    let u = &r.data()["submitPartnerUpdate"]["partnerUpdate"];
+    assert!(u.is_object(), "{}", r.raw);
+    (u["id"].as_str().unwrap().to_string(), u["version"].as_i64().unwrap())
+}
