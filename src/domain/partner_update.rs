@@ -58,7 +58,11 @@ code_enum! {
 }
 
 code_enum! {
-    ReviewAction { NoAction = "NONE", VisitArranged = "VISIT_ARRANGED", ContactMade = "CONTACT_MADE", Escalated = "ESCALATED" }
+    ReviewAction {
+        /// Reviewed; nothing further needed.
+        #[graphql(name = "NONE")]
+        NoAction = "NONE",
+        VisitArranged = "VISIT_ARRANGED", ContactMade = "CONTACT_MADE", Escalated = "ESCALATED" }
 }
 
 code_enum! {

@@ -119,6 +119,24 @@ impl Child {
         let rows = req(ctx)?.loaders.household.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(HouseholdMember).collect())
     }
+    /// The child's timeline of partner updates, newest first (at most 20), for those who review them.
+    #[graphql(complexity = "first.clamp(1, 20) as usize * child_complexity + 1")]
+    async fn partner_updates(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 5)] first: i32,
+    ) -> Result<Vec<super::partner_update::PartnerUpdate>> {
+        if !(1..=domain::partner_update::TIMELINE_MAX).contains(&first) {
+            return Err(crate::error::AppError::invalid(
+                "first",
+                domain::UserErrorCode::Invalid,
+                format!("first must be between 1 and {}", domain::partner_update::TIMELINE_MAX),
+            )
+            .into());
+        }
+        let rows = req(ctx)?.loaders.updates_by_child.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().take(first as usize).map(Into::into).collect())
+    }
     /// The child's cases that the caller may see, oldest first.
     async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
         let rows = req(ctx)?.loaders.cases_by_child.load_one(self.0.id).await?;

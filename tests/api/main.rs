@@ -9,6 +9,7 @@ mod common;
 mod fixtures;
 mod health;
 mod logs;
+mod partner_updates;
 mod requests;
 mod sdl;
 mod security;
