@@ -99,6 +99,46 @@ pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entr
     Ok(())
 }
 
+/// Read entries of one request, written together once the request has run (one statement
+/// instead of one per loader batch). The HTTP handler flushes them before it answers; if that
+/// fails, the answer is `UNAVAILABLE` with no data, so a read still fails closed.
+#[derive(Debug, Clone, Default)]
+pub struct Pending(std::sync::Arc<std::sync::Mutex<Vec<Entry>>>);
+
+impl Pending {
+    fn push(&self, entries: &[Entry]) {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(entries);
+        }
+    }
+
+    fn take(&self) -> Vec<Entry> {
+        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
+    }
+}
+
+/// Records reads and refused attempts: deferred to the end of the request when the request
+/// collects them, otherwise written at once. (Writes use [`record`] inside their transaction.)
+pub async fn note(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]) -> AppResult<()> {
+    match &ctx.pending {
+        Some(p) => {
+            p.push(entries);
+            Ok(())
+        }
+        None => record(db, ctx, entries).await,
+    }
+}
+
+/// Writes a request's deferred entries (in statements of at most 500 rows).
+pub async fn flush(db: &impl ConnectionTrait, ctx: &RequestCtx) -> AppResult<usize> {
+    let Some(p) = &ctx.pending else { return Ok(0) };
+    let entries = p.take();
+    for chunk in entries.chunks(500) {
+        record(db, ctx, chunk).await?;
+    }
+    Ok(entries.len())
+}
+
 /// Reads of several records of one type, one row each.
 pub async fn reads(
     db: &impl ConnectionTrait,
@@ -108,7 +148,7 @@ pub async fn reads(
 ) -> AppResult<()> {
     let entries: Vec<Entry> =
         ids.into_iter().map(|(id, child)| Entry::allowed(AuditAction::Read, record_type, id, Some(child))).collect();
-    record(db, ctx, &entries).await
+    note(db, ctx, &entries).await
 }
 
 /// The trail for one child, newest first. The caller has already checked access to the child.

@@ -86,6 +86,11 @@ pub struct Config {
     #[arg(long, env = "CASEGRAPH_OVERDUE_SCAN_SECS", default_value_t = 60, global = true)]
     pub overdue_scan_secs: u64,
 
+    /// On PostgreSQL, write read-audit rows without waiting for the disk (a crash may lose the
+    /// last fraction of a second of read rows; writes and their audit rows stay synchronous).
+    #[arg(long, env = "CASEGRAPH_AUDIT_READS_ASYNC_COMMIT", default_value_t = true, action = clap::ArgAction::Set, global = true)]
+    pub audit_reads_async_commit: bool,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true)]
     pub db_pool: u32,

@@ -74,3 +74,19 @@ pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
     db.execute_unprepared("SELECT 1").await?;
     Ok(Migrator::get_pending_migrations_read_only(db).await?.is_empty())
 }
+
+/// A small PostgreSQL pool for read audit rows whose commits do not wait for the WAL flush
+/// (`synchronous_commit = off`): a crash can lose the last fraction of a second of read rows,
+/// never a write (writes keep their audit row in their own, synchronous, transaction). Its
+/// statements count with the main pool's.
+pub async fn connect_audit(url: &str, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
+    let mut opts = ConnectOptions::new(url.to_string());
+    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(4).min_connections(1);
+    opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
+    let mut db = Database::connect(opts).await?;
+    let c = counter.clone();
+    db.set_metric_callback(move |_| {
+        c.0.fetch_add(1, Ordering::Relaxed);
+    });
+    Ok(db)
+}

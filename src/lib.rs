@@ -26,7 +26,12 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     db::migrate(&db).await?;
     let bus = alerts::AlertBus::new(db.get_database_backend());
     bus.listen(&db).await?;
-    let services = graphql::Services { bus, check_times: cfg.check_times()? };
+    let services = graphql::Services { bus, check_times: cfg.check_times()?, organisations: Default::default() };
+    let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
+        db::connect_audit(&cfg.database_url, &statements).await?
+    } else {
+        db.clone()
+    };
     Ok(AppState {
         schema: graphql::build_schema(cfg.dev()),
         db,
@@ -34,8 +39,9 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         dev: cfg.dev(),
         timeout: cfg.request_timeout(),
         shutting_down: Arc::new(AtomicBool::new(false)),
-        statements,
+        statements: statements.clone(),
         services,
+        audit_db,
     })
 }
 

@@ -23,12 +23,12 @@ pub async fn for_child(
     if !ctx.principal.has(Role::Admin) {
         let visible = child::Entity::find_by_id(child_id).filter(policy::child_scope(&ctx.principal)).one(db).await?;
         if visible.is_none() {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::AuditTrail, Some(child_id))]).await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::AuditTrail, Some(child_id))]).await?;
             return Err(AppError::NotFound);
         }
     }
     let page = audit::for_child(db, child_id, page).await?;
-    audit::record(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::AuditTrail, child_id, Some(child_id))])
+    audit::note(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::AuditTrail, child_id, Some(child_id))])
         .await?;
     Ok(page)
 }

@@ -34,7 +34,7 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
             Ok(c)
         }
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::Case, Some(id))]).await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::Case, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }
@@ -189,7 +189,7 @@ pub async fn open(db: &DatabaseConnection, ctx: &RequestCtx, input: OpenCase) ->
                     .any(|f| f.code == UserErrorCode::NotFound && f.field.last().is_some_and(|l| l == "childId"))
             {
                 // The refused attempt is on the trail even though the transaction was not.
-                audit::record(db, ctx, &[Entry::denied(AuditAction::Create, RecordType::Case, None)]).await?;
+                audit::note(db, ctx, &[Entry::denied(AuditAction::Create, RecordType::Case, None)]).await?;
             }
             Err(e)
         }
@@ -296,7 +296,7 @@ async fn editable(
 ) -> AppResult<case::Model> {
     policy::authorize(&ctx.principal, action)?;
     let Some(c) = find_visible(db, ctx, case_id).await? else {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Case, Some(case_id))]).await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Case, Some(case_id))]).await?;
         return Err(field_err("input.caseId", UserErrorCode::NotFound, "no such case"));
     };
     if !policy::may_manage_team_cases(&ctx.principal, action, c.team_id) {

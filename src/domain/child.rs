@@ -28,7 +28,7 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
             Ok(c)
         }
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::Child, Some(id))]).await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::Child, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }
@@ -105,7 +105,7 @@ pub async fn search(
     let page = Page::from_rows(rows, page);
     let entries: Vec<Entry> =
         page.items.iter().map(|c| Entry::allowed(AuditAction::Search, RecordType::Child, c.id, Some(c.id))).collect();
-    audit::record(db, ctx, &entries).await?;
+    audit::note(db, ctx, &entries).await?;
     Ok(page)
 }
 

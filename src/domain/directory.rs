@@ -32,14 +32,48 @@ pub async fn teams_by_ids(
     Ok(rows.into_iter().map(|t| (t.id, t)).collect())
 }
 
+/// Organisations are reference data read on nearly every page (who sent an update): kept in
+/// memory for a minute, and reloaded at once when an unknown ID is asked for.
+#[derive(Default)]
+pub struct OrganisationCache {
+    inner: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<HashMap<Uuid, organisation::Model>>)>>,
+}
+
+const ORGANISATIONS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl OrganisationCache {
+    fn fresh(&self, ids: &[Uuid]) -> Option<std::sync::Arc<HashMap<Uuid, organisation::Model>>> {
+        let guard = self.inner.read().ok()?;
+        let (at, map) = guard.as_ref()?;
+        (at.elapsed() < ORGANISATIONS_TTL && ids.iter().all(|id| map.contains_key(id))).then(|| map.clone())
+    }
+
+    async fn all(
+        &self,
+        db: &impl ConnectionTrait,
+        ids: &[Uuid],
+    ) -> AppResult<std::sync::Arc<HashMap<Uuid, organisation::Model>>> {
+        if let Some(map) = self.fresh(ids) {
+            return Ok(map);
+        }
+        let rows = organisation::Entity::find().all(db).await?;
+        let map = std::sync::Arc::new(rows.into_iter().map(|o| (o.id, o)).collect::<HashMap<_, _>>());
+        if let Ok(mut guard) = self.inner.write() {
+            *guard = Some((std::time::Instant::now(), map.clone()));
+        }
+        Ok(map)
+    }
+}
+
 pub async fn organisations_by_ids(
     db: &impl ConnectionTrait,
+    cache: &OrganisationCache,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, organisation::Model>> {
     if ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadReferenceData) {
         return Ok(HashMap::new());
     }
-    let rows = organisation::Entity::find().filter(organisation::Column::Id.is_in(ids.iter().copied())).all(db).await?;
-    Ok(rows.into_iter().map(|o| (o.id, o)).collect())
+    let all = cache.all(db, ids).await?;
+    Ok(ids.iter().filter_map(|id| all.get(id).map(|o| (*id, o.clone()))).collect())
 }

@@ -26,6 +26,9 @@ pub struct RequestCtx {
     pub request_id: String,
     /// The GraphQL operation name (letters, digits and `_` only), or `-`.
     pub operation: String,
+    /// Where read entries wait to be written once per request (see `audit::note`); `None`
+    /// writes them at once.
+    pub pending: Option<crate::audit::Pending>,
 }
 
 impl RequestCtx {
@@ -34,7 +37,13 @@ impl RequestCtx {
             operation.unwrap_or("-").chars().filter(|c| c.is_ascii_alphanumeric() || *c == '_').take(64).collect();
         let operation = if operation.is_empty() { "-".to_string() } else { operation };
         let request_id: String = request_id.into().chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
-        RequestCtx { principal, request_id, operation }
+        RequestCtx { principal, request_id, operation, pending: None }
+    }
+
+    /// Collects read audit entries for one write at the end of the request.
+    pub fn deferring_reads(mut self) -> Self {
+        self.pending = Some(crate::audit::Pending::default());
+        self
     }
 
     /// The server acting on its own (timers): no roles, a nil actor in the audit trail.

@@ -237,12 +237,12 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
     };
     match found {
         Some(s) => {
-            audit::record(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::NeglectScreening, s.id, None)])
+            audit::note(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::NeglectScreening, s.id, None)])
                 .await?;
             Ok(s)
         }
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::NeglectScreening, Some(id))]).await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::NeglectScreening, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }

@@ -369,12 +369,12 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
     };
     match found {
         Some(u) => {
-            audit::record(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id)])
+            audit::note(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id)])
                 .await?;
             Ok(u)
         }
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::PartnerUpdate, Some(id))]).await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::PartnerUpdate, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }
@@ -441,7 +441,7 @@ pub async fn list(
         .iter()
         .map(|u| Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id))
         .collect();
-    audit::record(db, ctx, &entries).await?;
+    audit::note(db, ctx, &entries).await?;
     Ok(page)
 }
 
@@ -473,7 +473,7 @@ pub async fn for_children(
             list.push(u);
         }
     }
-    audit::record(db, ctx, &read).await?;
+    audit::note(db, ctx, &read).await?;
     Ok(out)
 }
 
@@ -504,7 +504,7 @@ async fn reviewable(db: &impl ConnectionTrait, ctx: &RequestCtx, action: Action,
     match pu::Entity::find_by_id(id).filter(policy::partner_update_scope(&ctx.principal)).one(db).await? {
         Some(u) => Ok(u),
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::PartnerUpdate, Some(id))]).await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::PartnerUpdate, Some(id))]).await?;
             Err(AppError::invalid("input.partnerUpdateId", UserErrorCode::NotFound, "no such partner update"))
         }
     }
@@ -599,7 +599,7 @@ pub async fn match_to_child(
         ));
     }
     if child::Entity::find_by_id(child_id).filter(policy::child_scope(&ctx.principal)).one(db).await?.is_none() {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
         return Err(AppError::invalid("input.childId", UserErrorCode::NotFound, "no such child"));
     }
     let Some(case) = case::Entity::find()

@@ -500,13 +500,12 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
     };
     match found {
         Some(r) => {
-            audit::record(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, None)])
+            audit::note(db, ctx, &[Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, None)])
                 .await?;
             Ok(r)
         }
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::RequestForSupport, Some(id))])
-                .await?;
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::RequestForSupport, Some(id))]).await?;
             Err(AppError::NotFound)
         }
     }
@@ -587,7 +586,7 @@ pub async fn list(
         .iter()
         .map(|r| Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, None))
         .collect();
-    audit::record(db, ctx, &entries).await?;
+    audit::note(db, ctx, &entries).await?;
     Ok(page)
 }
 
@@ -718,7 +717,7 @@ pub async fn match_child(
     let (rc, _) = request_child_for_triage(db, ctx, request_child_id).await?;
     let visible = child::Entity::find_by_id(child_id).filter(policy::child_scope(&ctx.principal)).one(db).await?;
     if visible.is_none() {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
         return Err(AppError::invalid("input.childId", UserErrorCode::NotFound, "no such child"));
     }
     let txn = db.begin().await?;

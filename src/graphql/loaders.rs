@@ -15,6 +15,7 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 pub struct Source {
     db: DatabaseConnection,
     ctx: Arc<RequestCtx>,
+    organisations: Arc<domain::directory::OrganisationCache>,
 }
 
 macro_rules! loader {
@@ -41,7 +42,7 @@ loader!(CaseEventsByCase, Vec<case_event::Model>, |s, keys| { domain::case::even
 loader!(StaffLoader, staff::Model, |s, keys| { domain::directory::staff_by_ids(&s.db, &s.ctx, keys) });
 loader!(TeamLoader, team::Model, |s, keys| { domain::directory::teams_by_ids(&s.db, &s.ctx, keys) });
 loader!(OrganisationLoader, organisation::Model, |s, keys| {
-    domain::directory::organisations_by_ids(&s.db, &s.ctx, keys)
+    domain::directory::organisations_by_ids(&s.db, &s.organisations, &s.ctx, keys)
 });
 loader!(RequestChildren, Vec<request_child::Model>, |s, keys| domain::request::children_of(&s.db, &s.ctx, keys));
 loader!(RequestHousehold, Vec<request_household_member::Model>, |s, keys| {
@@ -81,8 +82,12 @@ fn make<L: Loader<Uuid>>(l: L) -> DataLoader<L> {
 }
 
 impl Loaders {
-    pub fn new(db: DatabaseConnection, ctx: Arc<RequestCtx>) -> Self {
-        let s = Source { db, ctx };
+    pub fn new(
+        db: DatabaseConnection,
+        ctx: Arc<RequestCtx>,
+        organisations: Arc<domain::directory::OrganisationCache>,
+    ) -> Self {
+        let s = Source { db, ctx, organisations };
         Loaders {
             child: make(ChildLoader(s.clone())),
             case: make(CaseLoader(s.clone())),

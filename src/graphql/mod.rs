@@ -84,12 +84,13 @@ pub struct RequestData {
 pub struct Services {
     pub bus: Arc<AlertBus>,
     pub check_times: CheckTimes,
+    pub organisations: Arc<crate::domain::directory::OrganisationCache>,
 }
 
 impl RequestData {
     pub fn new(db: DatabaseConnection, services: Services, ctx: RequestCtx) -> Self {
         let ctx = Arc::new(ctx);
-        let loaders = Loaders::new(db.clone(), ctx.clone());
+        let loaders = Loaders::new(db.clone(), ctx.clone(), services.organisations.clone());
         RequestData { db, ctx, loaders, services }
     }
 }

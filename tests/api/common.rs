@@ -65,6 +65,7 @@ pub fn test_config(database_url: String) -> Config {
         morning_check: "10:00".into(),
         afternoon_check: "15:00".into(),
         overdue_scan_secs: 0,
+        audit_reads_async_commit: true,
         db_pool: 4,
     }
 }

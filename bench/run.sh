@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# casegraph side by side with PostGraphile and raw SQL (pgbench), in one run, on one machine.
+#
+#   bench/run.sh [SECONDS=15]
+#
+# 1. PostgreSQL 15 (the anchor's pg-up.sh: install/start/seed, loopback only) and the anchor's
+#    data; the same volume in casegraph's own schema (bench/seed-casegraph.sql).
+# 2. casegraph in release mode on that database, with real tokens (bench/bodies.py), the full
+#    auth + policy + audit path: caseload by each worker's own token, child lookup by a hub
+#    worker, partner updates by partners (audit row and alert in the same transaction).
+# 3. wrk at 16 and 64 connections for each operation; server RSS and CPU; SQL statements per
+#    caseload request at page sizes 5 and 20; the embedded SQLite default on the same data.
+# 4. The anchor (PostGraphile 5 + pgbench, ../shared/anchor-bench/bench-all.sh) in the same run.
+# 5. One table with the ratios, printed and written to bench/results/.
+# Needs root on a Debian machine of the project's kind (apt for wrk and PostgreSQL).
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ROOT="$(dirname "$HERE")"
+SECS="${1:-15}"
+ANCHOR_SRC="${ANCHOR_DIR:-$ROOT/../shared/anchor-bench}"
+PORT="${BENCH_PORT:-18090}"
+SECRET="bench-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+WORK="$(mktemp -d /tmp/casegraph-bench.XXXXXX)"
+STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
+OUT="$HERE/results/bench-$STAMP.txt"
+mkdir -p "$HERE/results"
+say() { printf '==> %s\n' "$*" >&2; }
+PIDS=()
+cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+say "anchor: copy ../shared/anchor-bench (read-only there) to $WORK/anchor"
+cp -r "$ANCHOR_SRC" "$WORK/anchor"
+chmod -R u+w "$WORK/anchor"
+command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
+
+say "PostgreSQL up and the anchor's data seeded (pg-up.sh)"
+t0=$(date +%s)
+"$WORK/anchor/pg-up.sh" >&2
+(cd "$WORK/anchor" && ./make-bodies.sh >/dev/null)
+
+say "casegraph: release build"
+(cd "$ROOT" && cargo build --release --quiet)
+BIN="$ROOT/target/release/casegraph"
+
+say "casegraph: the same volume in its own schema"
+su postgres -c "psql -X -q -c 'DROP DATABASE IF EXISTS casegraph_bench' -c 'CREATE DATABASE casegraph_bench OWNER anchor'" >&2
+DB="postgres://anchor:anchor@127.0.0.1:5432/casegraph_bench"
+export PGPASSWORD=anchor
+t1=$(date +%s)
+DATABASE_URL="$DB" "$BIN" migrate >&2
+psql -X -q -v ON_ERROR_STOP=1 "$DB" -f "$HERE/seed-casegraph.sql" >&2
+t2=$(date +%s)
+counts=$(psql -X -At "$DB" -c "select (select count(*) from children)||' children, '||(select count(*) from cases)||' cases ('||(select count(*) from cases where status='OPEN')||' open), '||(select count(*) from partner_updates)||' partner updates'")
+say "loaded $counts in $((t2 - t1)) s"
+python3 "$HERE/bodies.py" "$DB" "$SECRET" "$WORK" >&2
+
+start_server() { # $1 = DATABASE_URL, $2 = data dir
+  mkdir -p "$2"
+  DATABASE_URL="$1" CASEGRAPH_BIND="127.0.0.1:$PORT" CASEGRAPH_PROFILE=dev CASEGRAPH_DEMO_DATA=false \
+    CASEGRAPH_OVERDUE_SCAN_SECS=0 JWT_HS256_SECRET="$SECRET" CASEGRAPH_DATA_DIR="$2" RUST_LOG=warn \
+    "$BIN" serve >"$2/server.log" 2>&1 &
+  SERVER=$!
+  PIDS+=("$SERVER")
+  for _ in $(seq 1 100); do curl -fs "http://127.0.0.1:$PORT/readyz" >/dev/null 2>&1 && return; sleep 0.1; done
+  cat "$2/server.log" >&2; exit 1
+}
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+rss_mb() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
+load() { # $1 = body file, $2 = seconds, $3 = connections
+  BODYFILE="$1" wrk -t 1 -c "$3" -d "${2}s" --timeout 10s -s "$HERE/wrk-casegraph.lua" "http://127.0.0.1:$PORT/graphql" \
+    | grep '^SUMMARY ' | sed 's/^SUMMARY //'
+}
+precheck() { # one request of each file must answer data without errors
+  local tok body; IFS=$'\t' read -r tok body < "$1"
+  local resp; resp=$(curl -sS -H 'content-type: application/json' -H "authorization: Bearer $tok" --data-binary "$body" "http://127.0.0.1:$PORT/graphql")
+  if grep -q '"errors"' <<<"$resp" || ! grep -q '"data"' <<<"$resp"; then echo "pre-check failed for $1: ${resp:0:300}" >&2; exit 1; fi
+}
+statements() { curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^casegraph_sql_statements_total/ {print $2}'; }
+per_request() { # SQL statements of one caseload request with first=$1
+  local tok body; IFS=$'\t' read -r tok body < "$WORK/caseload.tsv"
+  body=${body//first: 20/first: $1}
+  local a b; a=$(statements)
+  curl -fsS -o /dev/null -H 'content-type: application/json' -H "authorization: Bearer $tok" --data-binary "$body" "http://127.0.0.1:$PORT/graphql"
+  b=$(statements); echo $((b - a))
+}
+run_matrix() { # $1 = label (casegraph / casegraph-sqlite), $2 = ops
+  local label=$1; shift
+  HZ=$(getconf CLK_TCK)
+  for op in "$@"; do precheck "$WORK/$op.tsv"; done
+  for op in caseload child-lookup; do [[ " $* " == *" $op "* ]] && load "$WORK/$op.tsv" 5 16 >/dev/null; done
+  for op in "$@"; do
+    for c in 16 64; do
+      local a b res cpu
+      a=$(cpu_ticks "$SERVER"); res=$(load "$WORK/$op.tsv" "$SECS" "$c"); b=$(cpu_ticks "$SERVER")
+      cpu=$(awk -v a="$a" -v b="$b" -v hz="$HZ" -v s="$SECS" 'BEGIN {printf "%.0f", 100 * (b - a) / hz / s}')
+      echo "$label $op c=$c $res cpu_pct=$cpu rss_mb=$(rss_mb "$SERVER" VmRSS) peak_rss_mb=$(rss_mb "$SERVER" VmHWM)" | tee -a "$OUT"
+    done
+  done
+}
+
+{
+  echo "# casegraph bench $(date -u +%FT%TZ) secs=$SECS host=$(hostname) cores=$(nproc) commit=$(cd "$ROOT" && git rev-parse --short HEAD)"
+  echo "# data: $counts (loaded in $((t2 - t1)) s; anchor + casegraph set-up $((t2 - t0)) s)"
+} | tee -a "$OUT"
+
+say "casegraph on PostgreSQL"
+start_server "$DB" "$WORK/pg"
+echo "casegraph sql_statements_per_caseload first=5: $(per_request 5) first=20: $(per_request 20)" | tee -a "$OUT"
+run_matrix casegraph caseload child-lookup add-update
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+
+say "casegraph on the embedded SQLite default (same data, WAL, pool of readers)"
+SQLITE="$WORK/sqlite/casegraph.db"
+mkdir -p "$WORK/sqlite"
+python3 "$HERE/pg-to-sqlite.py" "$DB" "$SQLITE" "$BIN" >&2
+start_server "sqlite://$SQLITE?mode=rwc" "$WORK/sqlite"
+run_matrix casegraph-sqlite caseload child-lookup
+kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+
+say "anchor: PostGraphile 5 and pgbench on the anchor's data (bench-all.sh $SECS)"
+(cd "$WORK/anchor" && ./bench-all.sh "$SECS") | grep -v '^#' | tee -a "$OUT"
+
+say "table"
+python3 "$HERE/table.py" "$OUT" | tee -a "$OUT"
+echo "results: $OUT" >&2
