@@ -36,13 +36,15 @@ pub async fn teams_by_ids(
 /// memory for a minute, and reloaded at once when an unknown ID is asked for.
 #[derive(Default)]
 pub struct OrganisationCache {
-    inner: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<HashMap<Uuid, organisation::Model>>)>>,
+    inner: std::sync::RwLock<Option<(std::time::Instant, Organisations)>>,
 }
+
+type Organisations = std::sync::Arc<HashMap<Uuid, organisation::Model>>;
 
 const ORGANISATIONS_TTL: std::time::Duration = std::time::Duration::from_secs(60);
 
 impl OrganisationCache {
-    fn fresh(&self, ids: &[Uuid]) -> Option<std::sync::Arc<HashMap<Uuid, organisation::Model>>> {
+    fn fresh(&self, ids: &[Uuid]) -> Option<Organisations> {
         let guard = self.inner.read().ok()?;
         let (at, map) = guard.as_ref()?;
         (at.elapsed() < ORGANISATIONS_TTL && ids.iter().all(|id| map.contains_key(id))).then(|| map.clone())
