@@ -14,7 +14,10 @@ use entity::{
     audit_event,
     enums::{AuditAction, AuditOutcome},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, prelude::Uuid};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
+    prelude::Uuid,
+};
 
 /// Record types named in the trail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,28 +78,64 @@ pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entr
     if entries.is_empty() {
         return Ok(());
     }
-    let now = Utc::now();
+    let backend = db.get_database_backend();
+    // The rows travel as one JSON parameter, so the statement text is the same whatever the
+    // number of rows: prepared once per connection, not once per row count.
+    let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, false);
     let roles = ctx.principal.roles_string();
-    let rows = entries.iter().map(|e| audit_event::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        at: Set(now),
-        request_id: Set(ctx.request_id.clone()),
-        actor_id: Set(ctx.principal.user),
-        roles: Set(roles.clone()),
-        organisation_id: Set(ctx.principal.organisation),
-        action: Set(e.action),
-        record_type: Set(e.record_type.as_str().to_string()),
-        record_id: Set(e.record_id),
-        child_id: Set(e.child_id),
-        operation: Set(ctx.operation.clone()),
-        outcome: Set(e.outcome),
-    });
+    let id = |u: Option<Uuid>| {
+        u.map(|u| if backend == DatabaseBackend::Sqlite { u.simple().to_string() } else { u.to_string() })
+    };
+    let rows: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "id": id(Some(Uuid::now_v7())), "at": at, "request_id": ctx.request_id, "actor_id": id(Some(ctx.principal.user)),
+                "roles": roles, "organisation_id": id(ctx.principal.organisation), "action": action_code(e.action),
+                "record_type": e.record_type.as_str(), "record_id": id(e.record_id), "child_id": id(e.child_id),
+                "operation": ctx.operation, "outcome": outcome_code(e.outcome),
+            })
+        })
+        .collect();
+    let sql = match backend {
+        DatabaseBackend::Postgres => {
+            "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
+             child_id, operation, outcome) SELECT id, at, request_id, actor_id, roles, organisation_id, action, record_type, \
+             record_id, child_id, operation, outcome FROM json_to_recordset($1::json) AS x(id uuid, at timestamptz, \
+             request_id text, actor_id uuid, roles text, organisation_id uuid, action text, record_type text, record_id uuid, \
+             child_id uuid, operation text, outcome text)"
+        }
+        _ => {
+            "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
+             child_id, operation, outcome) SELECT unhex(value ->> '$.id'), value ->> '$.at', value ->> '$.request_id', \
+             unhex(value ->> '$.actor_id'), value ->> '$.roles', unhex(value ->> '$.organisation_id'), value ->> '$.action', \
+             value ->> '$.record_type', unhex(value ->> '$.record_id'), unhex(value ->> '$.child_id'), \
+             value ->> '$.operation', value ->> '$.outcome' FROM json_each(?)"
+        }
+    };
+    let stmt = Statement::from_sql_and_values(backend, sql, [serde_json::Value::Array(rows).into()]);
     // No audit row, no access: a read or write that cannot be recorded fails closed (AUD-04).
-    audit_event::Entity::insert_many(rows).exec_without_returning(db).await.map_err(|e| {
+    db.execute_raw(stmt).await.map_err(|e| {
         tracing::error!("audit trail unavailable: {e}");
         AppError::Unavailable
     })?;
     Ok(())
+}
+
+fn action_code(a: AuditAction) -> &'static str {
+    match a {
+        AuditAction::Read => "READ",
+        AuditAction::Create => "CREATE",
+        AuditAction::Update => "UPDATE",
+        AuditAction::Search => "SEARCH",
+    }
+}
+
+fn outcome_code(o: AuditOutcome) -> &'static str {
+    match o {
+        AuditOutcome::Allowed => "ALLOWED",
+        AuditOutcome::Denied => "DENIED",
+    }
 }
 
 /// Read entries of one request, written together once the request has run (one statement
