@@ -7,6 +7,7 @@ mod m20261124_000003_protect_audit_events;
 mod m20261124_000004_create_calendar;
 mod m20261124_000005_create_requests_for_support;
 mod m20261124_000006_add_case_origin;
+mod m20261124_000008_create_early_help;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_calendar::Migration),
             Box::new(m20261124_000005_create_requests_for_support::Migration),
             Box::new(m20261124_000006_add_case_origin::Migration),
+            Box::new(m20261124_000008_create_early_help::Migration),
         ]
     }
 }
