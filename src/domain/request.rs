@@ -6,7 +6,10 @@ use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
 use super::{RequestCtx, UserErrorCode, calendar, case as cases, names};
 use crate::audit::{self, Entry, RecordType};
-use crate::auth::policy::{self, Action};
+use crate::auth::{
+    Principal,
+    policy::{self, Action},
+};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -35,7 +38,10 @@ pub const TEXT_MAX: usize = 5_000;
 pub const SHORT_TEXT_MAX: usize = 200;
 
 code_enum! {
-    RequestStatus { Received = "RECEIVED", Decided = "DECIDED" }
+    RequestStatus {
+        Received = "RECEIVED",
+        Decided = "DECIDED",
+    }
 }
 
 code_enum! {
@@ -169,56 +175,13 @@ fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Subm
         c.0.push(FieldError::new("input.children", UserErrorCode::TooLong, format!("at most {MAX_CHILDREN} children")));
     }
     for (i, ch) in s.children.iter().enumerate().take(MAX_CHILDREN) {
-        let f = |n: &str| format!("input.children.{i}.{n}");
-        let o = &mut out.children[i];
-        if let Some(v) = c.take(validate::text(&f("givenName"), &ch.given_name, validate::NAME_MAX)) {
-            o.given_name = v;
-        }
-        if let Some(v) = c.take(validate::text(&f("familyName"), &ch.family_name, validate::NAME_MAX)) {
-            o.family_name = v;
-        }
-        match (ch.date_of_birth, ch.expected_date_of_delivery) {
-            (Some(d), None) => {
-                c.take(validate::not_future(&f("dateOfBirth"), d, today));
-            }
-            (None, Some(edd)) => {
-                if edd < today - chrono::Days::new(31) || edd > today + chrono::Days::new(300) {
-                    c.0.push(FieldError::new(
-                        &f("expectedDateOfDelivery"),
-                        UserErrorCode::Invalid,
-                        "an expected date of delivery lies between a month ago and ten months ahead",
-                    ));
-                }
-            }
-            (Some(_), Some(_)) => c.0.push(FieldError::new(
-                &f("dateOfBirth"),
-                UserErrorCode::Invalid,
-                "give a date of birth or, for an unborn child, an expected date of delivery: not both",
-            )),
-            (None, None) => c.0.push(FieldError::new(
-                &f("dateOfBirth"),
-                UserErrorCode::Required,
-                "give a date of birth or, for an unborn child, an expected date of delivery",
-            )),
-        }
-        o.address_line =
-            c.take(validate::opt_text(&f("addressLine"), ch.address_line.as_deref(), SHORT_TEXT_MAX)).flatten();
-        o.postcode = c.take(validate::opt_text(&f("postcode"), ch.postcode.as_deref(), 10)).flatten();
-        o.school_or_setting = c
-            .take(validate::opt_text(&f("schoolOrSetting"), ch.school_or_setting.as_deref(), SHORT_TEXT_MAX))
-            .flatten();
+        out.children[i] = check_child(&mut c, &format!("input.children.{i}"), ch, today);
     }
     if s.household.len() > MAX_HOUSEHOLD {
         c.0.push(FieldError::new("input.household", UserErrorCode::TooLong, format!("at most {MAX_HOUSEHOLD} people")));
     }
     for (i, m) in s.household.iter().enumerate().take(MAX_HOUSEHOLD) {
-        let f = |n: &str| format!("input.household.{i}.{n}");
-        if let Some(v) = c.take(validate::text(&f("givenName"), &m.given_name, validate::NAME_MAX)) {
-            out.household[i].given_name = v;
-        }
-        if let Some(v) = c.take(validate::text(&f("familyName"), &m.family_name, validate::NAME_MAX)) {
-            out.household[i].family_name = v;
-        }
+        out.household[i] = check_household_member(&mut c, &format!("input.household.{i}"), m);
     }
     if let Some(v) = c.take(validate::long_text("input.concerns", &s.concerns, LONG_TEXT_MAX)) {
         out.concerns = v;
@@ -281,30 +244,7 @@ fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Subm
     } else {
         out.parents_not_aware_reason = None;
     }
-    let consent = &s.consent;
-    out.consent.covers =
-        c.take(validate::opt_long_text("input.consent.covers", consent.covers.as_deref(), TEXT_MAX)).flatten();
-    out.consent.reason =
-        c.take(validate::opt_long_text("input.consent.reason", consent.reason.as_deref(), TEXT_MAX)).flatten();
-    if let Some(d) = consent.date {
-        c.take(validate::not_future("input.consent.date", d, today));
-    }
-    match consent.status {
-        ConsentStatus::Given if consent.given_by.is_none() => {
-            c.0.push(FieldError::new("input.consent.givenBy", UserErrorCode::Required, "say who gave consent"))
-        }
-        ConsentStatus::Refused | ConsentStatus::NotSought if out.consent.reason.is_none() => c.0.push(FieldError::new(
-            "input.consent.reason",
-            UserErrorCode::Required,
-            "give the reason consent was refused or not sought",
-        )),
-        ConsentStatus::NotRequiredSafeguarding if consent.safeguarding_reason.is_none() => c.0.push(FieldError::new(
-            "input.consent.safeguardingReason",
-            UserErrorCode::Required,
-            "say why seeking consent would put the child at risk",
-        )),
-        _ => {}
-    }
+    out.consent = check_consent(&mut c, "input.consent", &s.consent, today);
     if let Some(at) = s.phone_contact_made_at
         && at > now + chrono::Duration::minutes(5)
     {
@@ -317,8 +257,102 @@ fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Subm
     Ok(out)
 }
 
+/// Checks one child as a referrer or lead practitioner describes them (`prefix` names the
+/// field, e.g. `input.children.0`) and returns the child cleaned.
+pub(crate) fn check_child(c: &mut Checks, prefix: &str, ch: &ChildIn, today: NaiveDate) -> ChildIn {
+    let f = |n: &str| format!("{prefix}.{n}");
+    let mut o = ch.clone();
+    if let Some(v) = c.take(validate::text(&f("givenName"), &ch.given_name, validate::NAME_MAX)) {
+        o.given_name = v;
+    }
+    if let Some(v) = c.take(validate::text(&f("familyName"), &ch.family_name, validate::NAME_MAX)) {
+        o.family_name = v;
+    }
+    match (ch.date_of_birth, ch.expected_date_of_delivery) {
+        (Some(d), None) => {
+            c.take(validate::not_future(&f("dateOfBirth"), d, today));
+        }
+        (None, Some(edd)) => {
+            if edd < today - chrono::Days::new(31) || edd > today + chrono::Days::new(300) {
+                c.0.push(FieldError::new(
+                    &f("expectedDateOfDelivery"),
+                    UserErrorCode::Invalid,
+                    "an expected date of delivery lies between a month ago and ten months ahead",
+                ));
+            }
+        }
+        (Some(_), Some(_)) => c.0.push(FieldError::new(
+            &f("dateOfBirth"),
+            UserErrorCode::Invalid,
+            "give a date of birth or, for an unborn child, an expected date of delivery: not both",
+        )),
+        (None, None) => c.0.push(FieldError::new(
+            &f("dateOfBirth"),
+            UserErrorCode::Required,
+            "give a date of birth or, for an unborn child, an expected date of delivery",
+        )),
+    }
+    o.address_line =
+        c.take(validate::opt_text(&f("addressLine"), ch.address_line.as_deref(), SHORT_TEXT_MAX)).flatten();
+    o.postcode = c.take(validate::opt_text(&f("postcode"), ch.postcode.as_deref(), 10)).flatten();
+    o.school_or_setting =
+        c.take(validate::opt_text(&f("schoolOrSetting"), ch.school_or_setting.as_deref(), SHORT_TEXT_MAX)).flatten();
+    o
+}
+
+/// Checks one household member (`prefix` e.g. `input.household.0`) and returns them cleaned.
+pub(crate) fn check_household_member(c: &mut Checks, prefix: &str, m: &HouseholdIn) -> HouseholdIn {
+    let f = |n: &str| format!("{prefix}.{n}");
+    let mut o = m.clone();
+    if let Some(v) = c.take(validate::text(&f("givenName"), &m.given_name, validate::NAME_MAX)) {
+        o.given_name = v;
+    }
+    if let Some(v) = c.take(validate::text(&f("familyName"), &m.family_name, validate::NAME_MAX)) {
+        o.family_name = v;
+    }
+    o
+}
+
+/// Checks consent as a state with its reasons (DOMAIN.md §3.2; `prefix` e.g. `input.consent`)
+/// and returns it cleaned. Requests for support and early help assessments share it.
+pub(crate) fn check_consent(c: &mut Checks, prefix: &str, consent: &ConsentIn, today: NaiveDate) -> ConsentIn {
+    let f = |n: &str| format!("{prefix}.{n}");
+    let mut out = consent.clone();
+    out.covers = c.take(validate::opt_long_text(&f("covers"), consent.covers.as_deref(), TEXT_MAX)).flatten();
+    out.reason = c.take(validate::opt_long_text(&f("reason"), consent.reason.as_deref(), TEXT_MAX)).flatten();
+    if let Some(d) = consent.date {
+        c.take(validate::not_future(&f("date"), d, today));
+    }
+    match consent.status {
+        ConsentStatus::Given if consent.given_by.is_none() => {
+            c.0.push(FieldError::new(&f("givenBy"), UserErrorCode::Required, "say who gave consent"))
+        }
+        ConsentStatus::Refused | ConsentStatus::NotSought if out.reason.is_none() => c.0.push(FieldError::new(
+            &f("reason"),
+            UserErrorCode::Required,
+            "give the reason consent was refused or not sought",
+        )),
+        ConsentStatus::NotRequiredSafeguarding if consent.safeguarding_reason.is_none() => c.0.push(FieldError::new(
+            &f("safeguardingReason"),
+            UserErrorCode::Required,
+            "say why seeking consent would put the child at risk",
+        )),
+        _ => {}
+    }
+    out
+}
+
+/// The stored form of consent: for `NOT_REQUIRED_SAFEGUARDING` the reason column holds the
+/// safeguarding reason's code, otherwise the free-text reason.
+pub(crate) fn stored_consent_reason(c: &ConsentIn) -> Option<String> {
+    match c.status {
+        ConsentStatus::NotRequiredSafeguarding => c.safeguarding_reason.map(|r| r.code().into()),
+        _ => c.reason.clone(),
+    }
+}
+
 /// The next number of a reference series, inside the caller's transaction.
-async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<i64> {
+pub(crate) async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<i64> {
     let bumped = reference_counter::Entity::update_many()
         .col_expr(reference_counter::Column::Last, Expr::col(reference_counter::Column::Last).add(1))
         .filter(reference_counter::Column::Series.eq(series))
@@ -340,12 +374,10 @@ async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) ->
     Ok(row.last)
 }
 
-/// Submits a request for support. The referrer is the caller (never an input). Returns the
-/// stored request; the same idempotency key with the same payload returns the first result.
-pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) -> AppResult<rfs::Model> {
-    let p = &ctx.principal;
-    policy::authorize(p, Action::SubmitRequestForSupport)?;
-    let org = p.organisation.ok_or(AppError::Forbidden)?;
+/// The rules every submission passes, whether typed in whole or completed from a draft: the
+/// significant-harm route (R6), the field checks, and the Neglect Protocol (R8). Returns the
+/// cleaned submission; nothing is stored.
+async fn vet(db: &impl ConnectionTrait, p: &Principal, s: &Submission, now: DateTime<Utc>) -> AppResult<Submission> {
     // R6: immediate risk of significant harm is a phone call to MASH now, not a routine request.
     if s.immediate_risk_of_significant_harm && s.phone_contact_made_at.is_none() {
         return Err(AppError::invalid(
@@ -357,14 +389,7 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
             ),
         ));
     }
-    let now = Utc::now();
-    let s = check(&s, now.date_naive(), now)?;
-    let hash = fingerprint(&s);
-    if let Some(key) = &s.idempotency_key
-        && let Some(existing) = by_idempotency_key(db, p.user, key).await?
-    {
-        return replay(existing, &hash);
-    }
+    let s = check(s, now.date_naive(), now)?;
     // R8, the Neglect Protocol: neglect at the specialist level needs a completed screening.
     if let Some(id) = s.neglect_screening_id {
         let found = neglect_screening::Entity::find_by_id(id).filter(policy::screening_scope(p)).one(db).await?;
@@ -383,6 +408,91 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
              completed neglect screening: complete one with submitNeglectScreening and attach its ID.",
         ));
     }
+    Ok(s)
+}
+
+/// The columns a submission fills (everything but identity, status and times).
+fn stored_fields(s: &Submission) -> rfs::ActiveModel {
+    rfs::ActiveModel {
+        urgent: Set(s.phone_contact_made_at.is_some()),
+        phone_contact_at: Set(s.phone_contact_made_at),
+        referrer_level: Set(s.referrer_level),
+        discussed_with_safeguarding_lead: Set(s.discussed_with_safeguarding_lead),
+        safeguarding_lead_name: Set(s.safeguarding_lead_name.clone()),
+        safeguarding_lead_consulted_on: Set(s.safeguarding_lead_consulted_on),
+        advice_line_consulted: Set(s.advice_line_consulted),
+        parents_aware: Set(s.parents_aware),
+        parents_not_aware_reason: Set(s.parents_not_aware_reason.clone()),
+        consent_status: Set(s.consent.status.code().into()),
+        consent_given_by: Set(s.consent.given_by.map(|g| g.code().into())),
+        consent_covers: Set(s.consent.covers.clone()),
+        consent_reason: Set(stored_consent_reason(&s.consent)),
+        consent_date: Set(s.consent.date),
+        anonymous_source: Set(s.anonymous_source),
+        concerns: Set(s.concerns.clone()),
+        concern_categories: Set(codes::join(&s.concern_categories, ConcernCategory::code)),
+        support_in_place: Set(s.support_in_place.clone()),
+        support_outcome: Set(s.support_outcome.clone()),
+        child_views: Set(s.child_views.clone()),
+        neglect_screening_id: Set(s.neglect_screening_id),
+        idempotency_key: Set(s.idempotency_key.clone()),
+        ..Default::default()
+    }
+}
+
+/// Stores the children (with any record already linked) and household of a request.
+async fn insert_people(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    children: &[ChildIn],
+    linked: &[Option<Uuid>],
+    household: &[HouseholdIn],
+) -> AppResult<()> {
+    let children = children.iter().enumerate().map(|(i, c)| request_child::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        request_id: Set(id),
+        position: Set(i as i32),
+        child_id: Set(linked.get(i).copied().flatten()),
+        given_name: Set(c.given_name.clone()),
+        family_name: Set(c.family_name.clone()),
+        date_of_birth: Set(c.date_of_birth),
+        expected_delivery_date: Set(c.expected_date_of_delivery),
+        sex: Set(c.sex),
+        address_line: Set(c.address_line.clone()),
+        postcode: Set(c.postcode.clone()),
+        school_or_setting: Set(c.school_or_setting.clone()),
+    });
+    request_child::Entity::insert_many(children).exec_without_returning(conn).await?;
+    if !household.is_empty() {
+        let members = household.iter().enumerate().map(|(i, m)| request_household_member::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            request_id: Set(id),
+            position: Set(i as i32),
+            given_name: Set(m.given_name.clone()),
+            family_name: Set(m.family_name.clone()),
+            relationship: Set(m.relationship),
+            parental_responsibility: Set(m.parental_responsibility),
+            lives_with_child: Set(m.lives_with_child),
+        });
+        request_household_member::Entity::insert_many(members).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// Submits a request for support. The referrer is the caller (never an input). Returns the
+/// stored request; the same idempotency key with the same payload returns the first result.
+pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) -> AppResult<rfs::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::SubmitRequestForSupport)?;
+    let org = p.organisation.ok_or(AppError::Forbidden)?;
+    let now = Utc::now();
+    let s = vet(db, p, &s, now).await?;
+    let hash = fingerprint(&s);
+    if let Some(key) = &s.idempotency_key
+        && let Some(existing) = by_idempotency_key(db, p.user, key).await?
+    {
+        return replay(existing, &hash);
+    }
     let calendar = calendar::load(db).await?;
     let due_at = calendar.due_after_working_days(now, 1);
     let id = Uuid::now_v7();
@@ -395,37 +505,13 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         referrer_id: Set(p.user),
         referrer_org_id: Set(org),
         status: Set(RequestStatus::Received.code().into()),
-        urgent: Set(s.phone_contact_made_at.is_some()),
-        phone_contact_at: Set(s.phone_contact_made_at),
         received_at: Set(now),
         due_at: Set(due_at),
-        referrer_level: Set(s.referrer_level),
-        discussed_with_safeguarding_lead: Set(s.discussed_with_safeguarding_lead),
-        safeguarding_lead_name: Set(s.safeguarding_lead_name.clone()),
-        safeguarding_lead_consulted_on: Set(s.safeguarding_lead_consulted_on),
-        advice_line_consulted: Set(s.advice_line_consulted),
-        parents_aware: Set(s.parents_aware),
-        parents_not_aware_reason: Set(s.parents_not_aware_reason.clone()),
-        consent_status: Set(s.consent.status.code().into()),
-        consent_given_by: Set(s.consent.given_by.map(|g| g.code().into())),
-        consent_covers: Set(s.consent.covers.clone()),
-        consent_reason: Set(match s.consent.status {
-            ConsentStatus::NotRequiredSafeguarding => s.consent.safeguarding_reason.map(|r| r.code().into()),
-            _ => s.consent.reason.clone(),
-        }),
-        consent_date: Set(s.consent.date),
-        anonymous_source: Set(s.anonymous_source),
-        concerns: Set(s.concerns.clone()),
-        concern_categories: Set(codes::join(&s.concern_categories, ConcernCategory::code)),
-        support_in_place: Set(s.support_in_place.clone()),
-        support_outcome: Set(s.support_outcome.clone()),
-        child_views: Set(s.child_views.clone()),
-        neglect_screening_id: Set(s.neglect_screening_id),
-        idempotency_key: Set(s.idempotency_key.clone()),
         payload_hash: Set(hash.clone()),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        ..stored_fields(&s)
     };
     if let Err(e) = rfs::Entity::insert(model).exec_without_returning(&txn).await {
         txn.rollback().await?;
@@ -437,34 +523,7 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         }
         return Err(e.into());
     }
-    let children = s.children.iter().enumerate().map(|(i, c)| request_child::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        request_id: Set(id),
-        position: Set(i as i32),
-        child_id: Set(None),
-        given_name: Set(c.given_name.clone()),
-        family_name: Set(c.family_name.clone()),
-        date_of_birth: Set(c.date_of_birth),
-        expected_delivery_date: Set(c.expected_date_of_delivery),
-        sex: Set(c.sex),
-        address_line: Set(c.address_line.clone()),
-        postcode: Set(c.postcode.clone()),
-        school_or_setting: Set(c.school_or_setting.clone()),
-    });
-    request_child::Entity::insert_many(children).exec_without_returning(&txn).await?;
-    if !s.household.is_empty() {
-        let members = s.household.iter().enumerate().map(|(i, m)| request_household_member::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            request_id: Set(id),
-            position: Set(i as i32),
-            given_name: Set(m.given_name.clone()),
-            family_name: Set(m.family_name.clone()),
-            relationship: Set(m.relationship),
-            parental_responsibility: Set(m.parental_responsibility),
-            lives_with_child: Set(m.lives_with_child),
-        });
-        request_household_member::Entity::insert_many(members).exec_without_returning(&txn).await?;
-    }
+    insert_people(&txn, id, &s.children, &[], &s.household).await?;
     audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)]).await?;
     let stored = rfs::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
     txn.commit().await?;
