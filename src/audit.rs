@@ -27,6 +27,8 @@ pub enum RecordType {
     NeglectScreening,
     AdviceConsultation,
     BankHoliday,
+    EarlyHelpAssessment,
+    EarlyHelpSummary,
 }
 
 impl RecordType {
@@ -40,6 +42,8 @@ impl RecordType {
             RecordType::NeglectScreening => "NEGLECT_SCREENING",
             RecordType::AdviceConsultation => "ADVICE_CONSULTATION",
             RecordType::BankHoliday => "BANK_HOLIDAY",
+            RecordType::EarlyHelpAssessment => "EARLY_HELP_ASSESSMENT",
+            RecordType::EarlyHelpSummary => "EARLY_HELP_SUMMARY",
         }
     }
 }

@@ -74,8 +74,10 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        db.execute_unprepared("CREATE INDEX ix_eh_children_assessment ON early_help_children (assessment_id, position)")
-            .await?;
+        db.execute_unprepared(
+            "CREATE INDEX ix_eh_children_assessment ON early_help_children (assessment_id, position)",
+        )
+        .await?;
         // Row scope: assessments of children a social worker or the hub may see.
         db.execute_unprepared("CREATE INDEX ix_eh_children_child ON early_help_children (child_id)").await?;
 

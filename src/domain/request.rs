@@ -39,6 +39,9 @@ pub const SHORT_TEXT_MAX: usize = 200;
 
 code_enum! {
     RequestStatus {
+        /// Made by an early help step up and not yet submitted: its author's alone, never in the
+        /// hub's queue.
+        Draft = "DRAFT",
         Received = "RECEIVED",
         Decided = "DECIDED",
     }
@@ -351,6 +354,26 @@ pub(crate) fn stored_consent_reason(c: &ConsentIn) -> Option<String> {
     }
 }
 
+/// Reads stored consent columns back (the inverse of [`stored_consent_reason`]).
+pub(crate) fn consent_from_columns(
+    status: &str,
+    given_by: Option<&str>,
+    covers: Option<&str>,
+    reason: Option<&str>,
+    date: Option<NaiveDate>,
+) -> ConsentIn {
+    let status = ConsentStatus::from_code(status).unwrap_or(ConsentStatus::NotSought);
+    let safeguarding = status == ConsentStatus::NotRequiredSafeguarding;
+    ConsentIn {
+        status,
+        given_by: given_by.and_then(ConsentGivenBy::from_code),
+        covers: covers.map(str::to_string),
+        reason: if safeguarding { None } else { reason.map(str::to_string) },
+        safeguarding_reason: if safeguarding { reason.and_then(SafeguardingConsentReason::from_code) } else { None },
+        date,
+    }
+}
+
 /// The next number of a reference series, inside the caller's transaction.
 pub(crate) async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<i64> {
     let bumped = reference_counter::Entity::update_many()
@@ -526,6 +549,224 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
     insert_people(&txn, id, &s.children, &[], &s.household).await?;
     audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)]).await?;
     let stored = rfs::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// What an early help step up carries into a draft request for support (DOMAIN.md §4.5).
+#[derive(Debug, Clone)]
+pub struct DraftIn {
+    /// Each child, with the child record it is already linked to, if any.
+    pub children: Vec<(ChildIn, Option<Uuid>)>,
+    pub household: Vec<HouseholdIn>,
+    pub concerns: String,
+    pub child_views: Option<String>,
+    pub support_in_place: Option<String>,
+    pub referrer_level: Level,
+    pub consent: ConsentIn,
+    pub referrer_org_id: Uuid,
+}
+
+/// Stores a draft request owned by the caller, inside the caller's transaction (an early help
+/// step up, which has checked its own content). The referrer reviews it and submits it with
+/// [`submit_draft`], which runs every rule of [`submit`]. A draft has no reference number or
+/// due time yet: the columns hold placeholders until submission.
+pub(crate) async fn create_draft(
+    conn: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    d: DraftIn,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    let (children, linked): (Vec<ChildIn>, Vec<Option<Uuid>>) = d.children.into_iter().unzip();
+    let s = Submission {
+        children,
+        household: d.household,
+        concerns: d.concerns,
+        concern_categories: vec![],
+        support_in_place: d.support_in_place,
+        support_outcome: None,
+        child_views: d.child_views,
+        referrer_level: d.referrer_level,
+        discussed_with_safeguarding_lead: false,
+        safeguarding_lead_name: None,
+        safeguarding_lead_consulted_on: None,
+        advice_line_consulted: false,
+        parents_aware: true,
+        parents_not_aware_reason: None,
+        consent: d.consent,
+        anonymous_source: false,
+        immediate_risk_of_significant_harm: false,
+        phone_contact_made_at: None,
+        neglect_screening_id: None,
+        idempotency_key: None,
+    };
+    let model = rfs::ActiveModel {
+        id: Set(id),
+        reference: Set(format!("DRAFT-{}", &id.simple().to_string()[20..])),
+        referrer_id: Set(ctx.principal.user),
+        referrer_org_id: Set(d.referrer_org_id),
+        status: Set(RequestStatus::Draft.code().into()),
+        received_at: Set(now),
+        due_at: Set(now),
+        payload_hash: Set(String::new()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..stored_fields(&s)
+    };
+    rfs::Entity::insert(model).exec_without_returning(conn).await?;
+    insert_people(conn, id, &s.children, &linked, &s.household).await?;
+    audit::record(conn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)]).await?;
+    Ok(id)
+}
+
+/// What the referrer confirms or adds when submitting a draft. `None` keeps what the draft
+/// holds.
+#[derive(Debug, Clone)]
+pub struct DraftCompletion {
+    pub request_id: Uuid,
+    pub expected_version: i32,
+    pub concerns: Option<String>,
+    pub concern_categories: Vec<ConcernCategory>,
+    pub support_in_place: Option<String>,
+    pub support_outcome: Option<String>,
+    pub child_views: Option<String>,
+    pub referrer_level: Option<Level>,
+    pub discussed_with_safeguarding_lead: bool,
+    pub safeguarding_lead_name: Option<String>,
+    pub safeguarding_lead_consulted_on: Option<NaiveDate>,
+    pub advice_line_consulted: bool,
+    pub parents_aware: bool,
+    pub parents_not_aware_reason: Option<String>,
+    pub anonymous_source: bool,
+    pub immediate_risk_of_significant_harm: bool,
+    pub phone_contact_made_at: Option<DateTime<Utc>>,
+    pub neglect_screening_id: Option<Uuid>,
+}
+
+/// Submits one's own draft through the same rules as [`submit`]: it becomes `RECEIVED` with a
+/// reference number and a due time, and joins the hub's queue. A refused submission leaves the
+/// draft as it was.
+pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCompletion) -> AppResult<rfs::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::SubmitDraftRequest)?;
+    let Some(draft) = rfs::Entity::find_by_id(d.request_id).filter(policy::draft_request_scope(p)).one(db).await?
+    else {
+        audit::record(
+            db,
+            ctx,
+            &[Entry::denied(AuditAction::Update, RecordType::RequestForSupport, Some(d.request_id))],
+        )
+        .await?;
+        return Err(AppError::invalid("input.requestId", UserErrorCode::NotFound, "no such draft request"));
+    };
+    if draft.version != d.expected_version {
+        return Err(AppError::invalid(
+            "input.expectedVersion",
+            UserErrorCode::Conflict,
+            "the draft has changed since you read it",
+        ));
+    }
+    let kids = request_child::Entity::find()
+        .filter(request_child::Column::RequestId.eq(draft.id))
+        .order_by_asc(request_child::Column::Position)
+        .all(db)
+        .await?;
+    let members = request_household_member::Entity::find()
+        .filter(request_household_member::Column::RequestId.eq(draft.id))
+        .order_by_asc(request_household_member::Column::Position)
+        .all(db)
+        .await?;
+    let s = Submission {
+        children: kids
+            .iter()
+            .map(|k| ChildIn {
+                given_name: k.given_name.clone(),
+                family_name: k.family_name.clone(),
+                date_of_birth: k.date_of_birth,
+                expected_date_of_delivery: k.expected_delivery_date,
+                sex: k.sex,
+                address_line: k.address_line.clone(),
+                postcode: k.postcode.clone(),
+                school_or_setting: k.school_or_setting.clone(),
+            })
+            .collect(),
+        household: members
+            .iter()
+            .map(|m| HouseholdIn {
+                given_name: m.given_name.clone(),
+                family_name: m.family_name.clone(),
+                relationship: m.relationship,
+                parental_responsibility: m.parental_responsibility,
+                lives_with_child: m.lives_with_child,
+            })
+            .collect(),
+        concerns: d.concerns.unwrap_or(draft.concerns.clone()),
+        concern_categories: d.concern_categories,
+        support_in_place: d.support_in_place.or(draft.support_in_place.clone()),
+        support_outcome: d.support_outcome.or(draft.support_outcome.clone()),
+        child_views: d.child_views.or(draft.child_views.clone()),
+        referrer_level: d.referrer_level.unwrap_or(draft.referrer_level),
+        discussed_with_safeguarding_lead: d.discussed_with_safeguarding_lead,
+        safeguarding_lead_name: d.safeguarding_lead_name,
+        safeguarding_lead_consulted_on: d.safeguarding_lead_consulted_on,
+        advice_line_consulted: d.advice_line_consulted,
+        parents_aware: d.parents_aware,
+        parents_not_aware_reason: d.parents_not_aware_reason,
+        consent: consent_from_columns(
+            &draft.consent_status,
+            draft.consent_given_by.as_deref(),
+            draft.consent_covers.as_deref(),
+            draft.consent_reason.as_deref(),
+            draft.consent_date,
+        ),
+        anonymous_source: d.anonymous_source,
+        immediate_risk_of_significant_harm: d.immediate_risk_of_significant_harm,
+        phone_contact_made_at: d.phone_contact_made_at,
+        neglect_screening_id: d.neglect_screening_id,
+        idempotency_key: None,
+    };
+    let now = Utc::now();
+    let s = vet(db, p, &s, now).await?;
+    let calendar = calendar::load(db).await?;
+    let due_at = calendar.due_after_working_days(now, 1);
+    let txn = db.begin().await?;
+    let year = chrono::Datelike::year(&now);
+    let n = next_reference(&txn, "RFS", year).await?;
+    let model = rfs::ActiveModel {
+        reference: Set(format!("RFS-{year}-{n:06}")),
+        status: Set(RequestStatus::Received.code().into()),
+        received_at: Set(now),
+        due_at: Set(due_at),
+        payload_hash: Set(fingerprint(&s)),
+        updated_at: Set(now),
+        ..stored_fields(&s)
+    };
+    let updated = rfs::Entity::update_many()
+        .set(model)
+        .col_expr(rfs::Column::Version, Expr::col(rfs::Column::Version).add(1))
+        .filter(rfs::Column::Id.eq(draft.id))
+        .filter(rfs::Column::Version.eq(d.expected_version))
+        .filter(rfs::Column::Status.eq(RequestStatus::Draft.code()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(AppError::invalid(
+            "input.expectedVersion",
+            UserErrorCode::Conflict,
+            "the draft has changed since you read it",
+        ));
+    }
+    let first_child = kids.iter().find_map(|k| k.child_id);
+    audit::record(
+        &txn,
+        ctx,
+        &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, draft.id, first_child)],
+    )
+    .await?;
+    let stored = rfs::Entity::find_by_id(draft.id).one(&txn).await?.ok_or(AppError::Internal)?;
     txn.commit().await?;
     Ok(stored)
 }

@@ -17,6 +17,12 @@ pub enum Kind {
     RequestChild,
     NeglectScreening,
     AdviceConsultation,
+    EarlyHelpAssessment,
+    EarlyHelpChild,
+    EarlyHelpHouseholdMember,
+    EarlyHelpFactor,
+    EarlyHelpPlanAction,
+    EarlyHelpMeeting,
 }
 
 impl Kind {
@@ -31,6 +37,12 @@ impl Kind {
             Kind::RequestChild => "RequestChild",
             Kind::NeglectScreening => "NeglectScreening",
             Kind::AdviceConsultation => "AdviceConsultation",
+            Kind::EarlyHelpAssessment => "EarlyHelpAssessment",
+            Kind::EarlyHelpChild => "EarlyHelpChild",
+            Kind::EarlyHelpHouseholdMember => "EarlyHelpHouseholdMember",
+            Kind::EarlyHelpFactor => "EarlyHelpFactor",
+            Kind::EarlyHelpPlanAction => "EarlyHelpPlanAction",
+            Kind::EarlyHelpMeeting => "EarlyHelpMeeting",
         }
     }
 
@@ -45,6 +57,12 @@ impl Kind {
             Kind::RequestChild,
             Kind::NeglectScreening,
             Kind::AdviceConsultation,
+            Kind::EarlyHelpAssessment,
+            Kind::EarlyHelpChild,
+            Kind::EarlyHelpHouseholdMember,
+            Kind::EarlyHelpFactor,
+            Kind::EarlyHelpPlanAction,
+            Kind::EarlyHelpMeeting,
         ]
         .into_iter()
         .find(|k| k.tag() == s)

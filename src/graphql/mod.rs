@@ -4,6 +4,7 @@ pub mod audit;
 pub mod case;
 pub mod child;
 pub mod directory;
+pub mod early_help;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -42,10 +43,11 @@ pub struct Query(
     case::CaseQuery,
     audit::AuditQuery,
     request::RequestQuery,
+    early_help::EarlyHelpQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(case::CaseMutation, request::RequestMutation);
+pub struct Mutation(case::CaseMutation, request::RequestMutation, early_help::EarlyHelpMutation);
 
 pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 

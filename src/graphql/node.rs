@@ -3,6 +3,7 @@ use super::{
     case::Case,
     child::Child,
     directory::{Organisation, Staff, Team},
+    early_help::EarlyHelpAssessment,
     ids::{self, Kind},
     req,
     request::{NeglectScreening, RequestForSupport},
@@ -23,6 +24,7 @@ pub enum Node {
     Organisation(Organisation),
     RequestForSupport(RequestForSupport),
     NeglectScreening(NeglectScreening),
+    EarlyHelpAssessment(EarlyHelpAssessment),
 }
 
 #[derive(Default)]
@@ -51,7 +53,16 @@ impl NodeQuery {
             Kind::NeglectScreening => {
                 Some(Node::NeglectScreening(NeglectScreening(domain::neglect::get(&r.db, &r.ctx, uuid).await?)))
             }
-            Kind::RequestChild | Kind::AdviceConsultation => None,
+            Kind::EarlyHelpAssessment => {
+                Some(Node::EarlyHelpAssessment(domain::early_help::get(&r.db, &r.ctx, uuid).await?.into()))
+            }
+            Kind::RequestChild
+            | Kind::AdviceConsultation
+            | Kind::EarlyHelpChild
+            | Kind::EarlyHelpHouseholdMember
+            | Kind::EarlyHelpFactor
+            | Kind::EarlyHelpPlanAction
+            | Kind::EarlyHelpMeeting => None,
         };
         found.ok_or_else(|| AppError::NotFound.into())
     }
