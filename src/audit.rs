@@ -32,6 +32,8 @@ pub enum RecordType {
     BankHoliday,
     PartnerUpdate,
     Alert,
+    EarlyHelpAssessment,
+    EarlyHelpSummary,
 }
 
 impl RecordType {
@@ -47,6 +49,8 @@ impl RecordType {
             RecordType::BankHoliday => "BANK_HOLIDAY",
             RecordType::PartnerUpdate => "PARTNER_UPDATE",
             RecordType::Alert => "ALERT",
+            RecordType::EarlyHelpAssessment => "EARLY_HELP_ASSESSMENT",
+            RecordType::EarlyHelpSummary => "EARLY_HELP_SUMMARY",
         }
     }
 }

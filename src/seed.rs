@@ -54,6 +54,7 @@ pub const DEMO_STAFF: &[DemoPerson] = &[
         &[Role::EarlyHelpPractitioner],
         "",
     ),
+    ("eh.manager", "Early Help Manager Example", "earlyhelp", Some("earlyhelp"), &[Role::TeamManager], ""),
     ("analyst", "Performance Analyst Example", "csc", None, &[Role::Analyst], ""),
     ("admin", "System Administrator Example", "csc", None, &[Role::Admin], ""),
     (

@@ -8,6 +8,7 @@ mod m20261124_000004_create_calendar;
 mod m20261124_000005_create_requests_for_support;
 mod m20261124_000006_add_case_origin;
 mod m20261124_000007_create_partner_updates;
+mod m20261124_000008_create_early_help;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_requests_for_support::Migration),
             Box::new(m20261124_000006_add_case_origin::Migration),
             Box::new(m20261124_000007_create_partner_updates::Migration),
+            Box::new(m20261124_000008_create_early_help::Migration),
         ]
     }
 }

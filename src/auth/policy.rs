@@ -56,6 +56,20 @@ pub enum Action {
     MatchPartnerUpdates,
     /// One's own alerts, listed and live.
     ReceiveAlerts,
+    /// Read early help assessments (row scope: [`early_help_scope`]).
+    ReadEarlyHelp,
+    /// Start an early help assessment and, as its lead, manage the team around the family and
+    /// close it (row scope: [`early_help_lead_scope`]).
+    LeadEarlyHelp,
+    /// Work on an assessment one leads or is a team-around-the-family member of while it is
+    /// open: sections, plan actions, meeting records (row scope: [`early_help_contribute_scope`]).
+    ContributeEarlyHelp,
+    /// Link a child on an assessment to a child record the caller may see.
+    LinkEarlyHelpChild,
+    /// Early help counts with no personal data (open, closed by outcome, overdue reviews).
+    ReadEarlyHelpSummary,
+    /// Complete and submit one's own draft request for support (made by an early help step up).
+    SubmitDraftRequest,
 }
 
 use Action::*;
@@ -73,6 +87,10 @@ pub const TABLE: &[(Role, &[Action])] = &[
             SubmitNeglectScreening,
             SubmitPartnerUpdate,
             ReadPartnerUpdates,
+            ReadEarlyHelp,
+            LeadEarlyHelp,
+            ContributeEarlyHelp,
+            SubmitDraftRequest,
         ],
     ),
     (
@@ -86,6 +104,8 @@ pub const TABLE: &[(Role, &[Action])] = &[
             SubmitNeglectScreening,
             SubmitPartnerUpdate,
             ReadPartnerUpdates,
+            ReadEarlyHelp,
+            ContributeEarlyHelp,
         ],
     ),
     (
@@ -107,6 +127,9 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReviewPartnerUpdates,
             MatchPartnerUpdates,
             ReceiveAlerts,
+            ReadEarlyHelp,
+            ContributeEarlyHelp,
+            LinkEarlyHelpChild,
         ],
     ),
     (
@@ -123,6 +146,9 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadPartnerUpdates,
             ReviewPartnerUpdates,
             ReceiveAlerts,
+            ReadEarlyHelp,
+            ContributeEarlyHelp,
+            LinkEarlyHelpChild,
         ],
     ),
     (
@@ -143,10 +169,25 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadPartnerUpdates,
             ReviewPartnerUpdates,
             ReceiveAlerts,
+            ReadEarlyHelp,
+            ReadEarlyHelpSummary,
         ],
     ),
-    (Role::EarlyHelpPractitioner, &[ReadViewer, ReadReferenceData, ReadNode, SubmitNeglectScreening]),
-    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode]),
+    (
+        Role::EarlyHelpPractitioner,
+        &[
+            ReadViewer,
+            ReadReferenceData,
+            ReadNode,
+            SubmitNeglectScreening,
+            ReadRequests,
+            ReadEarlyHelp,
+            LeadEarlyHelp,
+            ContributeEarlyHelp,
+            SubmitDraftRequest,
+        ],
+    ),
+    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary]),
     (
         Role::Integration,
         &[
@@ -195,6 +236,19 @@ pub const OPERATIONS: &[(&str, Action)] = &[
     ("Mutation.removeBankHoliday", ManageCalendar),
     ("Mutation.allocateCase", AllocateCase),
     ("Mutation.closeCase", CloseCase),
+    ("Query.earlyHelpAssessment", ReadEarlyHelp),
+    ("Query.earlyHelpAssessments", ReadEarlyHelp),
+    ("Query.earlyHelpSummary", ReadEarlyHelpSummary),
+    ("Mutation.startEarlyHelpAssessment", LeadEarlyHelp),
+    ("Mutation.updateEarlyHelpAssessment", ContributeEarlyHelp),
+    ("Mutation.addEarlyHelpPlanAction", ContributeEarlyHelp),
+    ("Mutation.updateEarlyHelpPlanAction", ContributeEarlyHelp),
+    ("Mutation.recordEarlyHelpMeeting", ContributeEarlyHelp),
+    ("Mutation.addTeamAroundFamilyMember", LeadEarlyHelp),
+    ("Mutation.removeTeamAroundFamilyMember", LeadEarlyHelp),
+    ("Mutation.closeEarlyHelpAssessment", LeadEarlyHelp),
+    ("Mutation.linkEarlyHelpChild", LinkEarlyHelpChild),
+    ("Mutation.submitDraftRequestForSupport", SubmitDraftRequest),
 ];
 
 /// Does the role's row of the table hold the action?
@@ -330,21 +384,161 @@ pub fn may_read_staff(p: &Principal, staff_id: sea_orm::prelude::Uuid) -> bool {
 }
 
 /// Which requests for support the principal may see, as a condition on `requests_for_support`:
-/// the hub sees every request; a safeguarding lead their organisation's; everyone else (partner
-/// practitioners, service accounts) the ones they submitted.
+/// the hub sees every submitted request; a safeguarding lead their organisation's; everyone else
+/// (partner practitioners, early help practitioners, service accounts) the ones they submitted.
+/// A draft (made by an early help step up) is its author's alone until it is submitted: it is
+/// never in the hub's queue or an organisation's list.
 pub fn request_scope(p: &Principal) -> Condition {
     use entity::request_for_support as rfs;
     if !permits(p, ReadRequests) {
         return never();
     }
+    let own = rfs::Column::ReferrerId.eq(p.user);
+    let submitted = rfs::Column::Status.ne(DRAFT_REQUEST);
     if p.has(Role::HubWorker) {
-        return Condition::all();
+        return Condition::any().add(own).add(submitted);
     }
-    let mut any = Condition::any().add(rfs::Column::ReferrerId.eq(p.user));
+    let mut any = Condition::any().add(own);
     if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
-        any = any.add(rfs::Column::ReferrerOrgId.eq(org));
+        any = any.add(Condition::all().add(rfs::Column::ReferrerOrgId.eq(org)).add(submitted));
     }
     any
+}
+
+/// The stored status of a draft request (`domain::request::RequestStatus::Draft`).
+const DRAFT_REQUEST: &str = "DRAFT";
+
+/// The stored status of a closed assessment (`domain::early_help::EarlyHelpStatus::Closed`).
+const CLOSED_ASSESSMENT: &str = "CLOSED";
+
+/// Roles that make someone a known practitioner who may join a team around the family.
+pub const TAF_ROLES: &[Role] = &[
+    Role::PartnerPractitioner,
+    Role::SafeguardingLead,
+    Role::EarlyHelpPractitioner,
+    Role::SocialWorker,
+    Role::HubWorker,
+];
+
+/// Assessments whose team around the family the principal currently belongs to.
+fn taf_member_of(p: &Principal) -> SimpleExpr {
+    use entity::{early_help_assessment as eha, early_help_taf_member as taf};
+    eha::Column::Id.in_subquery(
+        taf::Entity::find()
+            .select_only()
+            .column(taf::Column::AssessmentId)
+            .filter(taf::Column::StaffId.eq(p.user))
+            .filter(taf::Column::RemovedAt.is_null())
+            .into_query(),
+    )
+}
+
+/// True (in SQL) when the principal is a team manager of a team in an early help service
+/// (agency type `LA_EARLY_HELP`): the early help manager.
+fn early_help_manager(p: &Principal) -> Option<SimpleExpr> {
+    use entity::{enums::AgencyType, organisation, team};
+    let team_id = p.team.filter(|_| p.has(Role::TeamManager))?;
+    Some(Expr::exists(
+        team::Entity::find()
+            .select_only()
+            .column(team::Column::Id)
+            .filter(team::Column::Id.eq(team_id))
+            .filter(
+                team::Column::OrganisationId.in_subquery(
+                    organisation::Entity::find()
+                        .select_only()
+                        .column(organisation::Column::Id)
+                        .filter(organisation::Column::AgencyType.eq(AgencyType::LaEarlyHelp))
+                        .into_query(),
+                ),
+            )
+            .into_query(),
+    ))
+}
+
+/// Which early help assessments the principal may read, as a condition on
+/// `early_help_assessments`:
+/// - the lead practitioner, always;
+/// - members of the team around the family while the assessment is open (their access ends by
+///   itself when it closes or they are removed);
+/// - the safeguarding lead of the lead's organisation;
+/// - early help managers (team managers of an early help service), every assessment;
+/// - hub workers, social workers and team managers, when they may see one of its children
+///   (a child on the assessment linked to a record inside [`child_scope`]).
+///
+/// Everyone else (analysts included) sees none: aggregates only.
+pub fn early_help_scope(p: &Principal) -> Condition {
+    use entity::{early_help_assessment as eha, early_help_child as ehc};
+    if !permits(p, ReadEarlyHelp) {
+        return never();
+    }
+    let mut any = Condition::any()
+        .add(eha::Column::LeadId.eq(p.user))
+        .add(Condition::all().add(eha::Column::Status.ne(CLOSED_ASSESSMENT)).add(taf_member_of(p)));
+    if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
+        any = any.add(eha::Column::LeadOrgId.eq(org));
+    }
+    if let Some(manager) = early_help_manager(p) {
+        any = any.add(manager);
+    }
+    if permits(p, ReadChild) {
+        any = any.add(
+            eha::Column::Id.in_subquery(
+                ehc::Entity::find()
+                    .select_only()
+                    .column(ehc::Column::AssessmentId)
+                    .filter(
+                        ehc::Column::ChildId.in_subquery(
+                            child::Entity::find()
+                                .select_only()
+                                .column(child::Column::Id)
+                                .filter(child_scope(p))
+                                .into_query(),
+                        ),
+                    )
+                    .into_query(),
+            ),
+        );
+    }
+    any
+}
+
+/// Assessments the principal may work on: the lead's own (open or closed: the domain then says
+/// it is closed), and those whose team around the family they belong to while open.
+pub fn early_help_contribute_scope(p: &Principal) -> Condition {
+    use entity::early_help_assessment as eha;
+    if !permits(p, ContributeEarlyHelp) {
+        return never();
+    }
+    Condition::any()
+        .add(eha::Column::LeadId.eq(p.user))
+        .add(Condition::all().add(eha::Column::Status.ne(CLOSED_ASSESSMENT)).add(taf_member_of(p)))
+}
+
+/// Assessments the principal leads: only the lead manages the team around the family and closes.
+pub fn early_help_lead_scope(p: &Principal) -> Condition {
+    use entity::early_help_assessment as eha;
+    if !permits(p, LeadEarlyHelp) {
+        return never();
+    }
+    Condition::all().add(eha::Column::LeadId.eq(p.user))
+}
+
+/// Assessments on which the principal may link a child to a child record: those they may read.
+pub fn early_help_link_scope(p: &Principal) -> Condition {
+    if !permits(p, LinkEarlyHelpChild) {
+        return never();
+    }
+    early_help_scope(p)
+}
+
+/// Drafts the principal may complete and submit: their own.
+pub fn draft_request_scope(p: &Principal) -> Condition {
+    use entity::request_for_support as rfs;
+    if !permits(p, SubmitDraftRequest) {
+        return never();
+    }
+    Condition::all().add(rfs::Column::ReferrerId.eq(p.user)).add(rfs::Column::Status.eq(DRAFT_REQUEST))
 }
 
 /// Neglect screenings the principal may see: their own, their organisation's for a

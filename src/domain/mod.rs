@@ -7,6 +7,7 @@ pub mod case;
 pub mod child;
 pub mod codes;
 pub mod directory;
+pub mod early_help;
 pub mod holidays;
 pub mod names;
 pub mod neglect;

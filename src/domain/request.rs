@@ -6,7 +6,10 @@ use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
 use super::{RequestCtx, UserErrorCode, calendar, case as cases, names};
 use crate::audit::{self, Entry, RecordType};
-use crate::auth::policy::{self, Action};
+use crate::auth::{
+    Principal,
+    policy::{self, Action},
+};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -35,7 +38,13 @@ pub const TEXT_MAX: usize = 5_000;
 pub const SHORT_TEXT_MAX: usize = 200;
 
 code_enum! {
-    RequestStatus { Received = "RECEIVED", Decided = "DECIDED" }
+    RequestStatus {
+        /// Made by an early help step up and not yet submitted: its author's alone, never in the
+        /// hub's queue.
+        Draft = "DRAFT",
+        Received = "RECEIVED",
+        Decided = "DECIDED",
+    }
 }
 
 code_enum! {
@@ -169,56 +178,13 @@ fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Subm
         c.0.push(FieldError::new("input.children", UserErrorCode::TooLong, format!("at most {MAX_CHILDREN} children")));
     }
     for (i, ch) in s.children.iter().enumerate().take(MAX_CHILDREN) {
-        let f = |n: &str| format!("input.children.{i}.{n}");
-        let o = &mut out.children[i];
-        if let Some(v) = c.take(validate::text(&f("givenName"), &ch.given_name, validate::NAME_MAX)) {
-            o.given_name = v;
-        }
-        if let Some(v) = c.take(validate::text(&f("familyName"), &ch.family_name, validate::NAME_MAX)) {
-            o.family_name = v;
-        }
-        match (ch.date_of_birth, ch.expected_date_of_delivery) {
-            (Some(d), None) => {
-                c.take(validate::not_future(&f("dateOfBirth"), d, today));
-            }
-            (None, Some(edd)) => {
-                if edd < today - chrono::Days::new(31) || edd > today + chrono::Days::new(300) {
-                    c.0.push(FieldError::new(
-                        &f("expectedDateOfDelivery"),
-                        UserErrorCode::Invalid,
-                        "an expected date of delivery lies between a month ago and ten months ahead",
-                    ));
-                }
-            }
-            (Some(_), Some(_)) => c.0.push(FieldError::new(
-                &f("dateOfBirth"),
-                UserErrorCode::Invalid,
-                "give a date of birth or, for an unborn child, an expected date of delivery: not both",
-            )),
-            (None, None) => c.0.push(FieldError::new(
-                &f("dateOfBirth"),
-                UserErrorCode::Required,
-                "give a date of birth or, for an unborn child, an expected date of delivery",
-            )),
-        }
-        o.address_line =
-            c.take(validate::opt_text(&f("addressLine"), ch.address_line.as_deref(), SHORT_TEXT_MAX)).flatten();
-        o.postcode = c.take(validate::opt_text(&f("postcode"), ch.postcode.as_deref(), 10)).flatten();
-        o.school_or_setting = c
-            .take(validate::opt_text(&f("schoolOrSetting"), ch.school_or_setting.as_deref(), SHORT_TEXT_MAX))
-            .flatten();
+        out.children[i] = check_child(&mut c, &format!("input.children.{i}"), ch, today);
     }
     if s.household.len() > MAX_HOUSEHOLD {
         c.0.push(FieldError::new("input.household", UserErrorCode::TooLong, format!("at most {MAX_HOUSEHOLD} people")));
     }
     for (i, m) in s.household.iter().enumerate().take(MAX_HOUSEHOLD) {
-        let f = |n: &str| format!("input.household.{i}.{n}");
-        if let Some(v) = c.take(validate::text(&f("givenName"), &m.given_name, validate::NAME_MAX)) {
-            out.household[i].given_name = v;
-        }
-        if let Some(v) = c.take(validate::text(&f("familyName"), &m.family_name, validate::NAME_MAX)) {
-            out.household[i].family_name = v;
-        }
+        out.household[i] = check_household_member(&mut c, &format!("input.household.{i}"), m);
     }
     if let Some(v) = c.take(validate::long_text("input.concerns", &s.concerns, LONG_TEXT_MAX)) {
         out.concerns = v;
@@ -281,30 +247,7 @@ fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Subm
     } else {
         out.parents_not_aware_reason = None;
     }
-    let consent = &s.consent;
-    out.consent.covers =
-        c.take(validate::opt_long_text("input.consent.covers", consent.covers.as_deref(), TEXT_MAX)).flatten();
-    out.consent.reason =
-        c.take(validate::opt_long_text("input.consent.reason", consent.reason.as_deref(), TEXT_MAX)).flatten();
-    if let Some(d) = consent.date {
-        c.take(validate::not_future("input.consent.date", d, today));
-    }
-    match consent.status {
-        ConsentStatus::Given if consent.given_by.is_none() => {
-            c.0.push(FieldError::new("input.consent.givenBy", UserErrorCode::Required, "say who gave consent"))
-        }
-        ConsentStatus::Refused | ConsentStatus::NotSought if out.consent.reason.is_none() => c.0.push(FieldError::new(
-            "input.consent.reason",
-            UserErrorCode::Required,
-            "give the reason consent was refused or not sought",
-        )),
-        ConsentStatus::NotRequiredSafeguarding if consent.safeguarding_reason.is_none() => c.0.push(FieldError::new(
-            "input.consent.safeguardingReason",
-            UserErrorCode::Required,
-            "say why seeking consent would put the child at risk",
-        )),
-        _ => {}
-    }
+    out.consent = check_consent(&mut c, "input.consent", &s.consent, today);
     if let Some(at) = s.phone_contact_made_at
         && at > now + chrono::Duration::minutes(5)
     {
@@ -317,8 +260,122 @@ fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Subm
     Ok(out)
 }
 
+/// Checks one child as a referrer or lead practitioner describes them (`prefix` names the
+/// field, e.g. `input.children.0`) and returns the child cleaned.
+pub(crate) fn check_child(c: &mut Checks, prefix: &str, ch: &ChildIn, today: NaiveDate) -> ChildIn {
+    let f = |n: &str| format!("{prefix}.{n}");
+    let mut o = ch.clone();
+    if let Some(v) = c.take(validate::text(&f("givenName"), &ch.given_name, validate::NAME_MAX)) {
+        o.given_name = v;
+    }
+    if let Some(v) = c.take(validate::text(&f("familyName"), &ch.family_name, validate::NAME_MAX)) {
+        o.family_name = v;
+    }
+    match (ch.date_of_birth, ch.expected_date_of_delivery) {
+        (Some(d), None) => {
+            c.take(validate::not_future(&f("dateOfBirth"), d, today));
+        }
+        (None, Some(edd)) => {
+            if edd < today - chrono::Days::new(31) || edd > today + chrono::Days::new(300) {
+                c.0.push(FieldError::new(
+                    &f("expectedDateOfDelivery"),
+                    UserErrorCode::Invalid,
+                    "an expected date of delivery lies between a month ago and ten months ahead",
+                ));
+            }
+        }
+        (Some(_), Some(_)) => c.0.push(FieldError::new(
+            &f("dateOfBirth"),
+            UserErrorCode::Invalid,
+            "give a date of birth or, for an unborn child, an expected date of delivery: not both",
+        )),
+        (None, None) => c.0.push(FieldError::new(
+            &f("dateOfBirth"),
+            UserErrorCode::Required,
+            "give a date of birth or, for an unborn child, an expected date of delivery",
+        )),
+    }
+    o.address_line =
+        c.take(validate::opt_text(&f("addressLine"), ch.address_line.as_deref(), SHORT_TEXT_MAX)).flatten();
+    o.postcode = c.take(validate::opt_text(&f("postcode"), ch.postcode.as_deref(), 10)).flatten();
+    o.school_or_setting =
+        c.take(validate::opt_text(&f("schoolOrSetting"), ch.school_or_setting.as_deref(), SHORT_TEXT_MAX)).flatten();
+    o
+}
+
+/// Checks one household member (`prefix` e.g. `input.household.0`) and returns them cleaned.
+pub(crate) fn check_household_member(c: &mut Checks, prefix: &str, m: &HouseholdIn) -> HouseholdIn {
+    let f = |n: &str| format!("{prefix}.{n}");
+    let mut o = m.clone();
+    if let Some(v) = c.take(validate::text(&f("givenName"), &m.given_name, validate::NAME_MAX)) {
+        o.given_name = v;
+    }
+    if let Some(v) = c.take(validate::text(&f("familyName"), &m.family_name, validate::NAME_MAX)) {
+        o.family_name = v;
+    }
+    o
+}
+
+/// Checks consent as a state with its reasons (DOMAIN.md §3.2; `prefix` e.g. `input.consent`)
+/// and returns it cleaned. Requests for support and early help assessments share it.
+pub(crate) fn check_consent(c: &mut Checks, prefix: &str, consent: &ConsentIn, today: NaiveDate) -> ConsentIn {
+    let f = |n: &str| format!("{prefix}.{n}");
+    let mut out = consent.clone();
+    out.covers = c.take(validate::opt_long_text(&f("covers"), consent.covers.as_deref(), TEXT_MAX)).flatten();
+    out.reason = c.take(validate::opt_long_text(&f("reason"), consent.reason.as_deref(), TEXT_MAX)).flatten();
+    if let Some(d) = consent.date {
+        c.take(validate::not_future(&f("date"), d, today));
+    }
+    match consent.status {
+        ConsentStatus::Given if consent.given_by.is_none() => {
+            c.0.push(FieldError::new(&f("givenBy"), UserErrorCode::Required, "say who gave consent"))
+        }
+        ConsentStatus::Refused | ConsentStatus::NotSought if out.reason.is_none() => c.0.push(FieldError::new(
+            &f("reason"),
+            UserErrorCode::Required,
+            "give the reason consent was refused or not sought",
+        )),
+        ConsentStatus::NotRequiredSafeguarding if consent.safeguarding_reason.is_none() => c.0.push(FieldError::new(
+            &f("safeguardingReason"),
+            UserErrorCode::Required,
+            "say why seeking consent would put the child at risk",
+        )),
+        _ => {}
+    }
+    out
+}
+
+/// The stored form of consent: for `NOT_REQUIRED_SAFEGUARDING` the reason column holds the
+/// safeguarding reason's code, otherwise the free-text reason.
+pub(crate) fn stored_consent_reason(c: &ConsentIn) -> Option<String> {
+    match c.status {
+        ConsentStatus::NotRequiredSafeguarding => c.safeguarding_reason.map(|r| r.code().into()),
+        _ => c.reason.clone(),
+    }
+}
+
+/// Reads stored consent columns back (the inverse of [`stored_consent_reason`]).
+pub(crate) fn consent_from_columns(
+    status: &str,
+    given_by: Option<&str>,
+    covers: Option<&str>,
+    reason: Option<&str>,
+    date: Option<NaiveDate>,
+) -> ConsentIn {
+    let status = ConsentStatus::from_code(status).unwrap_or(ConsentStatus::NotSought);
+    let safeguarding = status == ConsentStatus::NotRequiredSafeguarding;
+    ConsentIn {
+        status,
+        given_by: given_by.and_then(ConsentGivenBy::from_code),
+        covers: covers.map(str::to_string),
+        reason: if safeguarding { None } else { reason.map(str::to_string) },
+        safeguarding_reason: if safeguarding { reason.and_then(SafeguardingConsentReason::from_code) } else { None },
+        date,
+    }
+}
+
 /// The next number of a reference series, inside the caller's transaction.
-async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<i64> {
+pub(crate) async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<i64> {
     let bumped = reference_counter::Entity::update_many()
         .col_expr(reference_counter::Column::Last, Expr::col(reference_counter::Column::Last).add(1))
         .filter(reference_counter::Column::Series.eq(series))
@@ -340,12 +397,10 @@ async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) ->
     Ok(row.last)
 }
 
-/// Submits a request for support. The referrer is the caller (never an input). Returns the
-/// stored request; the same idempotency key with the same payload returns the first result.
-pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) -> AppResult<rfs::Model> {
-    let p = &ctx.principal;
-    policy::authorize(p, Action::SubmitRequestForSupport)?;
-    let org = p.organisation.ok_or(AppError::Forbidden)?;
+/// The rules every submission passes, whether typed in whole or completed from a draft: the
+/// significant-harm route (R6), the field checks, and the Neglect Protocol (R8). Returns the
+/// cleaned submission; nothing is stored.
+async fn vet(db: &impl ConnectionTrait, p: &Principal, s: &Submission, now: DateTime<Utc>) -> AppResult<Submission> {
     // R6: immediate risk of significant harm is a phone call to MASH now, not a routine request.
     if s.immediate_risk_of_significant_harm && s.phone_contact_made_at.is_none() {
         return Err(AppError::invalid(
@@ -357,14 +412,7 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
             ),
         ));
     }
-    let now = Utc::now();
-    let s = check(&s, now.date_naive(), now)?;
-    let hash = fingerprint(&s);
-    if let Some(key) = &s.idempotency_key
-        && let Some(existing) = by_idempotency_key(db, p.user, key).await?
-    {
-        return replay(existing, &hash);
-    }
+    let s = check(s, now.date_naive(), now)?;
     // R8, the Neglect Protocol: neglect at the specialist level needs a completed screening.
     if let Some(id) = s.neglect_screening_id {
         let found = neglect_screening::Entity::find_by_id(id).filter(policy::screening_scope(p)).one(db).await?;
@@ -383,6 +431,91 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
              completed neglect screening: complete one with submitNeglectScreening and attach its ID.",
         ));
     }
+    Ok(s)
+}
+
+/// The columns a submission fills (everything but identity, status and times).
+fn stored_fields(s: &Submission) -> rfs::ActiveModel {
+    rfs::ActiveModel {
+        urgent: Set(s.phone_contact_made_at.is_some()),
+        phone_contact_at: Set(s.phone_contact_made_at),
+        referrer_level: Set(s.referrer_level),
+        discussed_with_safeguarding_lead: Set(s.discussed_with_safeguarding_lead),
+        safeguarding_lead_name: Set(s.safeguarding_lead_name.clone()),
+        safeguarding_lead_consulted_on: Set(s.safeguarding_lead_consulted_on),
+        advice_line_consulted: Set(s.advice_line_consulted),
+        parents_aware: Set(s.parents_aware),
+        parents_not_aware_reason: Set(s.parents_not_aware_reason.clone()),
+        consent_status: Set(s.consent.status.code().into()),
+        consent_given_by: Set(s.consent.given_by.map(|g| g.code().into())),
+        consent_covers: Set(s.consent.covers.clone()),
+        consent_reason: Set(stored_consent_reason(&s.consent)),
+        consent_date: Set(s.consent.date),
+        anonymous_source: Set(s.anonymous_source),
+        concerns: Set(s.concerns.clone()),
+        concern_categories: Set(codes::join(&s.concern_categories, ConcernCategory::code)),
+        support_in_place: Set(s.support_in_place.clone()),
+        support_outcome: Set(s.support_outcome.clone()),
+        child_views: Set(s.child_views.clone()),
+        neglect_screening_id: Set(s.neglect_screening_id),
+        idempotency_key: Set(s.idempotency_key.clone()),
+        ..Default::default()
+    }
+}
+
+/// Stores the children (with any record already linked) and household of a request.
+async fn insert_people(
+    conn: &impl ConnectionTrait,
+    id: Uuid,
+    children: &[ChildIn],
+    linked: &[Option<Uuid>],
+    household: &[HouseholdIn],
+) -> AppResult<()> {
+    let children = children.iter().enumerate().map(|(i, c)| request_child::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        request_id: Set(id),
+        position: Set(i as i32),
+        child_id: Set(linked.get(i).copied().flatten()),
+        given_name: Set(c.given_name.clone()),
+        family_name: Set(c.family_name.clone()),
+        date_of_birth: Set(c.date_of_birth),
+        expected_delivery_date: Set(c.expected_date_of_delivery),
+        sex: Set(c.sex),
+        address_line: Set(c.address_line.clone()),
+        postcode: Set(c.postcode.clone()),
+        school_or_setting: Set(c.school_or_setting.clone()),
+    });
+    request_child::Entity::insert_many(children).exec_without_returning(conn).await?;
+    if !household.is_empty() {
+        let members = household.iter().enumerate().map(|(i, m)| request_household_member::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            request_id: Set(id),
+            position: Set(i as i32),
+            given_name: Set(m.given_name.clone()),
+            family_name: Set(m.family_name.clone()),
+            relationship: Set(m.relationship),
+            parental_responsibility: Set(m.parental_responsibility),
+            lives_with_child: Set(m.lives_with_child),
+        });
+        request_household_member::Entity::insert_many(members).exec_without_returning(conn).await?;
+    }
+    Ok(())
+}
+
+/// Submits a request for support. The referrer is the caller (never an input). Returns the
+/// stored request; the same idempotency key with the same payload returns the first result.
+pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) -> AppResult<rfs::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::SubmitRequestForSupport)?;
+    let org = p.organisation.ok_or(AppError::Forbidden)?;
+    let now = Utc::now();
+    let s = vet(db, p, &s, now).await?;
+    let hash = fingerprint(&s);
+    if let Some(key) = &s.idempotency_key
+        && let Some(existing) = by_idempotency_key(db, p.user, key).await?
+    {
+        return replay(existing, &hash);
+    }
     let calendar = calendar::load(db).await?;
     let due_at = calendar.due_after_working_days(now, 1);
     let id = Uuid::now_v7();
@@ -395,37 +528,13 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         referrer_id: Set(p.user),
         referrer_org_id: Set(org),
         status: Set(RequestStatus::Received.code().into()),
-        urgent: Set(s.phone_contact_made_at.is_some()),
-        phone_contact_at: Set(s.phone_contact_made_at),
         received_at: Set(now),
         due_at: Set(due_at),
-        referrer_level: Set(s.referrer_level),
-        discussed_with_safeguarding_lead: Set(s.discussed_with_safeguarding_lead),
-        safeguarding_lead_name: Set(s.safeguarding_lead_name.clone()),
-        safeguarding_lead_consulted_on: Set(s.safeguarding_lead_consulted_on),
-        advice_line_consulted: Set(s.advice_line_consulted),
-        parents_aware: Set(s.parents_aware),
-        parents_not_aware_reason: Set(s.parents_not_aware_reason.clone()),
-        consent_status: Set(s.consent.status.code().into()),
-        consent_given_by: Set(s.consent.given_by.map(|g| g.code().into())),
-        consent_covers: Set(s.consent.covers.clone()),
-        consent_reason: Set(match s.consent.status {
-            ConsentStatus::NotRequiredSafeguarding => s.consent.safeguarding_reason.map(|r| r.code().into()),
-            _ => s.consent.reason.clone(),
-        }),
-        consent_date: Set(s.consent.date),
-        anonymous_source: Set(s.anonymous_source),
-        concerns: Set(s.concerns.clone()),
-        concern_categories: Set(codes::join(&s.concern_categories, ConcernCategory::code)),
-        support_in_place: Set(s.support_in_place.clone()),
-        support_outcome: Set(s.support_outcome.clone()),
-        child_views: Set(s.child_views.clone()),
-        neglect_screening_id: Set(s.neglect_screening_id),
-        idempotency_key: Set(s.idempotency_key.clone()),
         payload_hash: Set(hash.clone()),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
+        ..stored_fields(&s)
     };
     if let Err(e) = rfs::Entity::insert(model).exec_without_returning(&txn).await {
         txn.rollback().await?;
@@ -437,36 +546,227 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         }
         return Err(e.into());
     }
-    let children = s.children.iter().enumerate().map(|(i, c)| request_child::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        request_id: Set(id),
-        position: Set(i as i32),
-        child_id: Set(None),
-        given_name: Set(c.given_name.clone()),
-        family_name: Set(c.family_name.clone()),
-        date_of_birth: Set(c.date_of_birth),
-        expected_delivery_date: Set(c.expected_date_of_delivery),
-        sex: Set(c.sex),
-        address_line: Set(c.address_line.clone()),
-        postcode: Set(c.postcode.clone()),
-        school_or_setting: Set(c.school_or_setting.clone()),
-    });
-    request_child::Entity::insert_many(children).exec_without_returning(&txn).await?;
-    if !s.household.is_empty() {
-        let members = s.household.iter().enumerate().map(|(i, m)| request_household_member::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            request_id: Set(id),
-            position: Set(i as i32),
-            given_name: Set(m.given_name.clone()),
-            family_name: Set(m.family_name.clone()),
-            relationship: Set(m.relationship),
-            parental_responsibility: Set(m.parental_responsibility),
-            lives_with_child: Set(m.lives_with_child),
-        });
-        request_household_member::Entity::insert_many(members).exec_without_returning(&txn).await?;
-    }
+    insert_people(&txn, id, &s.children, &[], &s.household).await?;
     audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)]).await?;
     let stored = rfs::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
+    txn.commit().await?;
+    Ok(stored)
+}
+
+/// What an early help step up carries into a draft request for support (DOMAIN.md §4.5).
+#[derive(Debug, Clone)]
+pub struct DraftIn {
+    /// Each child, with the child record it is already linked to, if any.
+    pub children: Vec<(ChildIn, Option<Uuid>)>,
+    pub household: Vec<HouseholdIn>,
+    pub concerns: String,
+    pub child_views: Option<String>,
+    pub support_in_place: Option<String>,
+    pub referrer_level: Level,
+    pub consent: ConsentIn,
+    pub referrer_org_id: Uuid,
+}
+
+/// Stores a draft request owned by the caller, inside the caller's transaction (an early help
+/// step up, which has checked its own content). The referrer reviews it and submits it with
+/// [`submit_draft`], which runs every rule of [`submit`]. A draft has no reference number or
+/// due time yet: the columns hold placeholders until submission.
+pub(crate) async fn create_draft(
+    conn: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    d: DraftIn,
+    now: DateTime<Utc>,
+) -> AppResult<Uuid> {
+    let id = Uuid::now_v7();
+    let (children, linked): (Vec<ChildIn>, Vec<Option<Uuid>>) = d.children.into_iter().unzip();
+    let s = Submission {
+        children,
+        household: d.household,
+        concerns: d.concerns,
+        concern_categories: vec![],
+        support_in_place: d.support_in_place,
+        support_outcome: None,
+        child_views: d.child_views,
+        referrer_level: d.referrer_level,
+        discussed_with_safeguarding_lead: false,
+        safeguarding_lead_name: None,
+        safeguarding_lead_consulted_on: None,
+        advice_line_consulted: false,
+        parents_aware: true,
+        parents_not_aware_reason: None,
+        consent: d.consent,
+        anonymous_source: false,
+        immediate_risk_of_significant_harm: false,
+        phone_contact_made_at: None,
+        neglect_screening_id: None,
+        idempotency_key: None,
+    };
+    let model = rfs::ActiveModel {
+        id: Set(id),
+        reference: Set(format!("DRAFT-{}", &id.simple().to_string()[20..])),
+        referrer_id: Set(ctx.principal.user),
+        referrer_org_id: Set(d.referrer_org_id),
+        status: Set(RequestStatus::Draft.code().into()),
+        received_at: Set(now),
+        due_at: Set(now),
+        payload_hash: Set(String::new()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..stored_fields(&s)
+    };
+    rfs::Entity::insert(model).exec_without_returning(conn).await?;
+    insert_people(conn, id, &s.children, &linked, &s.household).await?;
+    audit::record(conn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)]).await?;
+    Ok(id)
+}
+
+/// What the referrer confirms or adds when submitting a draft. `None` keeps what the draft
+/// holds.
+#[derive(Debug, Clone)]
+pub struct DraftCompletion {
+    pub request_id: Uuid,
+    pub expected_version: i32,
+    pub concerns: Option<String>,
+    pub concern_categories: Vec<ConcernCategory>,
+    pub support_in_place: Option<String>,
+    pub support_outcome: Option<String>,
+    pub child_views: Option<String>,
+    pub referrer_level: Option<Level>,
+    pub discussed_with_safeguarding_lead: bool,
+    pub safeguarding_lead_name: Option<String>,
+    pub safeguarding_lead_consulted_on: Option<NaiveDate>,
+    pub advice_line_consulted: bool,
+    pub parents_aware: bool,
+    pub parents_not_aware_reason: Option<String>,
+    pub anonymous_source: bool,
+    pub immediate_risk_of_significant_harm: bool,
+    pub phone_contact_made_at: Option<DateTime<Utc>>,
+    pub neglect_screening_id: Option<Uuid>,
+}
+
+/// Submits one's own draft through the same rules as [`submit`]: it becomes `RECEIVED` with a
+/// reference number and a due time, and joins the hub's queue. A refused submission leaves the
+/// draft as it was.
+pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCompletion) -> AppResult<rfs::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::SubmitDraftRequest)?;
+    let Some(draft) = rfs::Entity::find_by_id(d.request_id).filter(policy::draft_request_scope(p)).one(db).await?
+    else {
+        audit::record(
+            db,
+            ctx,
+            &[Entry::denied(AuditAction::Update, RecordType::RequestForSupport, Some(d.request_id))],
+        )
+        .await?;
+        return Err(AppError::invalid("input.requestId", UserErrorCode::NotFound, "no such draft request"));
+    };
+    if draft.version != d.expected_version {
+        return Err(AppError::invalid(
+            "input.expectedVersion",
+            UserErrorCode::Conflict,
+            "the draft has changed since you read it",
+        ));
+    }
+    let kids = request_child::Entity::find()
+        .filter(request_child::Column::RequestId.eq(draft.id))
+        .order_by_asc(request_child::Column::Position)
+        .all(db)
+        .await?;
+    let members = request_household_member::Entity::find()
+        .filter(request_household_member::Column::RequestId.eq(draft.id))
+        .order_by_asc(request_household_member::Column::Position)
+        .all(db)
+        .await?;
+    let s = Submission {
+        children: kids
+            .iter()
+            .map(|k| ChildIn {
+                given_name: k.given_name.clone(),
+                family_name: k.family_name.clone(),
+                date_of_birth: k.date_of_birth,
+                expected_date_of_delivery: k.expected_delivery_date,
+                sex: k.sex,
+                address_line: k.address_line.clone(),
+                postcode: k.postcode.clone(),
+                school_or_setting: k.school_or_setting.clone(),
+            })
+            .collect(),
+        household: members
+            .iter()
+            .map(|m| HouseholdIn {
+                given_name: m.given_name.clone(),
+                family_name: m.family_name.clone(),
+                relationship: m.relationship,
+                parental_responsibility: m.parental_responsibility,
+                lives_with_child: m.lives_with_child,
+            })
+            .collect(),
+        concerns: d.concerns.unwrap_or(draft.concerns.clone()),
+        concern_categories: d.concern_categories,
+        support_in_place: d.support_in_place.or(draft.support_in_place.clone()),
+        support_outcome: d.support_outcome.or(draft.support_outcome.clone()),
+        child_views: d.child_views.or(draft.child_views.clone()),
+        referrer_level: d.referrer_level.unwrap_or(draft.referrer_level),
+        discussed_with_safeguarding_lead: d.discussed_with_safeguarding_lead,
+        safeguarding_lead_name: d.safeguarding_lead_name,
+        safeguarding_lead_consulted_on: d.safeguarding_lead_consulted_on,
+        advice_line_consulted: d.advice_line_consulted,
+        parents_aware: d.parents_aware,
+        parents_not_aware_reason: d.parents_not_aware_reason,
+        consent: consent_from_columns(
+            &draft.consent_status,
+            draft.consent_given_by.as_deref(),
+            draft.consent_covers.as_deref(),
+            draft.consent_reason.as_deref(),
+            draft.consent_date,
+        ),
+        anonymous_source: d.anonymous_source,
+        immediate_risk_of_significant_harm: d.immediate_risk_of_significant_harm,
+        phone_contact_made_at: d.phone_contact_made_at,
+        neglect_screening_id: d.neglect_screening_id,
+        idempotency_key: None,
+    };
+    let now = Utc::now();
+    let s = vet(db, p, &s, now).await?;
+    let calendar = calendar::load(db).await?;
+    let due_at = calendar.due_after_working_days(now, 1);
+    let txn = db.begin().await?;
+    let year = chrono::Datelike::year(&now);
+    let n = next_reference(&txn, "RFS", year).await?;
+    let model = rfs::ActiveModel {
+        reference: Set(format!("RFS-{year}-{n:06}")),
+        status: Set(RequestStatus::Received.code().into()),
+        received_at: Set(now),
+        due_at: Set(due_at),
+        payload_hash: Set(fingerprint(&s)),
+        updated_at: Set(now),
+        ..stored_fields(&s)
+    };
+    let updated = rfs::Entity::update_many()
+        .set(model)
+        .col_expr(rfs::Column::Version, Expr::col(rfs::Column::Version).add(1))
+        .filter(rfs::Column::Id.eq(draft.id))
+        .filter(rfs::Column::Version.eq(d.expected_version))
+        .filter(rfs::Column::Status.eq(RequestStatus::Draft.code()))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        txn.rollback().await?;
+        return Err(AppError::invalid(
+            "input.expectedVersion",
+            UserErrorCode::Conflict,
+            "the draft has changed since you read it",
+        ));
+    }
+    let first_child = kids.iter().find_map(|k| k.child_id);
+    audit::record(
+        &txn,
+        ctx,
+        &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, draft.id, first_child)],
+    )
+    .await?;
+    let stored = rfs::Entity::find_by_id(draft.id).one(&txn).await?.ok_or(AppError::Internal)?;
     txn.commit().await?;
     Ok(stored)
 }

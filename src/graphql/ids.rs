@@ -19,6 +19,12 @@ pub enum Kind {
     AdviceConsultation,
     PartnerUpdate,
     Alert,
+    EarlyHelpAssessment,
+    EarlyHelpChild,
+    EarlyHelpHouseholdMember,
+    EarlyHelpFactor,
+    EarlyHelpPlanAction,
+    EarlyHelpMeeting,
 }
 
 impl Kind {
@@ -35,6 +41,12 @@ impl Kind {
             Kind::AdviceConsultation => "AdviceConsultation",
             Kind::PartnerUpdate => "PartnerUpdate",
             Kind::Alert => "Alert",
+            Kind::EarlyHelpAssessment => "EarlyHelpAssessment",
+            Kind::EarlyHelpChild => "EarlyHelpChild",
+            Kind::EarlyHelpHouseholdMember => "EarlyHelpHouseholdMember",
+            Kind::EarlyHelpFactor => "EarlyHelpFactor",
+            Kind::EarlyHelpPlanAction => "EarlyHelpPlanAction",
+            Kind::EarlyHelpMeeting => "EarlyHelpMeeting",
         }
     }
 
@@ -51,6 +63,12 @@ impl Kind {
             Kind::AdviceConsultation,
             Kind::PartnerUpdate,
             Kind::Alert,
+            Kind::EarlyHelpAssessment,
+            Kind::EarlyHelpChild,
+            Kind::EarlyHelpHouseholdMember,
+            Kind::EarlyHelpFactor,
+            Kind::EarlyHelpPlanAction,
+            Kind::EarlyHelpMeeting,
         ]
         .into_iter()
         .find(|k| k.tag() == s)

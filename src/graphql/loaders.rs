@@ -5,8 +5,10 @@ use crate::domain::{self, RequestCtx};
 use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
-    case, case_event, child, household_member, hub_decision, neglect_screening, organisation, partner_update,
-    request_child, request_household_member, staff, team,
+    case, case_event, child, early_help_action_review, early_help_change, early_help_child, early_help_factor,
+    early_help_household_member, early_help_meeting, early_help_meeting_attendee, early_help_plan_action,
+    early_help_taf_member, household_member, hub_decision, neglect_screening, organisation, partner_update,
+    request_child, request_for_support, request_household_member, staff, team,
 };
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -55,6 +57,27 @@ loader!(PartnerUpdateLoader, partner_update::Model, |s, keys| domain::partner_up
 loader!(UpdatesByChild, Vec<partner_update::Model>, |s, keys| {
     domain::partner_update::for_children(&s.db, &s.ctx, keys)
 });
+loader!(EhChildren, Vec<early_help_child::Model>, |s, keys| domain::early_help::children_of(&s.db, &s.ctx, keys));
+loader!(EhHousehold, Vec<early_help_household_member::Model>, |s, keys| {
+    domain::early_help::household_of(&s.db, &s.ctx, keys)
+});
+loader!(EhFactors, Vec<early_help_factor::Model>, |s, keys| domain::early_help::factors_of(&s.db, &s.ctx, keys));
+loader!(EhActions, Vec<early_help_plan_action::Model>, |s, keys| {
+    domain::early_help::actions_of(&s.db, &s.ctx, keys)
+});
+loader!(EhMembers, Vec<early_help_taf_member::Model>, |s, keys| {
+    domain::early_help::members_of(&s.db, &s.ctx, keys)
+});
+loader!(EhMeetings, Vec<early_help_meeting::Model>, |s, keys| { domain::early_help::meetings_of(&s.db, &s.ctx, keys) });
+loader!(EhAttendees, Vec<early_help_meeting_attendee::Model>, |s, keys| {
+    domain::early_help::attendees_of(&s.db, &s.ctx, keys)
+});
+loader!(EhReviews, Vec<early_help_action_review::Model>, |s, keys| {
+    domain::early_help::reviews_of(&s.db, &s.ctx, keys)
+});
+loader!(EhChanges, Vec<early_help_change::Model>, |s, keys| domain::early_help::changes_of(&s.db, &s.ctx, keys));
+loader!(EhPeople, Vec<staff::Model>, |s, keys| domain::early_help::people_of(&s.db, &s.ctx, keys));
+loader!(EhRequests, request_for_support::Model, |s, keys| { domain::early_help::requests_by_ids(&s.db, &s.ctx, keys) });
 
 pub struct Loaders {
     pub child: DataLoader<ChildLoader>,
@@ -72,6 +95,17 @@ pub struct Loaders {
     pub screening: DataLoader<ScreeningLoader>,
     pub partner_update: DataLoader<PartnerUpdateLoader>,
     pub updates_by_child: DataLoader<UpdatesByChild>,
+    pub eh_children: DataLoader<EhChildren>,
+    pub eh_household: DataLoader<EhHousehold>,
+    pub eh_factors: DataLoader<EhFactors>,
+    pub eh_actions: DataLoader<EhActions>,
+    pub eh_members: DataLoader<EhMembers>,
+    pub eh_meetings: DataLoader<EhMeetings>,
+    pub eh_attendees: DataLoader<EhAttendees>,
+    pub eh_reviews: DataLoader<EhReviews>,
+    pub eh_changes: DataLoader<EhChanges>,
+    pub eh_people: DataLoader<EhPeople>,
+    pub eh_requests: DataLoader<EhRequests>,
 }
 
 /// Batching window: long enough to gather the siblings of one list, short enough not to show.
@@ -103,7 +137,18 @@ impl Loaders {
             cases_by_request: make(CasesByRequest(s.clone())),
             screening: make(ScreeningLoader(s.clone())),
             partner_update: make(PartnerUpdateLoader(s.clone())),
-            updates_by_child: make(UpdatesByChild(s)),
+            updates_by_child: make(UpdatesByChild(s.clone())),
+            eh_children: make(EhChildren(s.clone())),
+            eh_household: make(EhHousehold(s.clone())),
+            eh_factors: make(EhFactors(s.clone())),
+            eh_actions: make(EhActions(s.clone())),
+            eh_members: make(EhMembers(s.clone())),
+            eh_meetings: make(EhMeetings(s.clone())),
+            eh_attendees: make(EhAttendees(s.clone())),
+            eh_reviews: make(EhReviews(s.clone())),
+            eh_changes: make(EhChanges(s.clone())),
+            eh_people: make(EhPeople(s.clone())),
+            eh_requests: make(EhRequests(s)),
         }
     }
 }

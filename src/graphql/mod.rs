@@ -4,6 +4,7 @@ pub mod audit;
 pub mod case;
 pub mod child;
 pub mod directory;
+pub mod early_help;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
@@ -46,10 +47,16 @@ pub struct Query(
     audit::AuditQuery,
     request::RequestQuery,
     partner_update::PartnerUpdateQuery,
+    early_help::EarlyHelpQuery,
 );
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(case::CaseMutation, request::RequestMutation, partner_update::PartnerUpdateMutation);
+pub struct Mutation(
+    case::CaseMutation,
+    request::RequestMutation,
+    partner_update::PartnerUpdateMutation,
+    early_help::EarlyHelpMutation,
+);
 
 pub type AppSchema = Schema<Query, Mutation, partner_update::Subscription>;
 

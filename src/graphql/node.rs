@@ -3,6 +3,7 @@ use super::{
     case::Case,
     child::Child,
     directory::{Organisation, Staff, Team},
+    early_help::EarlyHelpAssessment,
     ids::{self, Kind},
     partner_update::PartnerUpdate,
     req,
@@ -25,6 +26,7 @@ pub enum Node {
     RequestForSupport(RequestForSupport),
     NeglectScreening(NeglectScreening),
     PartnerUpdate(PartnerUpdate),
+    EarlyHelpAssessment(EarlyHelpAssessment),
 }
 
 #[derive(Default)]
@@ -56,7 +58,17 @@ impl NodeQuery {
             Kind::PartnerUpdate => {
                 Some(Node::PartnerUpdate(domain::partner_update::get(&r.db, &r.ctx, uuid).await?.into()))
             }
-            Kind::RequestChild | Kind::AdviceConsultation | Kind::Alert => None,
+            Kind::EarlyHelpAssessment => {
+                Some(Node::EarlyHelpAssessment(domain::early_help::get(&r.db, &r.ctx, uuid).await?.into()))
+            }
+            Kind::RequestChild
+            | Kind::AdviceConsultation
+            | Kind::EarlyHelpChild
+            | Kind::EarlyHelpHouseholdMember
+            | Kind::EarlyHelpFactor
+            | Kind::EarlyHelpPlanAction
+            | Kind::EarlyHelpMeeting
+            | Kind::Alert => None,
         };
         found.ok_or_else(|| AppError::NotFound.into())
     }

@@ -42,8 +42,6 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
         "Query.auditEvents" => vec!["TEAM_MANAGER", "ADMIN"],
         "Mutation.openCase" => vec!["HUB_WORKER", "TEAM_MANAGER"],
         "Mutation.allocateCase" | "Mutation.closeCase" => vec!["TEAM_MANAGER"],
-        // The demo service account may write requests and updates but holds no read scope (AUTHZ-09).
-        "Query.requestsForSupport" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"],
         "Query.partnerUpdates" => {
             vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"]
         }
@@ -57,10 +55,39 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
         "Mutation.submitPartnerUpdate" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "INTEGRATION"],
         "Mutation.reviewPartnerUpdate" => vec!["HUB_WORKER", "SOCIAL_WORKER", "TEAM_MANAGER"],
         "Mutation.matchPartnerUpdate" => vec!["HUB_WORKER"],
-        // Read by ID: the referrer, their organisation's safeguarding lead, the hub.
-        "Query.requestForSupport" | "Query.neglectScreening" => {
-            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"]
+        // The demo service account may write requests and updates but holds no read scope (AUTHZ-09).
+        "Query.requestsForSupport" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "EARLY_HELP_PRACTITIONER"]
         }
+        // Read by ID: the referrer (an early help lead after a step up), their organisation's
+        // safeguarding lead, the hub.
+        "Query.requestForSupport" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "EARLY_HELP_PRACTITIONER"]
+        }
+        "Query.neglectScreening" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"],
+        // Early help: the lead, TAF members, the lead's safeguarding lead, managers, and the hub
+        // and social workers for children they may see. Analysts: counts only.
+        "Query.earlyHelpAssessment" | "Query.earlyHelpAssessments" => vec![
+            "PARTNER_PRACTITIONER",
+            "SAFEGUARDING_LEAD",
+            "HUB_WORKER",
+            "SOCIAL_WORKER",
+            "TEAM_MANAGER",
+            "EARLY_HELP_PRACTITIONER",
+        ],
+        "Query.earlyHelpSummary" => vec!["TEAM_MANAGER", "ANALYST"],
+        "Mutation.startEarlyHelpAssessment"
+        | "Mutation.addTeamAroundFamilyMember"
+        | "Mutation.removeTeamAroundFamilyMember"
+        | "Mutation.closeEarlyHelpAssessment"
+        | "Mutation.submitDraftRequestForSupport" => vec!["PARTNER_PRACTITIONER", "EARLY_HELP_PRACTITIONER"],
+        "Mutation.updateEarlyHelpAssessment"
+        | "Mutation.addEarlyHelpPlanAction"
+        | "Mutation.updateEarlyHelpPlanAction"
+        | "Mutation.recordEarlyHelpMeeting" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER", "SOCIAL_WORKER", "EARLY_HELP_PRACTITIONER"]
+        }
+        "Mutation.linkEarlyHelpChild" => vec!["HUB_WORKER", "SOCIAL_WORKER"],
         "Query.adviceConsultations" => vec!["HUB_WORKER"],
         "Query.bankHolidays" => ALL.to_vec(),
         "Mutation.submitRequestForSupport" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "INTEGRATION"],
@@ -159,6 +186,10 @@ async fn authz_06_role_by_operation_matrix() {
     };
     // A team manager opens cases for children their team already knows (a closed alpha case).
     let cases = fixtures::cases(&app).await;
+    // Early help: an assessment led by the school with every other practitioner role on its
+    // team around the family, one child linked to a record team alpha knows (so its manager
+    // sees it), a plan action; assessments led by the early help practitioner; step-up drafts.
+    let eh = early_help_fixture(&app, &visible).await;
     let reopenable = cases
         .iter()
         .find(|c| {
@@ -206,9 +237,10 @@ async fn authz_06_role_by_operation_matrix() {
                     json!({ "i": { "caseId": case_id, "reason": "SERVICES_CEASED", "expectedVersion": fixtures::case(&app, visible.id).await.version } }),
                 ),
                 "Query.requestsForSupport" => ("{ requestsForSupport(first: 5) { edges { node { id } } } }", json!({})),
-                "Query.requestForSupport" => {
-                    ("query($id: ID!) { requestForSupport(id: $id) { id reference } }", json!({ "id": r1 }))
-                }
+                "Query.requestForSupport" => (
+                    "query($id: ID!) { requestForSupport(id: $id) { id reference } }",
+                    json!({ "id": if *role == "EARLY_HELP_PRACTITIONER" { eh.ehp_draft.clone() } else { r1.clone() } }),
+                ),
                 "Query.neglectScreening" => {
                     ("query($id: ID!) { neglectScreening(id: $id) { id flagged } }", json!({ "id": screening }))
                 }
@@ -278,10 +310,103 @@ async fn authz_06_role_by_operation_matrix() {
                         json!({ "i": { "alertId": id } }),
                     )
                 }
+                "Query.earlyHelpAssessment" => {
+                    ("query($id: ID!) { earlyHelpAssessment(id: $id) { id reference } }", json!({ "id": eh.shared }))
+                }
+                "Query.earlyHelpAssessments" => {
+                    ("{ earlyHelpAssessments(first: 5) { edges { node { id } } } }", json!({}))
+                }
+                "Query.earlyHelpSummary" => ("{ earlyHelpSummary { open overdueReviews } }", json!({})),
+                "Mutation.startEarlyHelpAssessment" => (
+                    "mutation($i: StartEarlyHelpAssessmentInput!) { startEarlyHelpAssessment(input: $i) { assessment { id } userErrors { code } } }",
+                    json!({ "i": fixtures::eha_input("Matrixstart") }),
+                ),
+                "Mutation.updateEarlyHelpAssessment" => (
+                    "mutation($i: UpdateEarlyHelpAssessmentInput!) { updateEarlyHelpAssessment(input: $i) { assessment { version } userErrors { code } } }",
+                    json!({ "i": { "assessmentId": eh.shared, "expectedVersion": fixtures::eha_version(&app, &eh.shared).await,
+                                   "reason": format!("Reason as {role} understands it") } }),
+                ),
+                "Mutation.addEarlyHelpPlanAction" => (
+                    "mutation($i: AddEarlyHelpPlanActionInput!) { addEarlyHelpPlanAction(input: $i) { assessment { version } userErrors { code } } }",
+                    json!({ "i": { "assessmentId": eh.shared, "expectedVersion": fixtures::eha_version(&app, &eh.shared).await,
+                                   "planAction": fixtures::plan_action(&eh.member, &fixtures::days_ahead(30)) } }),
+                ),
+                "Mutation.updateEarlyHelpPlanAction" => (
+                    "mutation($i: UpdateEarlyHelpPlanActionInput!) { updateEarlyHelpPlanAction(input: $i) { assessment { version } userErrors { code } } }",
+                    json!({ "i": { "actionId": eh.action, "expectedVersion": fixtures::eha_version(&app, &eh.shared).await, "status": "IN_PROGRESS" } }),
+                ),
+                "Mutation.recordEarlyHelpMeeting" => {
+                    let actions = entity::early_help_plan_action::Entity::find()
+                        .filter(entity::early_help_plan_action::Column::AssessmentId.eq(fixtures::uuid_of(&eh.shared)))
+                        .all(&app.db)
+                        .await
+                        .unwrap();
+                    let reviews: Vec<_> = actions
+                        .iter()
+                        .map(|a| json!({ "actionId": gid("EarlyHelpPlanAction", a.id), "progress": "Some progress", "status": "IN_PROGRESS" }))
+                        .collect();
+                    (
+                        "mutation($i: RecordEarlyHelpMeetingInput!) { recordEarlyHelpMeeting(input: $i) { assessment { version } userErrors { code } } }",
+                        json!({ "i": { "assessmentId": eh.shared, "expectedVersion": fixtures::eha_version(&app, &eh.shared).await,
+                                       "heldOn": fixtures::days_ago(0), "attendees": [{ "person": { "householdMemberId": eh.member }, "attended": true }],
+                                       "actionReviews": reviews } }),
+                    )
+                }
+                "Mutation.addTeamAroundFamilyMember" | "Mutation.removeTeamAroundFamilyMember" => {
+                    let (target, member) = match (*op, *role) {
+                        ("Mutation.addTeamAroundFamilyMember", "EARLY_HELP_PRACTITIONER") => {
+                            (&eh.ehp_led, "partner.school")
+                        }
+                        ("Mutation.addTeamAroundFamilyMember", _) => (&eh.shared, "partner.health"),
+                        (_, "EARLY_HELP_PRACTITIONER") => (&eh.ehp_led, "partner.health"),
+                        _ => (&eh.shared, "hub.worker2"),
+                    };
+                    let field = op.trim_start_matches("Mutation.");
+                    (
+                        if field == "addTeamAroundFamilyMember" {
+                            "mutation($i: TeamAroundFamilyMemberInput!) { addTeamAroundFamilyMember(input: $i) { assessment { version } userErrors { code } } }"
+                        } else {
+                            "mutation($i: TeamAroundFamilyMemberInput!) { removeTeamAroundFamilyMember(input: $i) { assessment { version } userErrors { code } } }"
+                        },
+                        json!({ "i": { "assessmentId": target, "expectedVersion": fixtures::eha_version(&app, target).await,
+                                       "staffId": gid("Staff", app.staff_id(member)) } }),
+                    )
+                }
+                "Mutation.closeEarlyHelpAssessment" => {
+                    let target =
+                        if *role == "EARLY_HELP_PRACTITIONER" { &eh.ehp_to_close } else { &eh.school_to_close };
+                    (
+                        "mutation($i: CloseEarlyHelpAssessmentInput!) { closeEarlyHelpAssessment(input: $i) { assessment { status } userErrors { code } } }",
+                        json!({ "i": { "assessmentId": target, "expectedVersion": fixtures::eha_version(&app, target).await, "outcome": "NEEDS_MET" } }),
+                    )
+                }
+                "Mutation.linkEarlyHelpChild" => {
+                    let (ehc, child) = if *role == "HUB_WORKER" {
+                        (&eh.children[1], gid("Child", free[0].id))
+                    } else {
+                        (&eh.children[2], child_id.clone())
+                    };
+                    (
+                        "mutation($i: LinkEarlyHelpChildInput!) { linkEarlyHelpChild(input: $i) { assessment { version } userErrors { code } } }",
+                        json!({ "i": { "assessmentChildId": ehc, "childId": child, "expectedVersion": fixtures::eha_version(&app, &eh.shared).await } }),
+                    )
+                }
+                "Mutation.submitDraftRequestForSupport" => {
+                    let draft = if *role == "EARLY_HELP_PRACTITIONER" { &eh.ehp_draft } else { &eh.school_draft };
+                    (
+                        "mutation($i: SubmitDraftRequestForSupportInput!) { submitDraftRequestForSupport(input: $i) { request { status } userErrors { code } } }",
+                        json!({ "i": draft_submission(draft) }),
+                    )
+                }
                 other => panic!("no sample call for {other}"),
             };
-            let before =
-                (app.count("cases").await, app.count("requests_for_support").await, app.count("bank_holidays").await);
+            let before = (
+                app.count("cases").await,
+                app.count("requests_for_support").await,
+                app.count("bank_holidays").await,
+                app.count("early_help_assessments").await,
+                app.count("early_help_changes").await,
+            );
             let r = app.gql(handle, query, vars).await;
             if allowed.contains(role) {
                 assert!(r.body["errors"].is_null(), "{role} should be allowed {op}: {}", r.raw);
@@ -299,6 +424,7 @@ async fn authz_06_role_by_operation_matrix() {
                         | "Query.requestForSupport"
                         | "Query.neglectScreening"
                         | "Query.partnerUpdate"
+                        | "Query.earlyHelpAssessment"
                 );
                 let expect = if by_id { "NOT_FOUND" } else { "FORBIDDEN" };
                 assert_eq!(r.code(), expect, "{role} on {op}: {}", r.raw);
@@ -306,11 +432,108 @@ async fn authz_06_role_by_operation_matrix() {
                     app.count("cases").await,
                     app.count("requests_for_support").await,
                     app.count("bank_holidays").await,
+                    app.count("early_help_assessments").await,
+                    app.count("early_help_changes").await,
                 );
                 assert_eq!(after, before, "{role} {op} changed nothing");
             }
         }
     }
+}
+
+/// Early help targets for the matrix.
+struct EhFixture {
+    /// Led by `partner.school`; TAF: `dsl.school`, `ehp.earlyhelp`, `hub.worker`, `sw.alpha1`,
+    /// `hub.worker2`; its first child linked to a child team alpha knows.
+    shared: String,
+    children: Vec<String>,
+    member: String,
+    action: String,
+    /// Led by `ehp.earlyhelp`, with `partner.health` on its team.
+    ehp_led: String,
+    school_to_close: String,
+    ehp_to_close: String,
+    /// Step-up drafts owned by `partner.school` and `ehp.earlyhelp`.
+    school_draft: String,
+    ehp_draft: String,
+}
+
+async fn early_help_fixture(app: &TestApp, visible: &entity::case::Model) -> EhFixture {
+    let mut input = fixtures::eha_input("Matrixeh");
+    input["children"].as_array_mut().unwrap().push(
+        json!({ "givenName": "Thirdtest", "familyName": "Matrixeh", "dateOfBirth": "2020-06-01", "sex": "UNKNOWN" }),
+    );
+    let a = fixtures::eh_ok(app, "partner.school", "startEarlyHelpAssessment", "StartEarlyHelpAssessmentInput", input)
+        .await;
+    let shared = a["id"].as_str().unwrap().to_string();
+    let children: Vec<String> =
+        a["children"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_string()).collect();
+    let member = a["household"][0]["id"].as_str().unwrap().to_string();
+    for m in ["dsl.school", "ehp.earlyhelp", "hub.worker", "sw.alpha1", "hub.worker2"] {
+        fixtures::add_taf(app, "partner.school", &shared, m).await;
+    }
+    let v = fixtures::eha_version(app, &shared).await;
+    fixtures::eh_ok(
+        app,
+        "hub.worker",
+        "linkEarlyHelpChild",
+        "LinkEarlyHelpChildInput",
+        json!({ "assessmentChildId": children[0], "childId": gid("Child", visible.child_id), "expectedVersion": v }),
+    )
+    .await;
+    let v = fixtures::eha_version(app, &shared).await;
+    let with_plan = fixtures::eh_ok(
+        app,
+        "partner.school",
+        "addEarlyHelpPlanAction",
+        "AddEarlyHelpPlanActionInput",
+        json!({ "assessmentId": shared, "expectedVersion": v, "planAction": fixtures::plan_action(&member, &fixtures::days_ahead(20)) }),
+    )
+    .await;
+    let action = with_plan["plan"][0]["id"].as_str().unwrap().to_string();
+    let ehp_led =
+        fixtures::start_assessment(app, "ehp.earlyhelp", "Matrixehp").await["id"].as_str().unwrap().to_string();
+    fixtures::add_taf(app, "ehp.earlyhelp", &ehp_led, "partner.health").await;
+    let school_to_close =
+        fixtures::start_assessment(app, "partner.school", "Matrixclose").await["id"].as_str().unwrap().to_string();
+    let ehp_to_close =
+        fixtures::start_assessment(app, "ehp.earlyhelp", "Matrixclose").await["id"].as_str().unwrap().to_string();
+    let mut drafts = vec![];
+    for who in ["partner.school", "ehp.earlyhelp"] {
+        let id = fixtures::start_assessment(app, who, "Matrixstepup").await["id"].as_str().unwrap().to_string();
+        let r = app
+            .gql(
+                who,
+                "mutation($i: CloseEarlyHelpAssessmentInput!) { closeEarlyHelpAssessment(input: $i) { draftRequest { id } userErrors { code } } }",
+                json!({ "i": { "assessmentId": id, "expectedVersion": 1, "outcome": "STEP_UP_TO_SOCIAL_CARE", "reason": "Disclosure at school" } }),
+            )
+            .await;
+        drafts.push(
+            r.data()["closeEarlyHelpAssessment"]["draftRequest"]["id"]
+                .as_str()
+                .unwrap_or_else(|| panic!("{}", r.raw))
+                .to_string(),
+        );
+    }
+    EhFixture {
+        shared,
+        children,
+        member,
+        action,
+        ehp_led,
+        school_to_close,
+        ehp_to_close,
+        ehp_draft: drafts.pop().unwrap(),
+        school_draft: drafts.pop().unwrap(),
+    }
+}
+
+/// What a referrer confirms to submit a step-up draft.
+fn draft_submission(draft: &str) -> serde_json::Value {
+    json!({ "requestId": draft, "expectedVersion": 1, "concernCategories": ["EMOTIONAL_ABUSE"],
+            "discussedWithSafeguardingLead": true, "safeguardingLeadName": "Safeguarding Lead Example",
+            "safeguardingLeadConsultedOn": fixtures::days_ago(1), "parentsAware": true,
+            "immediateRiskOfSignificantHarm": false })
 }
 
 async fn denied_rows(app: &TestApp, actor: Uuid) -> usize {

@@ -1,5 +1,5 @@
 //! Finding seeded rows the tests need, straight from the database.
-use crate::common::TestApp;
+use crate::common::{TestApp, gid};
 use entity::{case, child, enums::CaseStatus};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, prelude::Uuid};
 
@@ -156,4 +156,103 @@ pub async fn submit_update_named(app: &TestApp, who: &str, given: &str, family: 
     let u = &r.data()["submitPartnerUpdate"]["partnerUpdate"];
     assert!(u.is_object(), "{}", r.raw);
     (u["id"].as_str().unwrap().to_string(), u["version"].as_i64().unwrap())
+}
+
+/// The UUID inside a global ID.
+pub fn uuid_of(id: &str) -> Uuid {
+    use base64::Engine;
+    let raw = String::from_utf8(base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(id).unwrap()).unwrap();
+    Uuid::parse_str(raw.split_once(':').unwrap().1).unwrap()
+}
+
+pub fn days_ago(n: i64) -> String {
+    (chrono::Utc::now().date_naive() - chrono::Duration::days(n)).format("%Y-%m-%d").to_string()
+}
+
+pub fn days_ahead(n: i64) -> String {
+    (chrono::Utc::now().date_naive() + chrono::Duration::days(n)).format("%Y-%m-%d").to_string()
+}
+
+/// A complete early help assessment for a family of two children and two adults (synthetic).
+pub fn eha_input(family: &str) -> serde_json::Value {
+    serde_json::json!({
+        "children": [
+            { "givenName": "Testchild", "familyName": family, "dateOfBirth": "2017-03-14", "sex": "FEMALE",
+              "addressLine": "9 Example Road", "postcode": "ZZ9 8ZZ", "schoolOrSetting": "Example Primary School" },
+            { "givenName": "Sampletot", "familyName": family, "dateOfBirth": "2023-01-20", "sex": "MALE" }
+        ],
+        "household": [
+            { "givenName": "Sample Carer", "familyName": family, "relationship": "MOTHER", "parentalResponsibility": true, "livesWithChild": true },
+            { "givenName": "Sample Nan", "familyName": family, "relationship": "GRANDPARENT", "parentalResponsibility": false, "livesWithChild": false }
+        ],
+        "consent": { "status": "GIVEN", "givenBy": "PARENT_CARER", "covers": "the whole household" },
+        "reason": "Attendance has fallen this term and mum says she is struggling with the toddler's sleep.",
+        "childVoice": "Likes drawing; says mornings are 'shouty'.",
+        "familyVoice": "Mum wants help with routines and is worried about money.",
+        "strengths": [
+            { "domain": "PARENTING_CAPACITY", "compartment": "BELONGING", "description": "Warm relationship with both children", "score": 2 },
+            { "domain": "FAMILY_AND_ENVIRONMENTAL_FACTORS", "compartment": "BELONGING", "description": "Nan visits weekly" }
+        ],
+        "needs": [
+            { "domain": "CHILD_DEVELOPMENTAL_NEEDS", "compartment": "LEARNING", "description": "School attendance at 82%" },
+            { "domain": "FAMILY_AND_ENVIRONMENTAL_FACTORS", "compartment": "BASICS", "description": "Rent arrears; food running short", "score": 4 }
+        ],
+        "level": "UNIVERSAL_PLUS",
+        "startedOn": days_ago(30)
+    })
+}
+
+pub const EHA_FIELDS: &str = "id reference status version level nextReviewDue reviewOverdue children { id linked } household { id } plan { id status } teamAroundFamily { current practitioner { id } }";
+
+/// Runs an early help mutation that returns `{ assessment, userErrors }` and returns the
+/// assessment, failing the test on any error.
+pub async fn eh_ok(
+    app: &TestApp,
+    who: &str,
+    field: &str,
+    input_type: &str,
+    input: serde_json::Value,
+) -> serde_json::Value {
+    let q = format!(
+        "mutation($i: {input_type}!) {{ {field}(input: $i) {{ assessment {{ {EHA_FIELDS} }} userErrors {{ field code message }} }} }}"
+    );
+    let r = app.gql(who, &q, serde_json::json!({ "i": input })).await;
+    assert_eq!(r.data()[field]["userErrors"], serde_json::json!([]), "{who} {field}: {}", r.raw);
+    r.data()[field]["assessment"].clone()
+}
+
+/// Starts an assessment as `who` and returns it.
+pub async fn start_assessment(app: &TestApp, who: &str, family: &str) -> serde_json::Value {
+    eh_ok(app, who, "startEarlyHelpAssessment", "StartEarlyHelpAssessmentInput", eha_input(family)).await
+}
+
+/// The stored version of an assessment (tests send it back as `expectedVersion`).
+pub async fn eha_version(app: &TestApp, id: &str) -> i32 {
+    entity::early_help_assessment::Entity::find_by_id(uuid_of(id)).one(&app.db).await.unwrap().unwrap().version
+}
+
+/// The lead adds a practitioner to the team around the family.
+pub async fn add_taf(app: &TestApp, lead: &str, id: &str, member: &str) {
+    let v = eha_version(app, id).await;
+    eh_ok(
+        app,
+        lead,
+        "addTeamAroundFamilyMember",
+        "TeamAroundFamilyMemberInput",
+        serde_json::json!({ "assessmentId": id, "expectedVersion": v, "staffId": gid("Staff", app.staff_id(member)) }),
+    )
+    .await;
+}
+
+/// A plan action for which the first household member is responsible.
+pub fn plan_action(member_id: &str, target: &str) -> serde_json::Value {
+    serde_json::json!({
+        "need": "Mornings are chaotic and she arrives late",
+        "action": "Agree a morning routine chart with mum",
+        "responsible": { "householdMemberId": member_id },
+        "intendedOutcome": "On time four days out of five",
+        "targetDate": target,
+        "compartment": "BASICS",
+        "agreedWithFamily": true
+    })
 }

@@ -6,6 +6,7 @@ mod authz;
 mod cases;
 mod children;
 mod common;
+mod early_help;
 mod fixtures;
 mod health;
 mod logs;
