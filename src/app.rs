@@ -224,13 +224,20 @@ async fn graphql(
     let modern = h(header::ACCEPT).contains("application/graphql-response+json");
     let rtype =
         if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
+    let started = std::time::Instant::now();
     let Ok(res) = tokio::time::timeout(s.timeout, s.schema.execute(req)).await else {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "request timed out");
     };
+    let executed = started.elapsed();
     // The request's reads go on the audit trail before anyone sees them: no row, no data.
     if crate::audit::flush(&s.audit_db, &audit_ctx).await.is_err() {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "service unavailable");
     }
+    tracing::debug!(
+        execute_us = executed.as_micros() as u64,
+        audit_us = (started.elapsed() - executed).as_micros() as u64,
+        "request timings"
+    );
     // 5. Request error (parse, validation, limits): nothing ran. No "data" key; a code on each.
     if res.data == Value::Null && !res.errors.is_empty() && res.errors.iter().all(|e| e.path.is_empty()) {
         let mut errors = res.errors;

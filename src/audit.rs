@@ -79,6 +79,16 @@ impl Entry {
 
 /// Writes the entries in one statement, on the caller's connection or transaction.
 pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]) -> AppResult<()> {
+    write(db, ctx, entries, &[]).await
+}
+
+/// Writes rows; `more[i]`, when present, lists every record ID row `i` stands for.
+async fn write(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    entries: &[Entry],
+    more: &[Option<String>],
+) -> AppResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
@@ -92,8 +102,10 @@ pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entr
     };
     let rows: Vec<serde_json::Value> = entries
         .iter()
-        .map(|e| {
+        .enumerate()
+        .map(|(i, e)| {
             serde_json::json!({
+                "record_ids": more.get(i).cloned().flatten(),
                 "id": id(Some(Uuid::now_v7())), "at": at, "request_id": ctx.request_id, "actor_id": id(Some(ctx.principal.user)),
                 "roles": roles, "organisation_id": id(ctx.principal.organisation), "action": action_code(e.action),
                 "record_type": e.record_type.as_str(), "record_id": id(e.record_id), "child_id": id(e.child_id),
@@ -104,16 +116,17 @@ pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entr
     let sql = match backend {
         DatabaseBackend::Postgres => {
             "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
-             child_id, operation, outcome) SELECT id, at, request_id, actor_id, roles, organisation_id, action, record_type, \
-             record_id, child_id, operation, outcome FROM json_to_recordset($1::json) AS x(id uuid, at timestamptz, \
-             request_id text, actor_id uuid, roles text, organisation_id uuid, action text, record_type text, record_id uuid, \
-             child_id uuid, operation text, outcome text)"
+             record_ids, child_id, operation, outcome) SELECT id, at, request_id, actor_id, roles, organisation_id, action, \
+             record_type, record_id, record_ids, child_id, operation, outcome FROM json_to_recordset($1::json) AS x(id uuid, \
+             at timestamptz, request_id text, actor_id uuid, roles text, organisation_id uuid, action text, record_type text, \
+             record_id uuid, record_ids text, child_id uuid, operation text, outcome text)"
         }
         _ => {
             "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
-             child_id, operation, outcome) SELECT unhex(value ->> '$.id'), value ->> '$.at', value ->> '$.request_id', \
-             unhex(value ->> '$.actor_id'), value ->> '$.roles', unhex(value ->> '$.organisation_id'), value ->> '$.action', \
-             value ->> '$.record_type', unhex(value ->> '$.record_id'), unhex(value ->> '$.child_id'), \
+             record_ids, child_id, operation, outcome) SELECT unhex(value ->> '$.id'), value ->> '$.at', \
+             value ->> '$.request_id', unhex(value ->> '$.actor_id'), value ->> '$.roles', \
+             unhex(value ->> '$.organisation_id'), value ->> '$.action', value ->> '$.record_type', \
+             unhex(value ->> '$.record_id'), value ->> '$.record_ids', unhex(value ->> '$.child_id'), \
              value ->> '$.operation', value ->> '$.outcome' FROM json_each(?)"
         }
     };
@@ -175,11 +188,28 @@ pub async fn note(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]
 /// Writes a request's deferred entries (in statements of at most 500 rows).
 pub async fn flush(db: &impl ConnectionTrait, ctx: &RequestCtx) -> AppResult<usize> {
     let Some(p) = &ctx.pending else { return Ok(0) };
-    let entries = p.take();
-    for chunk in entries.chunks(500) {
-        record(db, ctx, chunk).await?;
+    // One row per (action, record type, child, outcome): a caseload page's five partner updates
+    // about one child are one row listing their IDs, still found by the child's ID.
+    let mut rows: Vec<Entry> = vec![];
+    let mut ids: Vec<Vec<Uuid>> = vec![];
+    for e in p.take() {
+        let key = |r: &Entry| (r.action, r.record_type, r.child_id, r.outcome);
+        match rows.iter().position(|r| e.child_id.is_some() && key(r) == key(&e)) {
+            Some(i) => ids[i].extend(e.record_id),
+            None => {
+                rows.push(e);
+                ids.push(e.record_id.into_iter().collect());
+            }
+        }
     }
-    Ok(entries.len())
+    let more: Vec<Option<String>> = ids
+        .iter()
+        .map(|v| (v.len() > 1).then(|| v.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",")))
+        .collect();
+    for (chunk, more) in rows.chunks(500).zip(more.chunks(500)) {
+        write(db, ctx, chunk, more).await?;
+    }
+    Ok(rows.len())
 }
 
 /// Reads of several records of one type, one row each.

@@ -26,7 +26,12 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     db::migrate(&db).await?;
     let bus = alerts::AlertBus::new(db.get_database_backend());
     bus.listen(&db).await?;
-    let services = graphql::Services { bus, check_times: cfg.check_times()?, organisations: Default::default() };
+    let services = graphql::Services {
+        bus,
+        check_times: cfg.check_times()?,
+        organisations: Default::default(),
+        calendar: Default::default(),
+    };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
         db::connect_audit(&cfg.database_url, &statements).await?
     } else {

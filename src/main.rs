@@ -46,6 +46,11 @@ enum Cmd {
     Schema,
 }
 
+/// mimalloc instead of glibc's malloc: under load the server spent a quarter of its CPU in
+/// glibc's allocator (perf, bench/run.sh caseload), and its arenas held on to memory.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();

@@ -15,6 +15,8 @@ pub struct Model {
     pub action: AuditAction,
     pub record_type: String,
     pub record_id: Option<Uuid>,
+    /// For a read row standing for several records of one type about one child: all their IDs.
+    pub record_ids: Option<String>,
     pub child_id: Option<Uuid>,
     pub operation: String,
     pub outcome: AuditOutcome,

@@ -9,6 +9,8 @@ mod m20261124_000005_create_requests_for_support;
 mod m20261124_000006_add_case_origin;
 mod m20261124_000007_create_partner_updates;
 mod m20261124_000008_create_early_help;
+mod m20261124_000009_add_reference_sequences;
+mod m20261124_000010_add_audit_record_ids;
 
 pub struct Migrator;
 
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_add_case_origin::Migration),
             Box::new(m20261124_000007_create_partner_updates::Migration),
             Box::new(m20261124_000008_create_early_help::Migration),
+            Box::new(m20261124_000009_add_reference_sequences::Migration),
+            Box::new(m20261124_000010_add_audit_record_ids::Migration),
         ]
     }
 }

@@ -579,3 +579,28 @@ mod tests {
         assert_eq!(parse_hhmm(""), None);
     }
 }
+
+/// The calendar, kept in memory for a minute (it is read on every partner update). An admin's
+/// holiday edit reaches every instance within that minute; deadlines already stored never move.
+#[derive(Default)]
+pub struct CalendarCache {
+    inner: std::sync::RwLock<Option<(std::time::Instant, std::sync::Arc<Calendar>)>>,
+}
+
+impl CalendarCache {
+    const TTL: std::time::Duration = std::time::Duration::from_secs(60);
+
+    pub async fn get(&self, db: &impl sea_orm::ConnectionTrait) -> AppResult<std::sync::Arc<Calendar>> {
+        if let Ok(guard) = self.inner.read()
+            && let Some((at, cal)) = guard.as_ref()
+            && at.elapsed() < Self::TTL
+        {
+            return Ok(cal.clone());
+        }
+        let cal = std::sync::Arc::new(load(db).await?);
+        if let Ok(mut guard) = self.inner.write() {
+            *guard = Some((std::time::Instant::now(), cal.clone()));
+        }
+        Ok(cal)
+    }
+}

@@ -704,10 +704,10 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
     let txn = db.begin().await?;
     let r = async {
         let year = chrono::Datelike::year(&now);
-        let n = request::next_reference(&txn, "EHA", year).await?;
+        let reference = super::submission::next_reference(&txn, "EHA", year).await?;
         eha::Entity::insert(eha::ActiveModel {
             id: Set(id),
-            reference: Set(format!("EHA-{year}-{n:06}")),
+            reference: Set(reference),
             lead_id: Set(p.user),
             lead_org_id: Set(org),
             status: Set(EarlyHelpStatus::Assessment.code().into()),

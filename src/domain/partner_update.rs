@@ -258,6 +258,7 @@ async fn alerts_for_match(txn: &DatabaseTransaction, update: &pu::Model, case: &
 pub async fn submit(
     db: &DatabaseConnection,
     bus: &AlertBus,
+    cache: &calendar::CalendarCache,
     ctx: &RequestCtx,
     times: CheckTimes,
     u: UpdateIn,
@@ -286,7 +287,7 @@ pub async fn submit(
         return submission::replay(existing, &stored, &hash);
     }
     let (given_key, family_key) = (names::key(&u.given_name), names::key(&u.family_name));
-    let cal = calendar::load(db).await?;
+    let cal = cache.get(db).await?;
     let due_at = cal.check_slot_due(now, times.morning, times.afternoon);
     let id = Uuid::now_v7();
     let txn = db.begin().await?;

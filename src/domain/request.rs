@@ -4,7 +4,7 @@
 use super::codes::{self, ConcernCategory, code_enum};
 use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode, calendar, case as cases, names};
+use super::{RequestCtx, UserErrorCode, calendar, case as cases, names, submission};
 use crate::audit::{self, Entry, RecordType};
 use crate::auth::{
     Principal,
@@ -15,8 +15,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     case, child,
     enums::{AuditAction, CaseKind, CaseStatus, Level, Relationship, Sex},
-    hub_decision, neglect_screening, reference_counter, request_child, request_for_support as rfs,
-    request_household_member,
+    hub_decision, neglect_screening, request_child, request_for_support as rfs, request_household_member,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -24,7 +23,6 @@ use sea_orm::{
     prelude::Uuid,
     sea_query::{Expr, ExprTrait},
 };
-use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 
 /// The MASH telephone number: a child at immediate risk of significant harm is reported by
@@ -162,9 +160,7 @@ pub struct Submission {
 /// A stable fingerprint of what was submitted, for idempotency (the payload itself, which is
 /// personal data, is not kept twice).
 fn fingerprint(s: &Submission) -> String {
-    let mut h = Sha256::new();
-    h.update(format!("{:?}", Submission { idempotency_key: None, ..s.clone() }));
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    submission::fingerprint(&Submission { idempotency_key: None, ..s.clone() })
 }
 
 /// Checks everything the user can fix and returns the cleaned submission.
@@ -374,29 +370,6 @@ pub(crate) fn consent_from_columns(
     }
 }
 
-/// The next number of a reference series, inside the caller's transaction.
-pub(crate) async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<i64> {
-    let bumped = reference_counter::Entity::update_many()
-        .col_expr(reference_counter::Column::Last, Expr::col(reference_counter::Column::Last).add(1))
-        .filter(reference_counter::Column::Series.eq(series))
-        .filter(reference_counter::Column::Year.eq(year))
-        .exec(conn)
-        .await?;
-    if bumped.rows_affected == 0 {
-        reference_counter::Entity::insert(reference_counter::ActiveModel {
-            series: Set(series.to_string()),
-            year: Set(year),
-            last: Set(1),
-        })
-        .exec_without_returning(conn)
-        .await?;
-        return Ok(1);
-    }
-    let row =
-        reference_counter::Entity::find_by_id((series.to_string(), year)).one(conn).await?.ok_or(AppError::Internal)?;
-    Ok(row.last)
-}
-
 /// The rules every submission passes, whether typed in whole or completed from a draft: the
 /// significant-harm route (R6), the field checks, and the Neglect Protocol (R8). Returns the
 /// cleaned submission; nothing is stored.
@@ -521,10 +494,10 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
     let id = Uuid::now_v7();
     let txn = db.begin().await?;
     let year = chrono::Datelike::year(&now);
-    let n = next_reference(&txn, "RFS", year).await?;
+    let reference = submission::next_reference(&txn, "RFS", year).await?;
     let model = rfs::ActiveModel {
         id: Set(id),
-        reference: Set(format!("RFS-{year}-{n:06}")),
+        reference: Set(reference),
         referrer_id: Set(p.user),
         referrer_org_id: Set(org),
         status: Set(RequestStatus::Received.code().into()),
@@ -733,9 +706,9 @@ pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCom
     let due_at = calendar.due_after_working_days(now, 1);
     let txn = db.begin().await?;
     let year = chrono::Datelike::year(&now);
-    let n = next_reference(&txn, "RFS", year).await?;
+    let reference = submission::next_reference(&txn, "RFS", year).await?;
     let model = rfs::ActiveModel {
-        reference: Set(format!("RFS-{year}-{n:06}")),
+        reference: Set(reference),
         status: Set(RequestStatus::Received.code().into()),
         received_at: Set(now),
         due_at: Set(due_at),
@@ -780,15 +753,8 @@ async fn by_idempotency_key(db: &impl ConnectionTrait, referrer: Uuid, key: &str
 }
 
 fn replay(existing: rfs::Model, hash: &str) -> AppResult<rfs::Model> {
-    if existing.payload_hash == hash {
-        Ok(existing)
-    } else {
-        Err(AppError::invalid(
-            "input.idempotencyKey",
-            UserErrorCode::Conflict,
-            "this idempotency key was already used for a different request",
-        ))
-    }
+    let stored = existing.payload_hash.clone();
+    submission::replay(existing, &stored, hash)
 }
 
 /// One request by ID, inside the caller's scope, audited; `NOT_FOUND` otherwise.

@@ -33,6 +33,16 @@ pub fn replay<T>(stored: T, stored_hash: &str, hash: &str) -> AppResult<T> {
 /// The next number of a reference series in a year, inside the caller's transaction (the row
 /// lock serialises concurrent submissions).
 pub async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<String> {
+    // PostgreSQL: a sequence per series (no row lock held to commit; numbers run on across years).
+    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres && matches!(series, "RFS" | "PU") {
+        let sql = format!("SELECT nextval('reference_{}_seq') AS n", series.to_lowercase());
+        let row = conn
+            .query_one_raw(sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql))
+            .await?
+            .ok_or(AppError::Internal)?;
+        let n: i64 = row.try_get("", "n")?;
+        return Ok(format!("{series}-{year}-{n:06}"));
+    }
     let bumped = reference_counter::Entity::update_many()
         .col_expr(reference_counter::Column::Last, Expr::col(reference_counter::Column::Last).add(1))
         .filter(reference_counter::Column::Series.eq(series))

@@ -92,6 +92,7 @@ pub struct Services {
     pub bus: Arc<AlertBus>,
     pub check_times: CheckTimes,
     pub organisations: Arc<crate::domain::directory::OrganisationCache>,
+    pub calendar: Arc<crate::domain::calendar::CalendarCache>,
 }
 
 impl RequestData {

@@ -319,7 +319,8 @@ impl PartnerUpdateMutation {
             idempotency_key: input.idempotency_key,
         };
         let s = &r.services;
-        let (u, user_errors) = split(domain::partner_update::submit(&r.db, &s.bus, &r.ctx, s.check_times, u).await)?;
+        let (u, user_errors) =
+            split(domain::partner_update::submit(&r.db, &s.bus, &s.calendar, &r.ctx, s.check_times, u).await)?;
         Ok(SubmitPartnerUpdatePayload { partner_update: u.map(PartnerUpdate::from), user_errors })
     }
 
