@@ -79,9 +79,10 @@ pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
 /// (`synchronous_commit = off`): a crash can lose the last fraction of a second of read rows,
 /// never a write (writes keep their audit row in their own, synchronous, transaction). Its
 /// statements count with the main pool's.
-pub async fn connect_audit(url: &str, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
-    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(4).min_connections(1);
+    // As many as the main pool: every request ends with one audit write.
+    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(pool).min_connections(1);
     opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
     let mut db = Database::connect(opts).await?;
     let c = counter.clone();

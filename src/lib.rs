@@ -33,7 +33,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         calendar: Default::default(),
     };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
-        db::connect_audit(&cfg.database_url, &statements).await?
+        db::connect_audit(&cfg.database_url, cfg.db_pool, &statements).await?
     } else {
         db.clone()
     };

@@ -9,20 +9,6 @@ const OPEN: &str = "mutation($i: OpenCaseInput!) { openCase(input: $i) { case { 
 const ALLOCATE: &str = "mutation($i: AllocateCaseInput!) { allocateCase(input: $i) { case { id version allocatedWorker { id } history { kind } } userErrors { field code message } } }";
 const CLOSE: &str = "mutation($i: CloseCaseInput!) { closeCase(input: $i) { case { id status closureReason closedAt version } userErrors { field code message } } }";
 
-fn user_errors(r: &Resp, field: &str) -> Vec<(String, String)> {
-    r.data()[field]["userErrors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}", r.raw))
-        .iter()
-        .map(|e| {
-            (
-                e["field"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect::<Vec<_>>().join("."),
-                e["code"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect()
-}
-
 #[tokio::test]
 async fn hub_opens_a_case_with_history_and_audit_in_one_go() {
     let app = TestApp::new().await;
@@ -47,7 +33,7 @@ async fn hub_opens_a_case_with_history_and_audit_in_one_go() {
     // A second open case for the same child is refused, and nothing is written.
     let before = app.count("cases").await;
     let r = app.gql("hub.worker", OPEN, json!({ "i": input })).await;
-    assert_eq!(user_errors(&r, "openCase"), vec![("input.childId".into(), "ALREADY_OPEN".into())]);
+    assert_eq!(r.user_errors("openCase"), vec![("input.childId".into(), "ALREADY_OPEN".into())]);
     assert!(r.data()["openCase"]["case"].is_null());
     assert_eq!(app.count("cases").await, before);
 }
@@ -86,7 +72,7 @@ async fn open_case_input_rules() {
     let before = (app.count("cases").await, app.count("case_events").await);
     for (who, input, (field, code)) in cases {
         let r = app.gql(who, OPEN, json!({ "i": input })).await;
-        assert_eq!(user_errors(&r, "openCase"), vec![(field.to_string(), code.to_string())], "{who} {input}");
+        assert_eq!(r.user_errors("openCase"), vec![(field.to_string(), code.to_string())], "{who} {input}");
         assert!(r.data()["openCase"]["case"].is_null());
     }
     assert_eq!((app.count("cases").await, app.count("case_events").await), before, "no half-written rows");
@@ -112,7 +98,7 @@ async fn manager_allocates_with_optimistic_concurrency() {
     let after = fixtures::case(&app, c.id).await;
     // A stale version changes nothing.
     let r = app.gql("tm.alpha", ALLOCATE, input("sw.alpha1", 1)).await;
-    assert_eq!(user_errors(&r, "allocateCase"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("allocateCase"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
     let now = fixtures::case(&app, c.id).await;
     assert_eq!(
         (now.version, now.updated_at, now.allocated_worker_id),
@@ -120,9 +106,9 @@ async fn manager_allocates_with_optimistic_concurrency() {
     );
     // The worker must belong to the case's team; another team's manager cannot touch it.
     let r = app.gql("tm.alpha", ALLOCATE, input("sw.bravo1", 2)).await;
-    assert_eq!(user_errors(&r, "allocateCase"), vec![("input.workerId".into(), "NOT_ALLOWED".into())]);
+    assert_eq!(r.user_errors("allocateCase"), vec![("input.workerId".into(), "NOT_ALLOWED".into())]);
     let r = app.gql("tm.bravo", ALLOCATE, input("sw.bravo1", 2)).await;
-    assert_eq!(user_errors(&r, "allocateCase"), vec![("input.caseId".into(), "NOT_FOUND".into())]);
+    assert_eq!(r.user_errors("allocateCase"), vec![("input.caseId".into(), "NOT_FOUND".into())]);
     // A social worker may not allocate at all.
     let r = app.gql("sw.alpha1", ALLOCATE, input("sw.alpha1", 2)).await;
     assert_eq!(r.code(), "FORBIDDEN");
@@ -165,7 +151,7 @@ async fn manager_closes_a_case_once() {
         closed["closedAt"].as_str().unwrap().ends_with('Z') || closed["closedAt"].as_str().unwrap().contains("+00:00")
     );
     let r = app.gql("tm.alpha", CLOSE, input(2)).await;
-    assert_eq!(user_errors(&r, "closeCase"), vec![("input.caseId".into(), "ALREADY_CLOSED".into())]);
+    assert_eq!(r.user_errors("closeCase"), vec![("input.caseId".into(), "ALREADY_CLOSED".into())]);
     // Closed cases leave the caseload; the child can have a new case opened.
     let r = app.gql("sw.alpha1", "{ caseload(first: 100) { edges { node { id } } } }", json!({})).await;
     assert!(!r.raw.contains(&gid("Case", c.id)));

@@ -100,6 +100,19 @@ impl Resp {
     pub fn data(&self) -> &Value {
         &self.body["data"]
     }
+
+    /// The `userErrors` of a mutation's payload as (dotted field path, code) pairs.
+    pub fn user_errors(&self, field: &str) -> Vec<(String, String)> {
+        self.data()[field]["userErrors"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", self.raw))
+            .iter()
+            .map(|e| {
+                let f: Vec<&str> = e["field"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
+                (f.join("."), e["code"].as_str().unwrap().to_string())
+            })
+            .collect()
+    }
 }
 
 impl TestApp {

@@ -12,18 +12,6 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, prelude::U
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 
-fn user_errors(r: &Resp, field: &str) -> Vec<(String, String)> {
-    r.data()[field]["userErrors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}", r.raw))
-        .iter()
-        .map(|e| {
-            let f: Vec<&str> = e["field"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-            (f.join("."), e["code"].as_str().unwrap().to_string())
-        })
-        .collect()
-}
-
 fn today() -> String {
     days_ago(0)
 }
@@ -141,7 +129,7 @@ async fn an_assessment_goes_from_start_through_a_meeting_to_step_up() {
         eha_input("Journeyeh"),
     )
     .await;
-    assert_eq!(user_errors(&r, "startEarlyHelpAssessment"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("startEarlyHelpAssessment"), vec![], "{}", r.raw);
     let a = r.data()["startEarlyHelpAssessment"]["assessment"].clone();
     let id = a["id"].as_str().unwrap().to_string();
     let year = Utc::now().format("%Y").to_string();
@@ -174,7 +162,7 @@ async fn an_assessment_goes_from_start_through_a_meeting_to_step_up() {
                 "childVoice": "Likes drawing; wants mornings to be calmer." }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![], "{}", r.raw);
     let a = &r.data()["updateEarlyHelpAssessment"]["assessment"];
     assert_eq!(
         (a["version"].as_i64(), a["completedOn"].as_str(), a["level"].as_str()),
@@ -219,7 +207,7 @@ async fn an_assessment_goes_from_start_through_a_meeting_to_step_up() {
                          "intendedOutcome": "Income maximised", "targetDate": days_ahead(30), "agreedWithFamily": true }],
         "nextMeetingOn": days_ahead(28)
     })).await;
-    assert_eq!(user_errors(&r, "recordEarlyHelpMeeting"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("recordEarlyHelpMeeting"), vec![], "{}", r.raw);
     let a = r.data()["recordEarlyHelpMeeting"]["assessment"].clone();
     let m = &a["meetings"][0];
     assert_eq!(m["recordedBy"]["displayName"], "Early Help Practitioner Example");
@@ -267,7 +255,7 @@ async fn an_assessment_goes_from_start_through_a_meeting_to_step_up() {
         Some("Disclosure at school of being hit at home."),
     )
     .await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![], "{}", r.raw);
     let c = &r.data()["closeEarlyHelpAssessment"];
     assert_eq!(c["assessment"]["status"], "CLOSED");
     assert_eq!(c["assessment"]["closure"]["outcome"], "STEP_UP_TO_SOCIAL_CARE");
@@ -301,7 +289,7 @@ async fn an_assessment_goes_from_start_through_a_meeting_to_step_up() {
 
     // 7. The lead reviews and submits it through the normal path.
     let r = app.gql("partner.school", SUBMIT_DRAFT, json!({ "i": draft_completion(&draft, 1) })).await;
-    assert_eq!(user_errors(&r, "submitDraftRequestForSupport"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("submitDraftRequestForSupport"), vec![], "{}", r.raw);
     let s = &r.data()["submitDraftRequestForSupport"]["request"];
     assert_eq!(
         (s["status"].as_str(), s["version"].as_i64(), s["id"].as_str()),
@@ -323,7 +311,7 @@ async fn an_assessment_goes_from_start_through_a_meeting_to_step_up() {
     let r = read(&app, "partner.school", &id).await;
     assert_eq!(r.data()["earlyHelpAssessment"]["stepUpRequest"]["status"], "DECIDED", "{}", r.raw);
     let r = app.gql("partner.school", SUBMIT_DRAFT, json!({ "i": draft_completion(&draft, 2) })).await;
-    assert_eq!(user_errors(&r, "submitDraftRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);
+    assert_eq!(r.user_errors("submitDraftRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);
 }
 
 #[tokio::test]
@@ -362,10 +350,7 @@ async fn team_around_the_family_access_ends_when_the_assessment_closes() {
         json!({ "assessmentId": id, "expectedVersion": v, "staffId": gid("Staff", app.staff_id("partner.school")) }),
     )
     .await;
-    assert_eq!(
-        user_errors(&r, "removeTeamAroundFamilyMember"),
-        vec![("input.assessmentId".into(), "NOT_FOUND".into())]
-    );
+    assert_eq!(r.user_errors("removeTeamAroundFamilyMember"), vec![("input.assessmentId".into(), "NOT_FOUND".into())]);
     eh_ok(
         &app,
         "ehp.earlyhelp",
@@ -380,7 +365,7 @@ async fn team_around_the_family_access_ends_when_the_assessment_closes() {
 
     // The lead closes it: the member's access ends by itself.
     let r = close(&app, "ehp.earlyhelp", &id, "NEEDS_MET", None).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![], "{}", r.raw);
     let after = read(&app, "partner.health", &id).await;
     assert_eq!(after.code(), "NOT_FOUND", "{}", after.raw);
     assert_eq!(after.raw, read(&app, "partner.health", &missing).await.raw, "closed looks exactly like missing");
@@ -396,7 +381,7 @@ async fn team_around_the_family_access_ends_when_the_assessment_closes() {
         json!({ "assessmentId": id, "expectedVersion": v, "reason": "late edit" }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.assessmentId".into(), "NOT_FOUND".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.assessmentId".into(), "NOT_FOUND".into())]);
     // The lead keeps the record, read-only.
     let r = read(&app, "ehp.earlyhelp", &id).await;
     assert_eq!(r.data()["earlyHelpAssessment"]["status"], "CLOSED", "{}", r.raw);
@@ -413,14 +398,11 @@ async fn team_around_the_family_access_ends_when_the_assessment_closes() {
     )
     .await;
     assert_eq!(
-        user_errors(&r, "updateEarlyHelpAssessment"),
+        r.user_errors("updateEarlyHelpAssessment"),
         vec![("input.assessmentId".into(), "ALREADY_CLOSED".into())]
     );
     let r = close(&app, "ehp.earlyhelp", &id, "NEEDS_MET", None).await;
-    assert_eq!(
-        user_errors(&r, "closeEarlyHelpAssessment"),
-        vec![("input.assessmentId".into(), "ALREADY_CLOSED".into())]
-    );
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![("input.assessmentId".into(), "ALREADY_CLOSED".into())]);
 }
 
 #[tokio::test]
@@ -483,7 +465,7 @@ async fn who_sees_an_assessment() {
     let r =
         mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(restricted.child_id, v)).await;
     assert_eq!(
-        user_errors(&r, "linkEarlyHelpChild"),
+        r.user_errors("linkEarlyHelpChild"),
         vec![("input.childId".into(), "NOT_FOUND".into())],
         "the hub cannot see restricted children"
     );
@@ -498,7 +480,7 @@ async fn who_sees_an_assessment() {
     eh_ok(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(known.child_id, v)).await;
     let r =
         mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(known.child_id, v + 1)).await;
-    assert_eq!(user_errors(&r, "linkEarlyHelpChild"), vec![("input.assessmentChildId".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("linkEarlyHelpChild"), vec![("input.assessmentChildId".into(), "CONFLICT".into())]);
     for (who, expected) in
         [("sw.alpha1", true), ("sw.alpha2", true), ("tm.alpha", true), ("sw.bravo1", false), ("tm.bravo", false)]
     {
@@ -595,7 +577,7 @@ async fn fields_each_role_sees() {
     assert!(step("dsl.school").await.is_null());
     assert!(step("eh.manager").await.is_null());
     let r = app.gql("partner.school", SUBMIT_DRAFT, json!({ "i": draft_completion(&draft, 1) })).await;
-    assert_eq!(user_errors(&r, "submitDraftRequestForSupport"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("submitDraftRequestForSupport"), vec![], "{}", r.raw);
     assert_eq!(step("dsl.school").await["status"], "RECEIVED");
     assert_eq!(
         step("hub.worker").await["status"],
@@ -675,7 +657,7 @@ async fn review_cadence_and_the_overdue_inbox() {
         )
         .await;
         assert_eq!(
-            user_errors(&r, "recordEarlyHelpMeeting"),
+            r.user_errors("recordEarlyHelpMeeting"),
             vec![("input.nextMeetingOn".into(), "INVALID".into())],
             "{bad}"
         );
@@ -727,17 +709,17 @@ async fn closure_outcomes_and_the_counts() {
     }
     // Needs met, nothing open: no reason needed.
     let r = close(&app, "ehp.earlyhelp", &ids[0], "NEEDS_MET", None).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![]);
     assert!(r.data()["closeEarlyHelpAssessment"]["draftRequest"].is_null());
     // Open actions need a reason; with one, the remaining actions go to a single agency.
     let m = first_member(&app, &ids[1]).await;
     add_action(&app, "ehp.earlyhelp", &ids[1], plan_action(&m, &days_ahead(10))).await;
     let before = counts(&app).await;
     let r = close(&app, "ehp.earlyhelp", &ids[1], "SINGLE_AGENCY", None).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![("input.reason".into(), "REQUIRED".into())]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![("input.reason".into(), "REQUIRED".into())]);
     assert_eq!(counts(&app).await, before, "nothing stored");
     let r = close(&app, "ehp.earlyhelp", &ids[1], "SINGLE_AGENCY", Some("School will carry on the routine work")).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![]);
     assert_eq!(
         r.data()["closeEarlyHelpAssessment"]["assessment"]["closure"]["reason"],
         "School will carry on the routine work"
@@ -755,23 +737,23 @@ async fn closure_outcomes_and_the_counts() {
     )
     .await;
     let r = close(&app, "ehp.earlyhelp", &ids[2], "STEP_DOWN_TO_UNIVERSAL", None).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![]);
     let r =
         close(&app, "ehp.earlyhelp", &ids[3], "CONSENT_WITHDRAWN", Some("Mum withdrew consent at the review")).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![]);
     // A step up always needs the concern; a closure date cannot be in the future or before the start.
     let r = close(&app, "ehp.earlyhelp", &ids[4], "STEP_UP_TO_SOCIAL_CARE", None).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![("input.reason".into(), "REQUIRED".into())]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![("input.reason".into(), "REQUIRED".into())]);
     for (date, code) in [(days_ahead(1), "IN_FUTURE"), (days_ago(400), "INVALID")] {
         let r = app.gql("ehp.earlyhelp", CLOSE, json!({ "i": { "assessmentId": ids[4], "expectedVersion": 1, "outcome": "NEEDS_MET", "closedOn": date } })).await;
-        assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![("input.closedOn".into(), code.into())]);
+        assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![("input.closedOn".into(), code.into())]);
     }
     // Only the lead closes: a team member and an outsider are told there is no such assessment.
     add_taf(&app, "ehp.earlyhelp", &ids[4], "partner.health").await;
     for who in ["partner.health", "partner.school"] {
         let r = close(&app, who, &ids[4], "NEEDS_MET", None).await;
         assert_eq!(
-            user_errors(&r, "closeEarlyHelpAssessment"),
+            r.user_errors("closeEarlyHelpAssessment"),
             vec![("input.assessmentId".into(), "NOT_FOUND".into())],
             "{who}"
         );
@@ -821,7 +803,7 @@ async fn a_step_up_draft_is_submitted_under_the_request_rules() {
     // R6: immediate risk of significant harm is a phone call; the draft stays a draft.
     let r = app.gql("partner.school", SUBMIT_DRAFT, keep(&|i| i["immediateRiskOfSignificantHarm"] = json!(true))).await;
     assert_eq!(
-        user_errors(&r, "submitDraftRequestForSupport"),
+        r.user_errors("submitDraftRequestForSupport"),
         vec![("input.immediateRiskOfSignificantHarm".into(), "TELEPHONE_MASH_NOW".into())]
     );
     assert!(
@@ -830,7 +812,7 @@ async fn a_step_up_draft_is_submitted_under_the_request_rules() {
     // R8: neglect at level 4 (the assessment's level) needs a neglect screening.
     let r = app.gql("partner.school", SUBMIT_DRAFT, keep(&|_| {})).await;
     assert_eq!(
-        user_errors(&r, "submitDraftRequestForSupport"),
+        r.user_errors("submitDraftRequestForSupport"),
         vec![("input.neglectScreeningId".into(), "NEGLECT_SCREENING_REQUIRED".into())]
     );
     // The referrer's own checks, as for any request.
@@ -844,7 +826,7 @@ async fn a_step_up_draft_is_submitted_under_the_request_rules() {
             }),
         )
         .await;
-    let errs = user_errors(&r, "submitDraftRequestForSupport");
+    let errs = r.user_errors("submitDraftRequestForSupport");
     assert!(
         errs.contains(&("input.safeguardingLeadName".into(), "REQUIRED".into()))
             && errs.contains(&("input.concernCategories".into(), "REQUIRED".into())),
@@ -852,12 +834,12 @@ async fn a_step_up_draft_is_submitted_under_the_request_rules() {
     );
     let r = app.gql("partner.school", SUBMIT_DRAFT, keep(&|i| i["expectedVersion"] = json!(5))).await;
     assert_eq!(
-        user_errors(&r, "submitDraftRequestForSupport"),
+        r.user_errors("submitDraftRequestForSupport"),
         vec![("input.expectedVersion".into(), "CONFLICT".into())]
     );
     // Someone else's draft is not found; roles that cannot submit drafts are refused.
     let r = app.gql("partner.health", SUBMIT_DRAFT, keep(&|_| {})).await;
-    assert_eq!(user_errors(&r, "submitDraftRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);
+    assert_eq!(r.user_errors("submitDraftRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);
     for who in ["dsl.school", "hub.worker", "analyst"] {
         assert_eq!(app.gql(who, SUBMIT_DRAFT, keep(&|_| {})).await.code(), "FORBIDDEN", "{who}");
     }
@@ -873,7 +855,7 @@ async fn a_step_up_draft_is_submitted_under_the_request_rules() {
     // With the lead's own screening attached it goes through at level 4.
     let screening = fixtures::submit_screening(&app, "partner.school").await;
     let r = app.gql("partner.school", SUBMIT_DRAFT, keep(&|i| i["neglectScreeningId"] = json!(screening))).await;
-    assert_eq!(user_errors(&r, "submitDraftRequestForSupport"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("submitDraftRequestForSupport"), vec![], "{}", r.raw);
     let s = &r.data()["submitDraftRequestForSupport"]["request"];
     assert_eq!(
         (s["status"].as_str(), s["referrerLevel"].as_str(), s["urgent"].as_bool()),
@@ -938,7 +920,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
     for (input, field, code) in cases {
         let r =
             mutate(&app, "partner.school", "startEarlyHelpAssessment", "StartEarlyHelpAssessmentInput", input).await;
-        let errs = user_errors(&r, "startEarlyHelpAssessment");
+        let errs = r.user_errors("startEarlyHelpAssessment");
         assert!(errs.contains(&(field.to_string(), code.to_string())), "{field} {code}: {errs:?}");
         assert!(r.data()["startEarlyHelpAssessment"]["assessment"].is_null());
     }
@@ -1009,7 +991,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
     ];
     for (input, field, code) in plan_cases {
         let r = mutate(&app, "partner.school", "addEarlyHelpPlanAction", "AddEarlyHelpPlanActionInput", input).await;
-        let errs = user_errors(&r, "addEarlyHelpPlanAction");
+        let errs = r.user_errors("addEarlyHelpPlanAction");
         assert!(errs.contains(&(field.to_string(), code.to_string())), "{field} {code}: {errs:?}");
     }
     // A stale version.
@@ -1021,7 +1003,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v - 1, "reason": "Overwrite?" }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
     // A team member who is not a known practitioner (unknown, an analyst, an admin, a manager),
     // the lead themselves, and someone already on the team.
     let taf = |staff: String| json!({ "assessmentId": id, "expectedVersion": v, "staffId": staff });
@@ -1036,7 +1018,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
     ] {
         let r = mutate(&app, "partner.school", "addTeamAroundFamilyMember", "TeamAroundFamilyMemberInput", taf(staff))
             .await;
-        assert_eq!(user_errors(&r, "addTeamAroundFamilyMember"), vec![("input.staffId".into(), code.into())]);
+        assert_eq!(r.user_errors("addTeamAroundFamilyMember"), vec![("input.staffId".into(), code.into())]);
     }
     // Completing without the voices; a completion date before the start.
     let r = mutate(
@@ -1047,7 +1029,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v, "childVoice": "", "completedOn": today() }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.childVoice".into(), "REQUIRED".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.childVoice".into(), "REQUIRED".into())]);
     let r = mutate(
         &app,
         "partner.school",
@@ -1056,7 +1038,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v, "completedOn": days_ago(45) }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.completedOn".into(), "INVALID".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.completedOn".into(), "INVALID".into())]);
     // No child left; an ID from another assessment; a household member the plan names.
     let r = mutate(
         &app,
@@ -1066,7 +1048,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v, "children": [] }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.children".into(), "REQUIRED".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.children".into(), "REQUIRED".into())]);
     let mut foreign = eha_input("Elsewhere")["children"][0].clone();
     foreign["id"] = other["children"][0]["id"].clone();
     let r = mutate(
@@ -1077,7 +1059,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v, "children": [foreign] }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.children.0.id".into(), "NOT_FOUND".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.children.0.id".into(), "NOT_FOUND".into())]);
     let r = mutate(
         &app,
         "partner.school",
@@ -1086,7 +1068,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v, "household": [] }),
     )
     .await;
-    assert_eq!(user_errors(&r, "updateEarlyHelpAssessment"), vec![("input.household".into(), "INVALID".into())]);
+    assert_eq!(r.user_errors("updateEarlyHelpAssessment"), vec![("input.household".into(), "INVALID".into())]);
     // A meeting that leaves an open action unreviewed, or is dated before the assessment.
     let r = mutate(
         &app,
@@ -1096,7 +1078,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
         json!({ "assessmentId": id, "expectedVersion": v, "heldOn": days_ago(40), "attendees": [] }),
     )
     .await;
-    let errs = user_errors(&r, "recordEarlyHelpMeeting");
+    let errs = r.user_errors("recordEarlyHelpMeeting");
     for e in [("input.heldOn", "INVALID"), ("input.attendees", "REQUIRED"), ("input.actionReviews", "REQUIRED")] {
         assert!(errs.contains(&(e.0.into(), e.1.into())), "{e:?}: {errs:?}");
     }
@@ -1113,7 +1095,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
     )
     .await;
     assert_eq!(
-        user_errors(&r, "recordEarlyHelpMeeting"),
+        r.user_errors("recordEarlyHelpMeeting"),
         vec![
             ("input.actionReviews.1.actionId".into(), "INVALID".into()),
             ("input.actionReviews.2.actionId".into(), "NOT_FOUND".into())
@@ -1121,7 +1103,7 @@ async fn bad_input_is_typed_and_nothing_is_stored_half_way() {
     );
     // Closing with an open action and no reason.
     let r = close(&app, "partner.school", &id, "NEEDS_MET", None).await;
-    assert_eq!(user_errors(&r, "closeEarlyHelpAssessment"), vec![("input.reason".into(), "REQUIRED".into())]);
+    assert_eq!(r.user_errors("closeEarlyHelpAssessment"), vec![("input.reason".into(), "REQUIRED".into())]);
     assert_eq!(counts(&app).await, before, "nothing stored by any refused edit");
     assert_eq!(eha_version(&app, &id).await, v, "and the version did not move");
 }

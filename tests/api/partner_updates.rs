@@ -10,18 +10,6 @@ use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
 
-fn user_errors(r: &Resp, field: &str) -> Vec<(String, String)> {
-    r.data()[field]["userErrors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}", r.raw))
-        .iter()
-        .map(|e| {
-            let f: Vec<&str> = e["field"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-            (f.join("."), e["code"].as_str().unwrap().to_string())
-        })
-        .collect()
-}
-
 const ALERTS: &str =
     "{ alerts(first: 20) { edges { node { id kind acknowledgedAt partnerUpdate { id reference } case { id } } } } }";
 const REVIEW: &str = "mutation($i: ReviewPartnerUpdateInput!) { reviewPartnerUpdate(input: $i) { partnerUpdate { id reviewed reviewAction version } userErrors { field code } } }";
@@ -144,7 +132,7 @@ async fn immediate_safeguarding_is_a_phone_call_and_bad_input_stores_nothing() {
     urgent["needsImmediateSafeguardingResponse"] = json!(true);
     let r = app.gql("partner.school", SUBMIT_UPDATE, json!({ "i": urgent })).await;
     assert_eq!(
-        user_errors(&r, "submitPartnerUpdate"),
+        r.user_errors("submitPartnerUpdate"),
         vec![("input.needsImmediateSafeguardingResponse".into(), "TELEPHONE_MASH_NOW".into())]
     );
     assert!(r.raw.contains("01253 477299"));
@@ -164,7 +152,7 @@ async fn immediate_safeguarding_is_a_phone_call_and_bad_input_stores_nothing() {
     ] {
         let r = app.gql("partner.school", SUBMIT_UPDATE, vars).await;
         assert!(
-            user_errors(&r, "submitPartnerUpdate").contains(&(field.to_string(), code.to_string())),
+            r.user_errors("submitPartnerUpdate").contains(&(field.to_string(), code.to_string())),
             "{field}: {}",
             r.raw
         );
@@ -195,15 +183,15 @@ async fn review_with_optimistic_concurrency_and_escalation() {
     let review = |action: &str, v: i64| json!({ "i": { "partnerUpdateId": id, "action": action, "note": "Visit booked for 15:30", "expectedVersion": v } });
     // Someone who may not see the child: not found, like a missing update.
     let r = app.gql("sw.bravo1", REVIEW, review("CONTACT_MADE", version)).await;
-    assert_eq!(user_errors(&r, "reviewPartnerUpdate"), vec![("input.partnerUpdateId".into(), "NOT_FOUND".into())]);
+    assert_eq!(r.user_errors("reviewPartnerUpdate"), vec![("input.partnerUpdateId".into(), "NOT_FOUND".into())]);
     let r = app.gql("sw.alpha1", REVIEW, review("ESCALATED", version + 5)).await;
-    assert_eq!(user_errors(&r, "reviewPartnerUpdate"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("reviewPartnerUpdate"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
     let r = app.gql("sw.alpha1", REVIEW, review("ESCALATED", version)).await;
     assert_eq!(r.data()["reviewPartnerUpdate"]["partnerUpdate"]["reviewed"], true, "{}", r.raw);
     assert_eq!(r.data()["reviewPartnerUpdate"]["partnerUpdate"]["version"], version + 1);
     assert!(alert_kinds(&app, "tm.alpha").await.contains(&"ESCALATED".to_string()));
     let r = app.gql("tm.alpha", REVIEW, review("NONE", version + 1)).await;
-    assert_eq!(user_errors(&r, "reviewPartnerUpdate"), vec![("input.partnerUpdateId".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("reviewPartnerUpdate"), vec![("input.partnerUpdateId".into(), "CONFLICT".into())]);
     // The sender sees that it was reviewed, not how.
     let r = app.gql("partner.school", "query($id: ID!) { partnerUpdate(id: $id) { reviewed reviewedAt reviewAction reviewNote matched case { id } child { id } } }", json!({ "id": id })).await;
     let u = &r.data()["partnerUpdate"];
@@ -242,7 +230,7 @@ async fn senders_and_organisations_see_only_their_own() {
     }
     // A service account writes with partner_updates:write and reads nothing without :read.
     let r = app.gql("integration.police", SUBMIT_UPDATE, json!({ "i": update_input(&child, false) })).await;
-    assert_eq!(user_errors(&r, "submitPartnerUpdate"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("submitPartnerUpdate"), vec![], "{}", r.raw);
     let r = app.gql("integration.police", "{ partnerUpdates(first: 5) { edges { node { id } } } }", json!({})).await;
     assert_eq!(r.code(), "FORBIDDEN");
     let mut claims = app.claims("integration.police");
@@ -274,7 +262,7 @@ async fn the_hub_matches_the_unmatched_queue() {
         })
         .unwrap();
     let r = app.gql("hub.worker", m, json!({ "i": { "partnerUpdateId": id, "childId": gid("Child", closed.child_id), "expectedVersion": version } })).await;
-    assert_eq!(user_errors(&r, "matchPartnerUpdate"), vec![("input.childId".into(), "INVALID".into())]);
+    assert_eq!(r.user_errors("matchPartnerUpdate"), vec![("input.childId".into(), "INVALID".into())]);
     let r = app
         .gql(
             "hub.worker",
@@ -285,7 +273,7 @@ async fn the_hub_matches_the_unmatched_queue() {
     assert_eq!(r.data()["matchPartnerUpdate"]["partnerUpdate"]["case"]["id"], gid("Case", c.id), "{}", r.raw);
     assert_eq!(alert_kinds(&app, "sw.alpha2").await, vec!["NEW_UPDATE"]);
     let r = app.gql("hub.worker", m, json!({ "i": { "partnerUpdateId": id, "childId": gid("Child", c.child_id), "expectedVersion": version + 1 } })).await;
-    assert_eq!(user_errors(&r, "matchPartnerUpdate"), vec![("input.partnerUpdateId".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("matchPartnerUpdate"), vec![("input.partnerUpdateId".into(), "CONFLICT".into())]);
     assert_eq!(
         app.gql(
             "sw.alpha2",
@@ -311,7 +299,7 @@ async fn alerts_are_the_recipients_own_and_can_be_acknowledged() {
     let ack = "mutation($i: AcknowledgeAlertInput!) { acknowledgeAlert(input: $i) { alert { acknowledgedAt } userErrors { field code } } }";
     let r = app.gql("tm.alpha", ack, json!({ "i": { "alertId": alert["id"] } })).await;
     assert_eq!(
-        user_errors(&r, "acknowledgeAlert"),
+        r.user_errors("acknowledgeAlert"),
         vec![("input.alertId".into(), "NOT_FOUND".into())],
         "someone else's alert"
     );
@@ -513,4 +501,27 @@ async fn alerts_raised_on_one_instance_reach_subscribers_on_another() {
     submit_update(&a, "partner.school", &fixtures::child(&a, mine.child_id).await, false).await;
     let msg = next_json(&mut ws).await.unwrap();
     assert_eq!(msg["payload"]["data"]["alertRaised"]["case"]["id"], gid("Case", mine.id), "{msg}");
+}
+
+#[tokio::test]
+async fn rel_04_partner_update_idempotency_keys() {
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let child = fixtures::child(&app, c.child_id).await;
+    let mut input = update_input(&child, false);
+    input["idempotencyKey"] = json!("mis-export-0042");
+    let first = app.gql("partner.school", SUBMIT_UPDATE, json!({ "i": input })).await;
+    let again = app.gql("partner.school", SUBMIT_UPDATE, json!({ "i": input })).await;
+    let id = |r: &Resp| r.data()["submitPartnerUpdate"]["partnerUpdate"]["id"].clone();
+    assert!(id(&first).is_string(), "{}", first.raw);
+    assert_eq!(id(&first), id(&again), "same key, same payload: the same update");
+    assert_eq!(app.count("partner_updates").await, 1);
+    assert_eq!(alert_kinds(&app, "sw.alpha1").await.len(), 1, "and one alert");
+    input["details"] = json!("Something else");
+    let r = app.gql("partner.school", SUBMIT_UPDATE, json!({ "i": input })).await;
+    assert_eq!(r.user_errors("submitPartnerUpdate"), vec![("input.idempotencyKey".into(), "CONFLICT".into())]);
+    // Keys belong to their sender.
+    let other = app.gql("dsl.school", SUBMIT_UPDATE, json!({ "i": input })).await;
+    assert_ne!(id(&other), id(&first));
+    assert_eq!(app.count("partner_updates").await, 2);
 }

@@ -7,18 +7,6 @@ use chrono::{DateTime, Utc};
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 
-fn user_errors(r: &Resp, field: &str) -> Vec<(String, String)> {
-    r.data()[field]["userErrors"]
-        .as_array()
-        .unwrap_or_else(|| panic!("{}", r.raw))
-        .iter()
-        .map(|e| {
-            let f: Vec<&str> = e["field"].as_array().unwrap().iter().map(|f| f.as_str().unwrap()).collect();
-            (f.join("."), e["code"].as_str().unwrap().to_string())
-        })
-        .collect()
-}
-
 const GET: &str = "query($id: ID!) { requestForSupport(id: $id) { id reference status urgent overdue dueAt concerns consent { status givenBy reason safeguardingReason } children { id matched child { id } } household { givenName relationship } decision { outcome decidedAt feedback rationale late cases { id kind } } } }";
 const DECIDE: &str = "mutation($i: RecordHubDecisionInput!) { recordHubDecision(input: $i) { request { status version } decision { outcome late cases { id kind status child { id } } } userErrors { field code message } } }";
 
@@ -28,7 +16,7 @@ async fn a_request_goes_from_submission_to_decision_to_the_referrers_view() {
     let before = now();
     let r = app.gql("partner.school", SUBMIT, json!({ "i": request_input("Journeyfamily") })).await;
     let req = &r.data()["submitRequestForSupport"]["request"];
-    assert_eq!(user_errors(&r, "submitRequestForSupport"), vec![]);
+    assert_eq!(r.user_errors("submitRequestForSupport"), vec![]);
     let reference = req["reference"].as_str().unwrap();
     let year = Utc::now().format("%Y").to_string();
     assert!(reference.starts_with(&format!("RFS-{year}-")) && reference.len() == 15, "{reference}");
@@ -55,7 +43,7 @@ async fn a_request_goes_from_submission_to_decision_to_the_referrers_view() {
         "rationale": "Neglect indicators across several domains", "feedback": "We are starting a child and family assessment; a social worker will contact you.",
         "expectedVersion": 1, "teamId": gid("Team", alpha), "allocatedWorkerId": gid("Staff", app.staff_id("sw.alpha1")) } });
     let r = app.gql("hub.worker", DECIDE, decision.clone()).await;
-    assert_eq!(user_errors(&r, "recordHubDecision"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("recordHubDecision"), vec![], "{}", r.raw);
     let d = &r.data()["recordHubDecision"];
     assert_eq!(d["request"]["status"], "DECIDED");
     assert_eq!(d["decision"]["late"], false);
@@ -66,7 +54,7 @@ async fn a_request_goes_from_submission_to_decision_to_the_referrers_view() {
     assert!(r.raw.contains(d["decision"]["cases"][0]["id"].as_str().unwrap()));
     // A second decision is a conflict and changes nothing.
     let r = app.gql("hub.worker", DECIDE, decision).await;
-    assert_eq!(user_errors(&r, "recordHubDecision"), vec![("input.requestId".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("recordHubDecision"), vec![("input.requestId".into(), "CONFLICT".into())]);
     assert_eq!(app.count("hub_decisions").await, 1);
 
     // The referrer sees the outcome, the date and the feedback: never the case, the record or
@@ -140,7 +128,7 @@ async fn significant_harm_is_a_phone_call_not_a_routine_request() {
     let before = (app.count("requests_for_support").await, app.count("request_children").await);
     let r = app.gql("partner.school", SUBMIT, json!({ "i": input })).await;
     assert_eq!(
-        user_errors(&r, "submitRequestForSupport"),
+        r.user_errors("submitRequestForSupport"),
         vec![("input.immediateRiskOfSignificantHarm".into(), "TELEPHONE_MASH_NOW".into())]
     );
     assert!(r.data()["submitRequestForSupport"]["userErrors"][0]["message"].as_str().unwrap().contains("01253 477299"));
@@ -153,7 +141,7 @@ async fn significant_harm_is_a_phone_call_not_a_routine_request() {
     // Even with other mistakes, the phone call comes first.
     input["concerns"] = json!("");
     let r = app.gql("partner.school", SUBMIT, json!({ "i": input })).await;
-    assert_eq!(user_errors(&r, "submitRequestForSupport")[0].1, "TELEPHONE_MASH_NOW");
+    assert_eq!(r.user_errors("submitRequestForSupport")[0].1, "TELEPHONE_MASH_NOW");
     // The written follow-up to a call is accepted, marked urgent, and tops the queue.
     let (routine, _, _) = submit_request(&app, "partner.school", request_input("Routinefamily")).await;
     let mut follow_up = request_input("Harmfamily");
@@ -190,7 +178,7 @@ async fn the_neglect_protocol_needs_a_screening_at_level_four() {
     let before = app.count("requests_for_support").await;
     let r = app.gql("partner.school", SUBMIT, json!({ "i": input })).await;
     assert_eq!(
-        user_errors(&r, "submitRequestForSupport"),
+        r.user_errors("submitRequestForSupport"),
         vec![("input.neglectScreeningId".into(), "NEGLECT_SCREENING_REQUIRED".into())]
     );
     assert!(
@@ -201,10 +189,7 @@ async fn the_neglect_protocol_needs_a_screening_at_level_four() {
     let theirs = fixtures::submit_screening(&app, "partner.health").await;
     input["neglectScreeningId"] = json!(theirs);
     let r = app.gql("partner.school", SUBMIT, json!({ "i": input })).await;
-    assert_eq!(
-        user_errors(&r, "submitRequestForSupport"),
-        vec![("input.neglectScreeningId".into(), "NOT_FOUND".into())]
-    );
+    assert_eq!(r.user_errors("submitRequestForSupport"), vec![("input.neglectScreeningId".into(), "NOT_FOUND".into())]);
     // With one's own completed screening it goes through, and the hub sees the screening.
     let ours = fixtures::submit_screening(&app, "partner.school").await;
     input["neglectScreeningId"] = json!(ours);
@@ -266,7 +251,7 @@ async fn neglect_screening_scores_and_rules() {
     let before = app.count("neglect_screenings").await;
     for (input, field, code) in cases {
         let r = app.gql("partner.school", SCREEN, json!({ "i": input })).await;
-        let errs = user_errors(&r, "submitNeglectScreening");
+        let errs = r.user_errors("submitNeglectScreening");
         assert!(errs.contains(&(field.to_string(), code.to_string())), "{field} {code}: {errs:?}");
     }
     assert_eq!(app.count("neglect_screenings").await, before);
@@ -297,7 +282,7 @@ async fn consent_is_a_state_with_its_reasons() {
     ] {
         let r = app.gql("partner.school", SUBMIT, with(consent.clone())).await;
         assert_eq!(
-            user_errors(&r, "submitRequestForSupport"),
+            r.user_errors("submitRequestForSupport"),
             vec![(field.to_string(), "REQUIRED".to_string())],
             "{consent}"
         );
@@ -326,7 +311,7 @@ async fn consent_is_a_state_with_its_reasons() {
             with(json!({ "status": "NOT_SOUGHT", "reason": "Parent unreachable this week" })),
         )
         .await;
-    assert_eq!(user_errors(&r, "submitRequestForSupport"), vec![]);
+    assert_eq!(r.user_errors("submitRequestForSupport"), vec![]);
 }
 
 #[tokio::test]
@@ -368,7 +353,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
     );
     for (input, field, code) in cases {
         let r = app.gql("partner.school", SUBMIT, input).await;
-        let errs = user_errors(&r, "submitRequestForSupport");
+        let errs = r.user_errors("submitRequestForSupport");
         assert!(errs.contains(&(field.to_string(), code.to_string())), "{field} {code}: {errs:?}");
         assert!(r.data()["submitRequestForSupport"]["request"].is_null());
     }
@@ -394,7 +379,7 @@ async fn bad_input_names_the_field_and_stores_nothing() {
             json!((Utc::now() + chrono::Duration::days(60)).format("%Y-%m-%d").to_string());
     });
     let r = app.gql("partner.school", SUBMIT, unborn).await;
-    assert_eq!(user_errors(&r, "submitRequestForSupport"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("submitRequestForSupport"), vec![], "{}", r.raw);
 }
 
 #[tokio::test]
@@ -409,7 +394,7 @@ async fn rel_04_idempotency_keys() {
     let mut changed = input.clone();
     changed["concerns"] = json!("Something else entirely");
     let r = app.gql("partner.school", SUBMIT, json!({ "i": changed })).await;
-    assert_eq!(user_errors(&r, "submitRequestForSupport"), vec![("input.idempotencyKey".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("submitRequestForSupport"), vec![("input.idempotencyKey".into(), "CONFLICT".into())]);
     assert_eq!(app.count("requests_for_support").await, 1);
     // Keys belong to their caller.
     let (c, _, _) = submit_request(&app, "dsl.school", input.clone()).await;
@@ -502,26 +487,23 @@ async fn decisions_that_open_cases_follow_the_open_case_rules() {
     let s47 = |version: i64| json!({ "i": { "requestId": id, "outcome": "STRATEGY_DISCUSSION", "decidedLevel": "SPECIALIST", "rationale": "Significant harm suspected", "feedback": "A strategy discussion is being held", "expectedVersion": version, "teamId": gid("Team", alpha) } });
     // Children must be matched first.
     let r = app.gql("hub.worker", DECIDE, s47(1)).await;
-    assert_eq!(user_errors(&r, "recordHubDecision"), vec![("input.requestId".into(), "NOT_MATCHED".into())]);
+    assert_eq!(r.user_errors("recordHubDecision"), vec![("input.requestId".into(), "NOT_MATCHED".into())]);
     // Matched to a child who already has an open case: the whole decision rolls back.
     let open = fixtures::open_case_of(&app, "sw.alpha1", false).await;
     let r = app.gql("hub.worker", "mutation($i: MatchRequestChildInput!) { matchRequestChild(input: $i) { requestChild { matched } userErrors { code } } }", json!({ "i": { "requestChildId": child, "childId": gid("Child", open.child_id) } })).await;
     assert_eq!(r.data()["matchRequestChild"]["requestChild"]["matched"], true, "{}", r.raw);
     let before = (app.count("cases").await, app.count("hub_decisions").await);
     let r = app.gql("hub.worker", DECIDE, s47(1)).await;
-    assert_eq!(
-        user_errors(&r, "recordHubDecision"),
-        vec![("input.requestId.children.0".into(), "ALREADY_OPEN".into())]
-    );
+    assert_eq!(r.user_errors("recordHubDecision"), vec![("input.requestId.children.0".into(), "ALREADY_OPEN".into())]);
     assert_eq!((app.count("cases").await, app.count("hub_decisions").await), before);
     let r = app.gql("hub.worker", GET, json!({ "id": id })).await;
     assert_eq!(r.data()["requestForSupport"]["status"], "RECEIVED");
     // Stale version.
     let r = app.gql("hub.worker", DECIDE, s47(7)).await;
-    assert_eq!(user_errors(&r, "recordHubDecision"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
+    assert_eq!(r.user_errors("recordHubDecision"), vec![("input.expectedVersion".into(), "CONFLICT".into())]);
     // Passing it to the allocated worker is the right outcome for an open case.
     let r = app.gql("hub.worker", DECIDE, json!({ "i": { "requestId": id, "outcome": "PASS_TO_ALLOCATED_WORKER", "decidedLevel": "SPECIALIST", "rationale": "Case already open", "feedback": "Passed to the allocated social worker", "expectedVersion": 1 } })).await;
-    assert_eq!(user_errors(&r, "recordHubDecision"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("recordHubDecision"), vec![], "{}", r.raw);
     assert_eq!(app.count("cases").await, before.0);
     // Matching to a child the hub may not see (restricted) looks like not found.
     let (_, other_child, _) = submit_request(&app, "partner.school", request_input("Hiddenfamily")).await;
@@ -537,7 +519,7 @@ async fn decisions_that_open_cases_follow_the_open_case_rules() {
 async fn integration_clients_need_the_requests_scope() {
     let app = TestApp::new().await;
     let r = app.gql("integration.police", SUBMIT, json!({ "i": request_input("Policefamily") })).await;
-    assert_eq!(user_errors(&r, "submitRequestForSupport"), vec![], "{}", r.raw);
+    assert_eq!(r.user_errors("submitRequestForSupport"), vec![], "{}", r.raw);
     let mut claims = app.claims("integration.police");
     claims["scope"] = json!("partner_updates:write");
     let r = app
