@@ -81,11 +81,7 @@ pub async fn for_children(
         .all(db)
         .await?;
     audit::reads(db, ctx, RecordType::Case, rows.iter().map(|c| (c.id, c.child_id))).await?;
-    let mut out: HashMap<Uuid, Vec<case::Model>> = HashMap::new();
-    for c in rows {
-        out.entry(c.child_id).or_default().push(c);
-    }
-    Ok(out)
+    Ok(super::group_by(rows, |c| c.child_id))
 }
 
 /// The transitions of several cases, oldest first. The caller passes visible cases' IDs.
@@ -101,11 +97,7 @@ pub async fn events_for(
         .order_by_asc(case_event::Column::Id)
         .all(db)
         .await?;
-    let mut out: HashMap<Uuid, Vec<case_event::Model>> = HashMap::new();
-    for e in rows {
-        out.entry(e.case_id).or_default().push(e);
-    }
-    Ok(out)
+    Ok(super::group_by(rows, |e| e.case_id))
 }
 
 /// The caller's caseload: open cases allocated to them (and, for a team manager, to their team).

@@ -134,9 +134,5 @@ pub async fn households(
         .all(db)
         .await?;
     audit::reads(db, ctx, RecordType::HouseholdMember, rows.iter().map(|m| (m.id, m.child_id))).await?;
-    let mut out: HashMap<Uuid, Vec<household_member::Model>> = HashMap::new();
-    for m in rows {
-        out.entry(m.child_id).or_default().push(m);
-    }
-    Ok(out)
+    Ok(super::group_by(rows, |m| m.child_id))
 }

@@ -317,8 +317,7 @@ async fn for_edit(
     field: &str,
 ) -> AppResult<eha::Model> {
     let Some(a) = eha::Entity::find_by_id(id).filter(scope).one(db).await? else {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, Some(id))])
-            .await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, Some(id))]).await?;
         return Err(err(field, UserErrorCode::NotFound, "no such early help assessment"));
     };
     if a.status == EarlyHelpStatus::Closed.code() {
@@ -1206,7 +1205,7 @@ pub async fn update_action(db: &DatabaseConnection, ctx: &RequestCtx, u: ActionP
     let p = &ctx.principal;
     policy::authorize(p, Action::ContributeEarlyHelp)?;
     let Some(row) = action::Entity::find_by_id(u.action_id).one(db).await? else {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
         return Err(err("input.actionId", UserErrorCode::NotFound, "no such plan action"));
     };
     let a = for_edit(
@@ -1773,7 +1772,7 @@ pub async fn link_child(
     let p = &ctx.principal;
     policy::authorize(p, Action::LinkEarlyHelpChild)?;
     let Some(row) = ehc::Entity::find_by_id(assessment_child_id).one(db).await? else {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
         return Err(err("input.assessmentChildId", UserErrorCode::NotFound, "no such child on an assessment"));
     };
     let a = for_edit(
@@ -1787,7 +1786,7 @@ pub async fn link_child(
     .await?;
     let visible = entity::child::Entity::find_by_id(child_id).filter(policy::child_scope(p)).one(db).await?;
     if visible.is_none() {
-        audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
         return Err(err("input.childId", UserErrorCode::NotFound, "no such child"));
     }
     if row.child_id.is_some() {
@@ -1837,7 +1836,7 @@ pub async fn get(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppRe
             Ok(a)
         }
         None => {
-            audit::record(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::EarlyHelpAssessment, Some(id))])
+            audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::EarlyHelpAssessment, Some(id))])
                 .await?;
             Err(AppError::NotFound)
         }
@@ -1900,7 +1899,7 @@ pub async fn list(
         .iter()
         .map(|id| Entry::allowed(AuditAction::Read, RecordType::EarlyHelpAssessment, *id, linked.get(id).copied()))
         .collect();
-    audit::record(db, ctx, &entries).await?;
+    audit::note(db, ctx, &entries).await?;
     Ok(page)
 }
 
@@ -2232,7 +2231,7 @@ pub async fn requests_by_ids(
         .await?;
     let entries: Vec<Entry> =
         rows.iter().map(|r| Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, None)).collect();
-    audit::record(db, ctx, &entries).await?;
+    audit::note(db, ctx, &entries).await?;
     Ok(rows.into_iter().map(|r| (r.id, r)).collect())
 }
 

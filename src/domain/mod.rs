@@ -20,6 +20,18 @@ pub mod validate;
 
 use crate::auth::Principal;
 
+/// Rows grouped by a key, in their order: what a DataLoader answers for "the X of each Y".
+pub fn group_by<T>(
+    rows: Vec<T>,
+    key: impl Fn(&T) -> sea_orm::prelude::Uuid,
+) -> std::collections::HashMap<sea_orm::prelude::Uuid, Vec<T>> {
+    let mut out: std::collections::HashMap<_, Vec<T>> = std::collections::HashMap::new();
+    for r in rows {
+        out.entry(key(&r)).or_default().push(r);
+    }
+    out
+}
+
 /// Who is asking, and for which request: what the audit trail records with every access.
 #[derive(Debug, Clone)]
 pub struct RequestCtx {

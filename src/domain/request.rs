@@ -875,11 +875,7 @@ pub async fn children_of(
         .order_by_asc(request_child::Column::Position)
         .all(db)
         .await?;
-    let mut out: HashMap<Uuid, Vec<request_child::Model>> = HashMap::new();
-    for r in rows {
-        out.entry(r.request_id).or_default().push(r);
-    }
-    Ok(out)
+    Ok(super::group_by(rows, |r| r.request_id))
 }
 
 pub async fn household_of(
@@ -892,11 +888,7 @@ pub async fn household_of(
         .order_by_asc(request_household_member::Column::Position)
         .all(db)
         .await?;
-    let mut out: HashMap<Uuid, Vec<request_household_member::Model>> = HashMap::new();
-    for r in rows {
-        out.entry(r.request_id).or_default().push(r);
-    }
-    Ok(out)
+    Ok(super::group_by(rows, |r| r.request_id))
 }
 
 pub async fn decisions_of(
