@@ -50,6 +50,8 @@ pub struct AppState {
     /// Where read audit rows are written: on PostgreSQL a small pool whose commits do not wait
     /// for the disk (`synchronous_commit = off`); writes keep theirs in their own transaction.
     pub audit_db: DatabaseConnection,
+    /// GraphQL requests running at once; the rest wait in line (first come, first served).
+    pub in_flight: usize,
 }
 
 #[derive(Clone, Default)]
@@ -64,7 +66,11 @@ impl MakeRequestId for MakeV7 {
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
-    let graphql_route = if state.dev { post(graphql).get(graphiql) } else { post(graphql) };
+    // A request may hold two pooled connections at once (two loaders on one level): more
+    // requests in flight than the pool can serve made some wait past the acquire timeout
+    // while others overtook them. Excess requests queue here instead, in order.
+    let limit = tower::limit::GlobalConcurrencyLimitLayer::new(state.in_flight);
+    let graphql_route = (if state.dev { post(graphql).get(graphiql) } else { post(graphql) }).layer(limit);
     let set = |k: HeaderName, v: &'static str| SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v));
     let mut router = Router::new()
         .route("/graphql", graphql_route)
@@ -133,7 +139,11 @@ async fn metrics(State(s): State<AppState>) -> Response {
 }
 
 fn reply(status: StatusCode, ctype: &'static str, body: serde_json::Value) -> Response {
-    let mut res = (status, body.to_string()).into_response();
+    reply_text(status, ctype, body.to_string())
+}
+
+fn reply_text(status: StatusCode, ctype: &'static str, body: String) -> Response {
+    let mut res = (status, body).into_response();
     res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static(ctype));
     res
 }
@@ -257,8 +267,9 @@ async fn graphql(
             .iter()
             .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("UNAVAILABLE")));
     let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
-    match serde_json::to_value(&res) {
-        Ok(body) => reply(status, rtype, body),
+    // Straight to text: no intermediate JSON tree for a response of hundreds of fields.
+    match serde_json::to_string(&res) {
+        Ok(body) => reply_text(status, rtype, body),
         Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
     }
 }

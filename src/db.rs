@@ -40,7 +40,9 @@ pub async fn connect(
         .acquire_timeout(ACQUIRE_TIMEOUT)
         // Each connection to `sqlite::memory:` is a new database: keep one.
         .max_connections(if memory { 1 } else { pool })
-        .min_connections(1)
+        // PostgreSQL connections are opened up front: opening (SCRAM) many at once under load
+        // made requests wait past the acquire timeout.
+        .min_connections(if url.starts_with("postgres") { pool } else { 1 })
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -82,7 +84,7 @@ pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
 pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     // As many as the main pool: every request ends with one audit write.
-    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(pool).min_connections(1);
+    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(pool).min_connections(pool);
     opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
     let mut db = Database::connect(opts).await?;
     let c = counter.clone();

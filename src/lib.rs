@@ -47,6 +47,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         statements: statements.clone(),
         services,
         audit_db,
+        in_flight: (cfg.db_pool as usize / 2).max(2),
     })
 }
 
