@@ -595,3 +595,9 @@ pub fn partner_update_scope(p: &Principal) -> Condition {
 pub fn may_see_update_matching(p: &Principal) -> bool {
     permits(p, ReviewPartnerUpdates)
 }
+
+/// Admins read the audit trail (IDs and codes only) of any child; team managers only of
+/// children in their row scope.
+pub fn may_read_any_audit_trail(p: &Principal) -> bool {
+    p.has(Role::Admin) && permits(p, ReadAuditTrail)
+}

@@ -4,10 +4,7 @@ use super::{
     page::{Page, PageArgs},
 };
 use crate::audit::{self, Entry, RecordType};
-use crate::auth::{
-    Role,
-    policy::{self, Action},
-};
+use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult};
 use entity::{audit_event, child, enums::AuditAction};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, prelude::Uuid};
@@ -20,7 +17,7 @@ pub async fn for_child(
 ) -> AppResult<Page<audit_event::Model>> {
     policy::authorize(&ctx.principal, Action::ReadAuditTrail)?;
     // Admins see the trail (IDs and codes only) of any child; managers only of children they may see.
-    if !ctx.principal.has(Role::Admin) {
+    if !policy::may_read_any_audit_trail(&ctx.principal) {
         let visible = child::Entity::find_by_id(child_id).filter(policy::child_scope(&ctx.principal)).one(db).await?;
         if visible.is_none() {
             audit::note(db, ctx, &[Entry::denied(AuditAction::Read, RecordType::AuditTrail, Some(child_id))]).await?;

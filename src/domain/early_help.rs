@@ -762,71 +762,42 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
     finish(txn, r).await
 }
 
+/// The names whose flag is set: what a change history records (names only, never values).
+fn differing(fields: &[(bool, &'static str)]) -> Vec<&'static str> {
+    fields.iter().filter(|(changed, _)| *changed).map(|(_, name)| *name).collect()
+}
+
 /// Field names that differ between two child descriptions.
 fn child_diff(old: &ehc::Model, new: &ChildIn) -> Vec<&'static str> {
-    let mut d = vec![];
-    if old.given_name != new.given_name {
-        d.push("givenName");
-    }
-    if old.family_name != new.family_name {
-        d.push("familyName");
-    }
-    if old.date_of_birth != new.date_of_birth {
-        d.push("dateOfBirth");
-    }
-    if old.expected_delivery_date != new.expected_date_of_delivery {
-        d.push("expectedDateOfDelivery");
-    }
-    if old.sex != new.sex {
-        d.push("sex");
-    }
-    if old.address_line != new.address_line {
-        d.push("addressLine");
-    }
-    if old.postcode != new.postcode {
-        d.push("postcode");
-    }
-    if old.school_or_setting != new.school_or_setting {
-        d.push("schoolOrSetting");
-    }
-    d
+    differing(&[
+        (old.given_name != new.given_name, "givenName"),
+        (old.family_name != new.family_name, "familyName"),
+        (old.date_of_birth != new.date_of_birth, "dateOfBirth"),
+        (old.expected_delivery_date != new.expected_date_of_delivery, "expectedDateOfDelivery"),
+        (old.sex != new.sex, "sex"),
+        (old.address_line != new.address_line, "addressLine"),
+        (old.postcode != new.postcode, "postcode"),
+        (old.school_or_setting != new.school_or_setting, "schoolOrSetting"),
+    ])
 }
 
 fn member_diff(old: &member::Model, new: &HouseholdIn) -> Vec<&'static str> {
-    let mut d = vec![];
-    if old.given_name != new.given_name {
-        d.push("givenName");
-    }
-    if old.family_name != new.family_name {
-        d.push("familyName");
-    }
-    if old.relationship != new.relationship {
-        d.push("relationship");
-    }
-    if old.parental_responsibility != new.parental_responsibility {
-        d.push("parentalResponsibility");
-    }
-    if old.lives_with_child != new.lives_with_child {
-        d.push("livesWithChild");
-    }
-    d
+    differing(&[
+        (old.given_name != new.given_name, "givenName"),
+        (old.family_name != new.family_name, "familyName"),
+        (old.relationship != new.relationship, "relationship"),
+        (old.parental_responsibility != new.parental_responsibility, "parentalResponsibility"),
+        (old.lives_with_child != new.lives_with_child, "livesWithChild"),
+    ])
 }
 
 fn factor_diff(old: &factor::Model, new: &FactorIn) -> Vec<&'static str> {
-    let mut d = vec![];
-    if old.domain != new.domain.code() {
-        d.push("domain");
-    }
-    if old.compartment != new.compartment.code() {
-        d.push("compartment");
-    }
-    if old.description != new.description {
-        d.push("description");
-    }
-    if old.score != new.score {
-        d.push("score");
-    }
-    d
+    differing(&[
+        (old.domain != new.domain.code(), "domain"),
+        (old.compartment != new.compartment.code(), "compartment"),
+        (old.description != new.description, "description"),
+        (old.score != new.score, "score"),
+    ])
 }
 
 /// How a replaced list changes: kept rows that differ (with their fields), added and removed.
