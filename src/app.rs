@@ -38,7 +38,9 @@ pub const MAX_BODY: usize = 1 << 20;
 
 #[derive(Clone)]
 pub struct AppState {
+    /// The HTTP schema (shape limits checked in the handler) and the WebSocket one (as an extension).
     pub schema: AppSchema,
+    pub ws_schema: AppSchema,
     pub db: DatabaseConnection,
     pub keys: Arc<KeySet>,
     pub dev: bool,
@@ -49,7 +51,8 @@ pub struct AppState {
     pub services: Services,
     /// Where read audit rows are written: on PostgreSQL a small pool whose commits do not wait
     /// for the disk (`synchronous_commit = off`); writes keep theirs in their own transaction.
-    pub audit_db: DatabaseConnection,
+    /// Where requests' deferred read rows are stored (group commit, see [`crate::audit::Sink`]).
+    pub audit: crate::audit::Sink,
     /// GraphQL requests running at once; the rest wait in line (first come, first served).
     pub in_flight: usize,
 }
@@ -216,7 +219,7 @@ async fn graphql(
         }
     };
     // 3. One operation per request (the single extractor refuses JSON arrays).
-    let req = match req {
+    let mut req = match req {
         Ok(r) => r.into_inner(),
         Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => {
             return fail(StatusCode::PAYLOAD_TOO_LARGE, "BAD_REQUEST", "request body too large");
@@ -225,22 +228,26 @@ async fn graphql(
             return fail(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL request");
         }
     };
+    // 4. Response media type from Accept.
+    let modern = h(header::ACCEPT).contains("application/graphql-response+json");
+    let rtype =
+        if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
+    // 5. Parsed once here (execute reuses the document) and held to the shape limits.
+    if let Err(e) = req.parsed_query().and_then(limits::check) {
+        return request_errors(vec![e], modern, rtype);
+    }
     let request_id = h(X_REQUEST_ID.clone()).to_string();
     let operation = req.operation_name.clone().or_else(|| first_operation_name(&req.query));
     let ctx = RequestCtx::new(principal, request_id, operation.as_deref()).deferring_reads();
     let audit_ctx = ctx.clone();
     let req = req.data(RequestData::new(s.db.clone(), s.services.clone(), ctx));
-    // 4. Response media type from Accept.
-    let modern = h(header::ACCEPT).contains("application/graphql-response+json");
-    let rtype =
-        if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
     let started = std::time::Instant::now();
     let Ok(res) = tokio::time::timeout(s.timeout, s.schema.execute(req)).await else {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "request timed out");
     };
     let executed = started.elapsed();
     // The request's reads go on the audit trail before anyone sees them: no row, no data.
-    if crate::audit::flush(&s.audit_db, &audit_ctx).await.is_err() {
+    if s.audit.flush(&audit_ctx).await.is_err() {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "service unavailable");
     }
     tracing::debug!(
@@ -248,15 +255,9 @@ async fn graphql(
         audit_us = (started.elapsed() - executed).as_micros() as u64,
         "request timings"
     );
-    // 5. Request error (parse, validation, limits): nothing ran. No "data" key; a code on each.
+    // 6. Request error (validation, limits): nothing ran.
     if res.data == Value::Null && !res.errors.is_empty() && res.errors.iter().all(|e| e.path.is_empty()) {
-        let mut errors = res.errors;
-        for e in &mut errors {
-            let code = request_error_code(&e.message);
-            e.extensions.get_or_insert_with(Default::default).set("code", code);
-        }
-        let status = if modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
-        return reply(status, rtype, json!({ "errors": errors }));
+        return request_errors(res.errors, modern, rtype);
     }
     let mut res = res;
     res.errors.iter_mut().for_each(ensure_code);
@@ -272,6 +273,16 @@ async fn graphql(
         Ok(body) => reply_text(status, rtype, body),
         Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
     }
+}
+
+/// A request error (parse, validation, limits): nothing ran. No "data" key; a code on each.
+fn request_errors(mut errors: Vec<ServerError>, modern: bool, rtype: &'static str) -> Response {
+    for e in &mut errors {
+        let code = request_error_code(&e.message);
+        e.extensions.get_or_insert_with(Default::default).set("code", code);
+    }
+    let status = if modern { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    reply(status, rtype, json!({ "errors": errors }))
 }
 
 /// The name of the document's first operation (`query Name` / `mutation Name`), for the audit

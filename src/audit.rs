@@ -92,15 +92,23 @@ async fn write(
     if entries.is_empty() {
         return Ok(());
     }
-    let backend = db.get_database_backend();
-    // The rows travel as one JSON parameter, so the statement text is the same whatever the
-    // number of rows: prepared once per connection, not once per row count.
+    insert(db, rows(db.get_database_backend(), ctx, entries, more)).await
+}
+
+/// The rows as JSON objects: each carries its own request's who, when and why, so rows of
+/// several requests can travel in one statement.
+fn rows(
+    backend: DatabaseBackend,
+    ctx: &RequestCtx,
+    entries: &[Entry],
+    more: &[Option<String>],
+) -> Vec<serde_json::Value> {
     let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, false);
     let roles = ctx.principal.roles_string();
     let id = |u: Option<Uuid>| {
         u.map(|u| if backend == DatabaseBackend::Sqlite { u.simple().to_string() } else { u.to_string() })
     };
-    let rows: Vec<serde_json::Value> = entries
+    entries
         .iter()
         .enumerate()
         .map(|(i, e)| {
@@ -112,7 +120,14 @@ async fn write(
                 "operation": ctx.operation, "outcome": outcome_code(e.outcome),
             })
         })
-        .collect();
+        .collect()
+}
+
+/// One INSERT for all the rows.
+async fn insert(db: &impl ConnectionTrait, rows: Vec<serde_json::Value>) -> AppResult<()> {
+    let backend = db.get_database_backend();
+    // The rows travel as one JSON parameter, so the statement text is the same whatever the
+    // number of rows: prepared once per connection, not once per row count.
     let sql = match backend {
         DatabaseBackend::Postgres => {
             "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
@@ -185,11 +200,11 @@ pub async fn note(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]
     }
 }
 
-/// Writes a request's deferred entries (in statements of at most 500 rows).
-pub async fn flush(db: &impl ConnectionTrait, ctx: &RequestCtx) -> AppResult<usize> {
-    let Some(p) = &ctx.pending else { return Ok(0) };
-    // One row per (action, record type, child, outcome): a caseload page's five partner updates
-    // about one child are one row listing their IDs, still found by the child's ID.
+/// A request's deferred entries, one row per (action, record type, child, outcome): a caseload
+/// page's five partner updates about one child are one row listing their IDs, still found by
+/// the child's ID.
+fn grouped(backend: DatabaseBackend, ctx: &RequestCtx) -> Vec<serde_json::Value> {
+    let Some(p) = &ctx.pending else { return vec![] };
     let mut rows: Vec<Entry> = vec![];
     let mut ids: Vec<Vec<Uuid>> = vec![];
     for e in p.take() {
@@ -206,10 +221,76 @@ pub async fn flush(db: &impl ConnectionTrait, ctx: &RequestCtx) -> AppResult<usi
         .iter()
         .map(|v| (v.len() > 1).then(|| v.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",")))
         .collect();
-    for (chunk, more) in rows.chunks(500).zip(more.chunks(500)) {
-        write(db, ctx, chunk, more).await?;
+    self::rows(backend, ctx, &rows, &more)
+}
+
+/// At most this many rows in one INSERT.
+const MAX_BATCH_ROWS: usize = 2000;
+
+struct Job {
+    rows: Vec<serde_json::Value>,
+    done: tokio::sync::oneshot::Sender<bool>,
+}
+
+/// Group commit for the rows that requests defer to their end: each request hands its rows to
+/// one of a few writers and waits until they are stored; a writer takes everything that is
+/// waiting and stores it in one statement. Under load, dozens of requests share one INSERT and
+/// one commit instead of one each; an idle server writes each request's rows at once. A request
+/// still answers only after its own rows are stored, and with `UNAVAILABLE` if they could not
+/// be (fail closed, AUD-04).
+#[derive(Clone)]
+pub struct Sink {
+    tx: tokio::sync::mpsc::Sender<Job>,
+    backend: DatabaseBackend,
+}
+
+impl Sink {
+    /// Starts `writers` writer tasks on `db`; they stop when the last `Sink` clone is dropped.
+    pub fn start(db: sea_orm::DatabaseConnection, writers: usize) -> Self {
+        let backend = db.get_database_backend();
+        let (tx, rx) = tokio::sync::mpsc::channel::<Job>(4096);
+        let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
+        for _ in 0..writers.max(1) {
+            let (rx, db) = (rx.clone(), db.clone());
+            tokio::spawn(async move {
+                loop {
+                    let mut jobs = vec![];
+                    {
+                        let mut rx = rx.lock().await;
+                        let Some(first) = rx.recv().await else { return };
+                        let mut n = first.rows.len();
+                        jobs.push(first);
+                        while n < MAX_BATCH_ROWS {
+                            let Ok(next) = rx.try_recv() else { break };
+                            n += next.rows.len();
+                            jobs.push(next);
+                        }
+                    }
+                    let rows: Vec<_> = jobs.iter_mut().flat_map(|j| std::mem::take(&mut j.rows)).collect();
+                    let stored = insert(&db, rows).await.is_ok();
+                    for j in jobs {
+                        let _ = j.done.send(stored);
+                    }
+                }
+            });
+        }
+        Sink { tx, backend }
     }
-    Ok(rows.len())
+
+    /// Stores a request's deferred entries; returns how many rows they made.
+    pub async fn flush(&self, ctx: &RequestCtx) -> AppResult<usize> {
+        let rows = grouped(self.backend, ctx);
+        let n = rows.len();
+        if n == 0 {
+            return Ok(0);
+        }
+        let (done, stored) = tokio::sync::oneshot::channel();
+        self.tx.send(Job { rows, done }).await.map_err(|_| AppError::Unavailable)?;
+        match stored.await {
+            Ok(true) => Ok(n),
+            _ => Err(AppError::Unavailable),
+        }
+    }
 }
 
 /// Reads of several records of one type, one row each.

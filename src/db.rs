@@ -83,7 +83,7 @@ pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
 /// statements count with the main pool's.
 pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
-    // As many as the main pool: every request ends with one audit write.
+    // One connection per audit writer (group commit: requests share the writers' statements).
     opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(pool).min_connections(pool);
     opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
     let mut db = Database::connect(opts).await?;

@@ -17,6 +17,9 @@ use auth::jwt::KeySet;
 use config::Config;
 use std::sync::{Arc, atomic::AtomicBool};
 
+/// Audit writers: enough for one to collect the next batch while another stores the last.
+const AUDIT_WRITERS: usize = 2;
+
 /// Validates the configuration, loads the keys, connects and migrates: everything `serve`
 /// needs before it binds. Tests call it too, so they run the same start-up path.
 pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
@@ -33,12 +36,13 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         calendar: Default::default(),
     };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
-        db::connect_audit(&cfg.database_url, cfg.db_pool, &statements).await?
+        db::connect_audit(&cfg.database_url, AUDIT_WRITERS as u32, &statements).await?
     } else {
         db.clone()
     };
     Ok(AppState {
         schema: graphql::build_schema(cfg.dev()),
+        ws_schema: graphql::build_ws_schema(cfg.dev()),
         db,
         keys: Arc::new(keys),
         dev: cfg.dev(),
@@ -46,7 +50,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         shutting_down: Arc::new(AtomicBool::new(false)),
         statements: statements.clone(),
         services,
-        audit_db,
+        audit: audit::Sink::start(audit_db, AUDIT_WRITERS),
         in_flight: (cfg.db_pool as usize / 2).max(2),
     })
 }

@@ -64,7 +64,7 @@ async fn serve(s: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
             }
         }
     };
-    let mut out = async_graphql::http::WebSocket::new(s.schema.clone(), input, protocol).on_connection_init(on_init);
+    let mut out = async_graphql::http::WebSocket::new(s.ws_schema.clone(), input, protocol).on_connection_init(on_init);
     // Closes the socket at the token's expiry (or if connection_init never comes).
     let deadline = async move {
         let init =

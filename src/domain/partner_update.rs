@@ -21,10 +21,10 @@ use entity::{
     partner_update as pu, staff,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, QueryTrait, Set, SqlErr, TransactionTrait,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, SqlErr, TransactionTrait,
     prelude::Uuid,
-    sea_query::{Expr, ExprTrait, OnConflict},
+    sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Query},
 };
 use std::collections::HashMap;
 
@@ -173,26 +173,23 @@ async fn find_match(
     family: &str,
     dob: NaiveDate,
 ) -> AppResult<Option<(Uuid, case::Model)>> {
-    let open = case::Entity::find()
+    // One statement: the open cases of the children whose keys match (at most one open case
+    // per child, so one row per child).
+    let children = child::Entity::find()
         .select_only()
-        .column(case::Column::ChildId)
-        .filter(case::Column::Status.eq(CaseStatus::Open))
-        .into_query();
-    let candidates = child::Entity::find()
+        .column(child::Column::Id)
         .filter(child::Column::GivenKey.eq(given))
         .filter(child::Column::FamilyKey.eq(family))
         .filter(child::Column::DateOfBirth.eq(dob))
-        .filter(child::Column::Id.in_subquery(open))
+        .into_query();
+    let open = case::Entity::find()
+        .filter(case::Column::ChildId.in_subquery(children))
+        .filter(case::Column::Status.eq(CaseStatus::Open))
         .limit(2)
         .all(conn)
         .await?;
-    let [only] = candidates.as_slice() else { return Ok(None) };
-    let case = case::Entity::find()
-        .filter(case::Column::ChildId.eq(only.id))
-        .filter(case::Column::Status.eq(CaseStatus::Open))
-        .one(conn)
-        .await?;
-    Ok(case.map(|c| (only.id, c)))
+    let [only] = open.as_slice() else { return Ok(None) };
+    Ok(Some((only.child_id, only.clone())))
 }
 
 /// Active team managers of a team.
@@ -242,7 +239,11 @@ async fn raise(
 /// The alerts a newly matched update raises: the allocated worker (or, with nobody allocated,
 /// the team's managers); and the managers too when the sender is concerned.
 async fn alerts_for_match(txn: &DatabaseTransaction, update: &pu::Model, case: &case::Model) -> AppResult<Vec<Signal>> {
-    let team_managers = managers(txn, case.team_id).await?;
+    // The managers are looked up only when someone needs them.
+    let team_managers = match (case.allocated_worker_id, update.concern) {
+        (Some(_), false) => vec![],
+        _ => managers(txn, case.team_id).await?,
+    };
     let mut signals = match case.allocated_worker_id {
         Some(w) => raise(txn, update, Some(case), AlertKind::NewUpdate, &[w]).await?,
         None => raise(txn, update, Some(case), AlertKind::NewUpdate, &team_managers).await?,
@@ -328,17 +329,19 @@ pub async fn submit(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    if let Err(e) = pu::Entity::insert(row).exec_without_returning(&txn).await {
-        txn.rollback().await?;
-        if let (Some(SqlErr::UniqueConstraintViolation(_)), Some(key)) = (e.sql_err(), &u.idempotency_key)
-            && let Some(existing) = by_key(db, p.user, key).await?
-        {
-            let stored = existing.payload_hash.clone();
-            return submission::replay(existing, &stored, &hash);
+    let stored = match pu::Entity::insert(row).exec_with_returning(&txn).await {
+        Ok(stored) => stored,
+        Err(e) => {
+            txn.rollback().await?;
+            if let (Some(SqlErr::UniqueConstraintViolation(_)), Some(key)) = (e.sql_err(), &u.idempotency_key)
+                && let Some(existing) = by_key(db, p.user, key).await?
+            {
+                let stored = existing.payload_hash.clone();
+                return submission::replay(existing, &stored, &hash);
+            }
+            return Err(e.into());
         }
-        return Err(e.into());
-    }
-    let stored = pu::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
+    };
     let signals = match &matched {
         Some((_, case)) => alerts_for_match(&txn, &stored, case).await?,
         None => vec![],
@@ -450,29 +453,53 @@ pub fn inbox_cursor(u: &pu::Model) -> String {
     encode_parts("pu1", &[&u.due_at.timestamp_micros().to_string(), &u.id.to_string()])
 }
 
-/// The latest updates of several children (a child's timeline), inside the caller's scope.
+/// The latest `first` updates of each of several children (a child's timeline), inside the
+/// caller's scope, newest first. Only the rows shown are read, decoded and audited: on
+/// PostgreSQL one backward index scan per child that stops after `first` rows (a LATERAL join
+/// over the IDs as one array parameter, so the statement text never changes); on SQLite a
+/// window over the children's rows.
 pub async fn for_children(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     child_ids: &[Uuid],
+    first: u64,
 ) -> AppResult<HashMap<Uuid, Vec<pu::Model>>> {
     if child_ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadPartnerUpdates) {
         return Ok(HashMap::new());
     }
-    let rows = pu::Entity::find()
-        .filter(pu::Column::ChildId.is_in(child_ids.iter().copied()))
-        .filter(policy::partner_update_scope(&ctx.principal))
-        .order_by_desc(pu::Column::Id)
-        .all(db)
-        .await?;
+    let first = first.clamp(1, TIMELINE_MAX as u64);
+    let scope = policy::partner_update_scope(&ctx.principal);
+    let backend = db.get_database_backend();
+    let stmt = if backend == DatabaseBackend::Postgres {
+        let inner = pu::Entity::find()
+            .filter(Expr::col((pu::Entity, pu::Column::ChildId)).equals(("k", "k")))
+            .filter(scope)
+            .order_by_desc(pu::Column::Id)
+            .limit(first)
+            .into_query();
+        let ids = Expr::val(child_ids.to_vec()).cast_as("uuid[]");
+        Query::select()
+            .column(("u", Asterisk))
+            .from_function(Func::cust("unnest").arg(ids), "k")
+            .join_lateral(JoinType::InnerJoin, inner, "u", Expr::cust("TRUE"))
+            .to_owned()
+    } else {
+        let inner = pu::Entity::find()
+            .filter(pu::Column::ChildId.is_in(child_ids.iter().copied()))
+            .filter(scope)
+            .expr_as(Expr::cust("row_number() OVER (PARTITION BY child_id ORDER BY id DESC)"), "rn")
+            .into_query();
+        Query::select().column(Asterisk).from_subquery(inner, "u").and_where(Expr::col("rn").lte(first)).to_owned()
+    };
+    let rows = pu::Model::find_by_statement(backend.build(&stmt)).all(db).await?;
     let mut out: HashMap<Uuid, Vec<pu::Model>> = HashMap::new();
-    let mut read = vec![];
+    let mut read = Vec::with_capacity(rows.len());
     for u in rows {
-        let list = out.entry(u.child_id.unwrap_or_default()).or_default();
-        if list.len() < TIMELINE_MAX as usize {
-            read.push(Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id));
-            list.push(u);
-        }
+        read.push(Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id));
+        out.entry(u.child_id.unwrap_or_default()).or_default().push(u);
+    }
+    for list in out.values_mut() {
+        list.sort_unstable_by(|a, b| b.id.cmp(&a.id));
     }
     audit::note(db, ctx, &read).await?;
     Ok(out)

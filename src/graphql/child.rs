@@ -134,8 +134,8 @@ impl Child {
             )
             .into());
         }
-        let rows = req(ctx)?.loaders.updates_by_child.load_one(self.0.id).await?.unwrap_or_default();
-        Ok(rows.into_iter().take(first as usize).map(Into::into).collect())
+        let rows = req(ctx)?.loaders.updates_by_child.load_one((self.0.id, first as u8)).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(Into::into).collect())
     }
     /// The child's cases that the caller may see, oldest first.
     async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {

@@ -1,6 +1,11 @@
 //! Shape limits checked right after parsing, before validation or any resolver: how many
 //! aliases and how many field selections one document may hold (LIM-02, LIM-08). Depth and
 //! complexity are async-graphql's own limits, set in `build_schema`.
+//!
+//! The HTTP handler calls [`check`] on the parsed document itself: any schema extension, even
+//! one that only hooks parsing, sends every field of every response through async-graphql's
+//! boxed extension chain (a quarter of the server's CPU on a caseload page). The WebSocket
+//! schema, whose documents the handler never sees, keeps the check as an extension.
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
@@ -55,19 +60,25 @@ impl Extension for ShapeLimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
-        let mut n = Count::default();
-        for (_, op) in doc.operations.iter() {
-            walk(&op.node.selection_set.node, &mut n);
-        }
-        for frag in doc.fragments.values() {
-            walk(&frag.node.selection_set.node, &mut n);
-        }
-        if n.aliases > MAX_ALIASES {
-            return Err(ServerError::new(TOO_MANY_ALIASES, None));
-        }
-        if n.fields > MAX_FIELDS {
-            return Err(ServerError::new(TOO_MANY_FIELDS, None));
-        }
+        check(&doc)?;
         Ok(doc)
     }
+}
+
+/// Refuses a document with too many aliases or field selections.
+pub fn check(doc: &ExecutableDocument) -> ServerResult<()> {
+    let mut n = Count::default();
+    for (_, op) in doc.operations.iter() {
+        walk(&op.node.selection_set.node, &mut n);
+    }
+    for frag in doc.fragments.values() {
+        walk(&frag.node.selection_set.node, &mut n);
+    }
+    if n.aliases > MAX_ALIASES {
+        return Err(ServerError::new(TOO_MANY_ALIASES, None));
+    }
+    if n.fields > MAX_FIELDS {
+        return Err(ServerError::new(TOO_MANY_FIELDS, None));
+    }
+    Ok(())
 }

@@ -54,9 +54,28 @@ loader!(DecisionByRequest, hub_decision::Model, |s, keys| domain::request::decis
 loader!(CasesByRequest, Vec<case::Model>, |s, keys| domain::request::cases_of(&s.db, &s.ctx, keys));
 loader!(ScreeningLoader, neglect_screening::Model, |s, keys| domain::neglect::by_ids(&s.db, &s.ctx, keys));
 loader!(PartnerUpdateLoader, partner_update::Model, |s, keys| domain::partner_update::by_ids(&s.db, &s.ctx, keys));
-loader!(UpdatesByChild, Vec<partner_update::Model>, |s, keys| {
-    domain::partner_update::for_children(&s.db, &s.ctx, keys)
-});
+/// A child's latest updates, keyed by (child, how many): the siblings of one list ask with the
+/// same count, so a page is still one statement.
+pub struct UpdatesByChild(Source);
+
+impl Loader<(Uuid, u8)> for UpdatesByChild {
+    type Value = Vec<partner_update::Model>;
+    type Error = AppError;
+
+    async fn load(&self, keys: &[(Uuid, u8)]) -> Result<HashMap<(Uuid, u8), Self::Value>, AppError> {
+        let s = &self.0;
+        let mut by_count: HashMap<u8, Vec<Uuid>> = HashMap::new();
+        for (child, first) in keys {
+            by_count.entry(*first).or_default().push(*child);
+        }
+        let mut out = HashMap::with_capacity(keys.len());
+        for (first, children) in by_count {
+            let mut rows = domain::partner_update::for_children(&s.db, &s.ctx, &children, first.into()).await?;
+            out.extend(children.iter().map(|c| ((*c, first), rows.remove(c).unwrap_or_default())));
+        }
+        Ok(out)
+    }
+}
 loader!(EhChildren, Vec<early_help_child::Model>, |s, keys| domain::early_help::children_of(&s.db, &s.ctx, keys));
 loader!(EhHousehold, Vec<early_help_household_member::Model>, |s, keys| {
     domain::early_help::household_of(&s.db, &s.ctx, keys)
@@ -112,7 +131,7 @@ pub struct Loaders {
 /// one batch (the statement-count tests hold this), and no request waits on a timer.
 const DELAY: Duration = Duration::ZERO;
 
-fn make<L: Loader<Uuid>>(l: L) -> DataLoader<L> {
+fn make<L>(l: L) -> DataLoader<L> {
     DataLoader::new(l, tokio::spawn).delay(DELAY)
 }
 

@@ -62,14 +62,26 @@ pub type AppSchema = Schema<Query, Mutation, partner_update::Subscription>;
 
 /// Builds the schema with its limits. `dev` keeps introspection on; `prod` turns it off.
 /// Field suggestions ("Did you mean") are off in both: they leak names even without
-/// introspection.
+/// introspection. This is the HTTP schema: the handler checks the shape limits itself
+/// ([`limits::check`]) before it executes.
 pub fn build_schema(dev: bool) -> AppSchema {
-    let b = Schema::build(Query::default(), Mutation::default(), partner_update::Subscription)
+    builder(dev, false)
+}
+
+/// The same schema for WebSocket subscriptions, with the shape limits as an extension.
+pub fn build_ws_schema(dev: bool) -> AppSchema {
+    builder(dev, true)
+}
+
+fn builder(dev: bool, shape_extension: bool) -> AppSchema {
+    let mut b = Schema::build(Query::default(), Mutation::default(), partner_update::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(MAX_DIRECTIVES)
-        .disable_suggestions()
-        .extension(limits::ShapeLimits);
+        .disable_suggestions();
+    if shape_extension {
+        b = b.extension(limits::ShapeLimits);
+    }
     if dev { b.finish() } else { b.disable_introspection().finish() }
 }
 
