@@ -95,3 +95,18 @@ async fn audit_events_for_managers_and_admins() {
     assert_eq!(app.gql("tm.bravo", q, json!({ "id": id })).await.code(), "NOT_FOUND");
     assert_eq!(app.gql("sw.alpha1", q, json!({ "id": id })).await.code(), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn concurrent_requests_share_audit_statements_but_each_keeps_its_rows() {
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let q = "query ChildCard($id: ID!) { child(id: $id) { givenName } }";
+    let vars = json!({ "id": gid("Child", c.child_id) });
+    let answers = futures_util::future::join_all((0..24).map(|_| app.gql("sw.alpha1", q, vars.clone()))).await;
+    for r in answers {
+        assert!(r.body["errors"].is_null(), "{}", r.raw);
+        let rows = rows_for(&app, r.headers["x-request-id"].to_str().unwrap()).await;
+        assert_eq!(rows.len(), 1, "each request's own read row, stored before it answered: {rows:?}");
+        assert_eq!((rows[0].record_id, rows[0].operation.as_str()), (Some(c.child_id), "ChildCard"));
+    }
+}

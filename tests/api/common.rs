@@ -207,6 +207,14 @@ pub fn sign(claims: &Value) -> String {
     jsonwebtoken::encode(&h, claims, &EncodingKey::from_secret(SECRET.as_bytes())).unwrap()
 }
 
+/// The UUID inside a global ID.
+pub fn uuid_of(gid: &str) -> Uuid {
+    use base64::Engine;
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(gid).expect("a global ID");
+    let text = String::from_utf8(raw).expect("utf-8");
+    text.split_once(':').and_then(|(_, u)| Uuid::parse_str(u).ok()).expect("kind:uuid")
+}
+
 /// Global ID as the server encodes it (tests need IDs of seeded rows).
 pub fn gid(kind: &str, id: Uuid) -> String {
     use base64::Engine;

@@ -5,7 +5,7 @@ use crate::fixtures::{self, SUBMIT_UPDATE, submit_update, submit_update_named, u
 use casegraph::domain::calendar;
 use chrono::{DateTime, NaiveTime, Utc};
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
@@ -524,4 +524,52 @@ async fn rel_04_partner_update_idempotency_keys() {
     let other = app.gql("dsl.school", SUBMIT_UPDATE, json!({ "i": input })).await;
     assert_ne!(id(&other), id(&first));
     assert_eq!(app.count("partner_updates").await, 2);
+}
+
+#[tokio::test]
+async fn a_timeline_is_the_newest_first_of_each_child_and_only_those_are_audited() {
+    let app = TestApp::new().await;
+    let mine: Vec<_> = fixtures::cases(&app)
+        .await
+        .into_iter()
+        .filter(|c| c.allocated_worker_id == Some(app.staff_id("sw.alpha1")) && c.closed_at.is_none())
+        .collect();
+    let (k1, k2) = (fixtures::child(&app, mine[0].child_id).await, fixtures::child(&app, mine[1].child_id).await);
+    assert_ne!(k1.id, k2.id);
+    let mut sent = vec![];
+    for _ in 0..4 {
+        sent.push(submit_update(&app, "partner.school", &k1, false).await.0);
+    }
+    let other = submit_update(&app, "partner.health", &k2, false).await.0;
+    // Two counts for one child and one for another, in one document: each list is the newest N.
+    let q = "query($a: ID!, $b: ID!) { a: child(id: $a) { one: partnerUpdates(first: 1) { id } three: partnerUpdates(first: 3) { id } } \
+             b: child(id: $b) { partnerUpdates(first: 3) { id } } }";
+    let r = app.gql("sw.alpha1", q, json!({ "a": gid("Child", k1.id), "b": gid("Child", k2.id) })).await;
+    let ids = |v: &Value| {
+        v.as_array()
+            .unwrap_or_else(|| panic!("{}", r.raw))
+            .iter()
+            .map(|u| u["id"].as_str().unwrap().to_string())
+            .collect::<Vec<_>>()
+    };
+    let newest: Vec<String> = sent.iter().rev().cloned().collect();
+    assert_eq!(ids(&r.data()["a"]["one"]), newest[..1].to_vec(), "{}", r.raw);
+    assert_eq!(ids(&r.data()["a"]["three"]), newest[..3].to_vec(), "{}", r.raw);
+    let b = ids(&r.data()["b"]["partnerUpdates"]);
+    assert_eq!(b[0], other, "{}", r.raw);
+    assert!(b.iter().all(|u| !sent.contains(u)), "another child's updates: {}", r.raw);
+    // The audit trail lists the updates shown, not the one that was not.
+    let rid = r.headers["x-request-id"].to_str().unwrap().to_string();
+    let rows = entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::RequestId.eq(rid))
+        .filter(entity::audit_event::Column::RecordType.eq("PARTNER_UPDATE"))
+        .all(&app.db)
+        .await
+        .unwrap();
+    let listed: String = rows.iter().map(|a| format!("{:?} {:?};", a.record_id, a.record_ids)).collect();
+    let raw = |g: &String| uuid_of(g).to_string();
+    for shown in newest[..3].iter().chain([&other]) {
+        assert!(listed.contains(&raw(shown)), "{listed}");
+    }
+    assert!(!listed.contains(&raw(&newest[3])), "the oldest was not shown: {listed}");
 }
