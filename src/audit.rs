@@ -92,60 +92,122 @@ async fn write(
     if entries.is_empty() {
         return Ok(());
     }
-    insert(db, rows(db.get_database_backend(), ctx, entries, more)).await
+    insert(db, rows(ctx, entries, more)).await
 }
 
-/// The rows as JSON objects: each carries its own request's who, when and why, so rows of
-/// several requests can travel in one statement.
-fn rows(
-    backend: DatabaseBackend,
-    ctx: &RequestCtx,
-    entries: &[Entry],
-    more: &[Option<String>],
-) -> Vec<serde_json::Value> {
-    let at = Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Nanos, false);
+/// One audit row, ready to store. Each carries its own request's who, when and why, so rows
+/// of several requests can travel in one statement.
+#[derive(Debug)]
+struct Row {
+    id: Uuid,
+    at: chrono::DateTime<Utc>,
+    request_id: String,
+    actor_id: Uuid,
+    roles: String,
+    organisation_id: Option<Uuid>,
+    action: &'static str,
+    record_type: &'static str,
+    record_id: Option<Uuid>,
+    record_ids: Option<String>,
+    child_id: Option<Uuid>,
+    operation: String,
+    outcome: &'static str,
+}
+
+fn rows(ctx: &RequestCtx, entries: &[Entry], more: &[Option<String>]) -> Vec<Row> {
+    let at = Utc::now();
     let roles = ctx.principal.roles_string();
-    let id = |u: Option<Uuid>| {
-        u.map(|u| if backend == DatabaseBackend::Sqlite { u.simple().to_string() } else { u.to_string() })
-    };
     entries
         .iter()
         .enumerate()
-        .map(|(i, e)| {
-            serde_json::json!({
-                "record_ids": more.get(i).cloned().flatten(),
-                "id": id(Some(Uuid::now_v7())), "at": at, "request_id": ctx.request_id, "actor_id": id(Some(ctx.principal.user)),
-                "roles": roles, "organisation_id": id(ctx.principal.organisation), "action": action_code(e.action),
-                "record_type": e.record_type.as_str(), "record_id": id(e.record_id), "child_id": id(e.child_id),
-                "operation": ctx.operation, "outcome": outcome_code(e.outcome),
-            })
+        .map(|(i, e)| Row {
+            id: Uuid::now_v7(),
+            at,
+            request_id: ctx.request_id.clone(),
+            actor_id: ctx.principal.user,
+            roles: roles.clone(),
+            organisation_id: ctx.principal.organisation,
+            action: action_code(e.action),
+            record_type: e.record_type.as_str(),
+            record_id: e.record_id,
+            record_ids: more.get(i).cloned().flatten(),
+            child_id: e.child_id,
+            operation: ctx.operation.clone(),
+            outcome: outcome_code(e.outcome),
         })
         .collect()
 }
 
+/// The statement text is the same whatever the number of rows, so it is prepared once per
+/// connection. On PostgreSQL the columns travel as typed arrays in the binary protocol
+/// (parsing the same rows as one JSON document cost more than storing them); the driver's
+/// arrays cannot hold NULL, so absent IDs travel as the nil UUID and absent text as ''.
+const INSERT_PG: &str = "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, \
+    record_type, record_id, record_ids, child_id, operation, outcome) SELECT id, at, request_id, actor_id, roles, \
+    NULLIF(organisation_id, '00000000-0000-0000-0000-000000000000'), action, record_type, \
+    NULLIF(record_id, '00000000-0000-0000-0000-000000000000'), NULLIF(record_ids, ''), \
+    NULLIF(child_id, '00000000-0000-0000-0000-000000000000'), operation, outcome \
+    FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::uuid[], $5::text[], $6::uuid[], $7::text[], \
+    $8::text[], $9::uuid[], $10::text[], $11::uuid[], $12::text[], $13::text[]) \
+    AS x(id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, record_ids, child_id, \
+    operation, outcome)";
+
+const INSERT_SQLITE: &str = "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, \
+    record_type, record_id, record_ids, child_id, operation, outcome) SELECT unhex(value ->> '$.id'), value ->> '$.at', \
+    value ->> '$.request_id', unhex(value ->> '$.actor_id'), value ->> '$.roles', \
+    unhex(value ->> '$.organisation_id'), value ->> '$.action', value ->> '$.record_type', \
+    unhex(value ->> '$.record_id'), value ->> '$.record_ids', unhex(value ->> '$.child_id'), \
+    value ->> '$.operation', value ->> '$.outcome' FROM json_each(?)";
+
 /// One INSERT for all the rows.
-async fn insert(db: &impl ConnectionTrait, rows: Vec<serde_json::Value>) -> AppResult<()> {
+async fn insert(db: &impl ConnectionTrait, rows: Vec<Row>) -> AppResult<()> {
     let backend = db.get_database_backend();
-    // The rows travel as one JSON parameter, so the statement text is the same whatever the
-    // number of rows: prepared once per connection, not once per row count.
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
-             record_ids, child_id, operation, outcome) SELECT id, at, request_id, actor_id, roles, organisation_id, action, \
-             record_type, record_id, record_ids, child_id, operation, outcome FROM json_to_recordset($1::json) AS x(id uuid, \
-             at timestamptz, request_id text, actor_id uuid, roles text, organisation_id uuid, action text, record_type text, \
-             record_id uuid, record_ids text, child_id uuid, operation text, outcome text)"
-        }
-        _ => {
-            "INSERT INTO audit_events (id, at, request_id, actor_id, roles, organisation_id, action, record_type, record_id, \
-             record_ids, child_id, operation, outcome) SELECT unhex(value ->> '$.id'), value ->> '$.at', \
-             value ->> '$.request_id', unhex(value ->> '$.actor_id'), value ->> '$.roles', \
-             unhex(value ->> '$.organisation_id'), value ->> '$.action', value ->> '$.record_type', \
-             unhex(value ->> '$.record_id'), value ->> '$.record_ids', unhex(value ->> '$.child_id'), \
-             value ->> '$.operation', value ->> '$.outcome' FROM json_each(?)"
-        }
+    let stmt = if backend == DatabaseBackend::Postgres {
+        use sea_orm::sea_query::{ArrayType, Value};
+        let uuids = |f: &dyn Fn(&Row) -> Option<Uuid>| {
+            let v = rows.iter().map(|r| Value::from(f(r).unwrap_or(Uuid::nil()))).collect();
+            Value::Array(ArrayType::Uuid, Some(Box::new(v)))
+        };
+        let texts = |f: &dyn Fn(&Row) -> &str| {
+            let v = rows.iter().map(|r| Value::from(f(r).to_string())).collect();
+            Value::Array(ArrayType::String, Some(Box::new(v)))
+        };
+        let ats = Value::Array(
+            ArrayType::ChronoDateTimeUtc,
+            Some(Box::new(rows.iter().map(|r| Value::from(r.at)).collect())),
+        );
+        let values = [
+            uuids(&|r| Some(r.id)),
+            ats,
+            texts(&|r| &r.request_id),
+            uuids(&|r| Some(r.actor_id)),
+            texts(&|r| &r.roles),
+            uuids(&|r| r.organisation_id),
+            texts(&|r| r.action),
+            texts(&|r| r.record_type),
+            uuids(&|r| r.record_id),
+            texts(&|r| r.record_ids.as_deref().unwrap_or("")),
+            uuids(&|r| r.child_id),
+            texts(&|r| &r.operation),
+            texts(&|r| r.outcome),
+        ];
+        Statement::from_sql_and_values(backend, INSERT_PG, values)
+    } else {
+        let hex = |u: Option<Uuid>| u.map(|u| u.simple().to_string());
+        let json: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|r| {
+                serde_json::json!({
+                    "id": hex(Some(r.id)), "at": r.at.to_rfc3339_opts(chrono::SecondsFormat::Nanos, false),
+                    "request_id": r.request_id, "actor_id": hex(Some(r.actor_id)), "roles": r.roles,
+                    "organisation_id": hex(r.organisation_id), "action": r.action, "record_type": r.record_type,
+                    "record_id": hex(r.record_id), "record_ids": r.record_ids, "child_id": hex(r.child_id),
+                    "operation": r.operation, "outcome": r.outcome,
+                })
+            })
+            .collect();
+        Statement::from_sql_and_values(backend, INSERT_SQLITE, [serde_json::Value::Array(json).into()])
     };
-    let stmt = Statement::from_sql_and_values(backend, sql, [serde_json::Value::Array(rows).into()]);
     // No audit row, no access: a read or write that cannot be recorded fails closed (AUD-04).
     db.execute_raw(stmt).await.map_err(|e| {
         tracing::error!("audit trail unavailable: {e}");
@@ -203,7 +265,7 @@ pub async fn note(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]
 /// A request's deferred entries, one row per (action, record type, child, outcome): a caseload
 /// page's five partner updates about one child are one row listing their IDs, still found by
 /// the child's ID.
-fn grouped(backend: DatabaseBackend, ctx: &RequestCtx) -> Vec<serde_json::Value> {
+fn grouped(ctx: &RequestCtx) -> Vec<Row> {
     let Some(p) = &ctx.pending else { return vec![] };
     let mut rows: Vec<Entry> = vec![];
     let mut ids: Vec<Vec<Uuid>> = vec![];
@@ -221,14 +283,14 @@ fn grouped(backend: DatabaseBackend, ctx: &RequestCtx) -> Vec<serde_json::Value>
         .iter()
         .map(|v| (v.len() > 1).then(|| v.iter().map(|u| u.to_string()).collect::<Vec<_>>().join(",")))
         .collect();
-    self::rows(backend, ctx, &rows, &more)
+    self::rows(ctx, &rows, &more)
 }
 
 /// At most this many rows in one INSERT.
 const MAX_BATCH_ROWS: usize = 2000;
 
 struct Job {
-    rows: Vec<serde_json::Value>,
+    rows: Vec<Row>,
     done: tokio::sync::oneshot::Sender<bool>,
 }
 
@@ -241,13 +303,11 @@ struct Job {
 #[derive(Clone)]
 pub struct Sink {
     tx: tokio::sync::mpsc::Sender<Job>,
-    backend: DatabaseBackend,
 }
 
 impl Sink {
     /// Starts `writers` writer tasks on `db`; they stop when the last `Sink` clone is dropped.
     pub fn start(db: sea_orm::DatabaseConnection, writers: usize) -> Self {
-        let backend = db.get_database_backend();
         let (tx, rx) = tokio::sync::mpsc::channel::<Job>(4096);
         let rx = std::sync::Arc::new(tokio::sync::Mutex::new(rx));
         for _ in 0..writers.max(1) {
@@ -274,12 +334,12 @@ impl Sink {
                 }
             });
         }
-        Sink { tx, backend }
+        Sink { tx }
     }
 
     /// Stores a request's deferred entries; returns how many rows they made.
     pub async fn flush(&self, ctx: &RequestCtx) -> AppResult<usize> {
-        let rows = grouped(self.backend, ctx);
+        let rows = grouped(ctx);
         let n = rows.len();
         if n == 0 {
             return Ok(0);

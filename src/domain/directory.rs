@@ -67,6 +67,20 @@ impl OrganisationCache {
     }
 }
 
+/// One organisation from a fresh cache, without the database or a loader batch (a caseload
+/// page names a hundred senders): `Some(None)` when the caller may not read reference data,
+/// `None` when the cache cannot answer.
+pub fn cached_organisation(
+    cache: &OrganisationCache,
+    ctx: &RequestCtx,
+    id: Uuid,
+) -> Option<Option<organisation::Model>> {
+    if !policy::permits(&ctx.principal, Action::ReadReferenceData) {
+        return Some(None);
+    }
+    cache.fresh(&[id]).map(|all| all.get(&id).cloned())
+}
+
 pub async fn organisations_by_ids(
     db: &impl ConnectionTrait,
     cache: &OrganisationCache,

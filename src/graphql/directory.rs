@@ -62,7 +62,7 @@ impl Team {
         &self.0.name
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.loaders.organisation.load_one(self.0.organisation_id).await?.map(Organisation))
+        Ok(req(ctx)?.organisation(self.0.organisation_id).await?.map(Organisation))
     }
 }
 
@@ -87,7 +87,7 @@ impl Staff {
         }
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.loaders.organisation.load_one(self.0.organisation_id).await?.map(Organisation))
+        Ok(req(ctx)?.organisation(self.0.organisation_id).await?.map(Organisation))
     }
 }
 
@@ -109,7 +109,7 @@ impl Viewer {
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
         let r = req(ctx)?;
         match r.ctx.principal.organisation {
-            Some(o) => Ok(r.loaders.organisation.load_one(o).await?.map(Organisation)),
+            Some(o) => Ok(r.organisation(o).await?.map(Organisation)),
             None => Ok(None),
         }
     }

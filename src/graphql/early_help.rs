@@ -50,7 +50,7 @@ impl Practitioner {
         &self.0.display_name
     }
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.loaders.organisation.load_one(self.0.organisation_id).await?.map(Organisation))
+        Ok(req(ctx)?.organisation(self.0.organisation_id).await?.map(Organisation))
     }
 }
 
@@ -119,7 +119,7 @@ impl EarlyHelpAssessment {
         practitioner(ctx, self.0.id, self.0.lead_id).await
     }
     async fn lead_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.loaders.organisation.load_one(self.0.lead_org_id).await?.map(Organisation))
+        Ok(req(ctx)?.organisation(self.0.lead_org_id).await?.map(Organisation))
     }
     /// Why the assessment was started.
     async fn reason(&self) -> &str {

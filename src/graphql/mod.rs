@@ -115,6 +115,17 @@ impl RequestData {
     }
 }
 
+impl RequestData {
+    /// An organisation (reference data): from the in-memory cache when it is fresh, through
+    /// the loader otherwise.
+    pub async fn organisation(&self, id: Uuid) -> async_graphql::Result<Option<entity::organisation::Model>> {
+        if let Some(hit) = crate::domain::directory::cached_organisation(&self.services.organisations, &self.ctx, id) {
+            return Ok(hit);
+        }
+        Ok(self.loaders.organisation.load_one(id).await?)
+    }
+}
+
 pub fn req<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestData> {
     ctx.data::<RequestData>().map_err(|_| AppError::Internal.into())
 }

@@ -121,7 +121,7 @@ impl PartnerUpdate {
         }
     }
     async fn sender_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.loaders.organisation.load_one(self.0.sender_org_id).await?.map(Organisation))
+        Ok(req(ctx)?.organisation(self.0.sender_org_id).await?.map(Organisation))
     }
     /// Send this back as `expectedVersion` when reviewing or matching.
     async fn version(&self) -> i32 {

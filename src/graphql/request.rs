@@ -159,7 +159,7 @@ impl RequestForSupport {
         Ok(req(ctx)?.loaders.staff.load_one(self.0.referrer_id).await?.map(Staff))
     }
     async fn referrer_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.loaders.organisation.load_one(self.0.referrer_org_id).await?.map(Organisation))
+        Ok(req(ctx)?.organisation(self.0.referrer_org_id).await?.map(Organisation))
     }
 }
 
