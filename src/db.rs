@@ -12,6 +12,12 @@ use std::time::Duration;
 /// How long a request waits for a pooled connection before `UNAVAILABLE` (REL-09).
 pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
+/// A pooled connection idle for longer than this is pinged before it is handed out. sqlx's
+/// default pings on every checkout: a round trip per statement, which cost PostgreSQL more than
+/// a child lookup's own query. A connection that breaks while in use is still found by the ping
+/// sqlx sends when it is returned, and closed.
+pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
+
 /// Statements run on a connection pool since it opened.
 #[derive(Clone, Default, Debug)]
 pub struct StatementCounter(Arc<AtomicU64>);
@@ -38,6 +44,7 @@ pub async fn connect(
     let mut opts = ConnectOptions::new(url.to_string());
     opts.sqlx_logging(false)
         .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         // Each connection to `sqlite::memory:` is a new database: keep one.
         .max_connections(if memory { 1 } else { pool })
         // PostgreSQL connections are opened up front: opening (SCRAM) many at once under load
@@ -84,7 +91,11 @@ pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
 pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     // One connection per audit writer (group commit: requests share the writers' statements).
-    opts.sqlx_logging(false).acquire_timeout(ACQUIRE_TIMEOUT).max_connections(pool).min_connections(pool);
+    opts.sqlx_logging(false)
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
+        .max_connections(pool)
+        .min_connections(pool);
     opts.map_sqlx_postgres_opts(|o| o.options([("synchronous_commit", "off")]));
     let mut db = Database::connect(opts).await?;
     let c = counter.clone();
