@@ -41,6 +41,8 @@ pub struct AppState {
     /// The HTTP schema (shape limits checked in the handler) and the WebSocket one (as an extension).
     pub schema: AppSchema,
     pub ws_schema: AppSchema,
+    /// Parsed documents by text (see [`limits::DocumentCache`]).
+    pub documents: Arc<limits::DocumentCache>,
     pub db: DatabaseConnection,
     pub keys: Arc<KeySet>,
     pub dev: bool,
@@ -232,8 +234,8 @@ async fn graphql(
     let modern = h(header::ACCEPT).contains("application/graphql-response+json");
     let rtype =
         if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
-    // 5. Parsed once here (execute reuses the document) and held to the shape limits.
-    if let Err(e) = req.parsed_query().and_then(limits::check) {
+    // 5. Parsed here, once per distinct document (execute reuses it), and held to the shape limits.
+    if let Err(e) = s.documents.prepare(&mut req) {
         return request_errors(vec![e], modern, rtype);
     }
     let request_id = h(X_REQUEST_ID.clone()).to_string();

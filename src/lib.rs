@@ -43,6 +43,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     Ok(AppState {
         schema: graphql::build_schema(cfg.dev()),
         ws_schema: graphql::build_ws_schema(cfg.dev()),
+        documents: Default::default(),
         db,
         keys: Arc::new(keys),
         dev: cfg.dev(),
