@@ -45,7 +45,8 @@ BIN="$ROOT/target/release/casegraph"
 
 say "casegraph: the same volume in its own schema"
 su postgres -c "psql -X -q -c 'DROP DATABASE IF EXISTS casegraph_bench' -c 'CREATE DATABASE casegraph_bench OWNER anchor'" >&2
-DB="postgres://anchor:anchor@127.0.0.1:5432/casegraph_bench"
+# Loopback: no TLS, like the anchor's PostGraphile (node-postgres connects without it by default).
+DB="postgres://anchor:anchor@127.0.0.1:5432/casegraph_bench?sslmode=disable"
 export PGPASSWORD=anchor
 t1=$(date +%s)
 DATABASE_URL="$DB" "$BIN" migrate >&2
