@@ -499,7 +499,7 @@ pub async fn for_children(
         out.entry(u.child_id.unwrap_or_default()).or_default().push(u);
     }
     for list in out.values_mut() {
-        list.sort_unstable_by(|a, b| b.id.cmp(&a.id));
+        list.sort_unstable_by_key(|u| std::cmp::Reverse(u.id));
     }
     audit::note(db, ctx, &read).await?;
     Ok(out)
