@@ -79,20 +79,10 @@ impl Entry {
 
 /// Writes the entries in one statement, on the caller's connection or transaction.
 pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]) -> AppResult<()> {
-    write(db, ctx, entries, &[]).await
-}
-
-/// Writes rows; `more[i]`, when present, lists every record ID row `i` stands for.
-async fn write(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-    entries: &[Entry],
-    more: &[Option<String>],
-) -> AppResult<()> {
     if entries.is_empty() {
         return Ok(());
     }
-    insert(db, rows(ctx, entries, more)).await
+    insert(db, rows(ctx, entries, &[])).await
 }
 
 /// One audit row, ready to store. Each carries its own request's who, when and why, so rows
