@@ -11,6 +11,7 @@ mod m20261124_000007_create_partner_updates;
 mod m20261124_000008_create_early_help;
 mod m20261124_000009_add_reference_sequences;
 mod m20261124_000010_add_audit_record_ids;
+mod m20261124_000011_name_keys_bytewise;
 
 pub struct Migrator;
 
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000008_create_early_help::Migration),
             Box::new(m20261124_000009_add_reference_sequences::Migration),
             Box::new(m20261124_000010_add_audit_record_ids::Migration),
+            Box::new(m20261124_000011_name_keys_bytewise::Migration),
         ]
     }
 }

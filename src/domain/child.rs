@@ -88,12 +88,16 @@ pub async fn search(
         ));
     }
     let mut q = child::Entity::find().filter(policy::child_scope(&ctx.principal));
-    // Keys hold letters and digits only, so they never carry LIKE wildcards.
+    // A prefix as a range, so one generic plan serves every prefix (see migration 11).
     if let Some(f) = family {
-        q = q.filter(child::Column::FamilyKey.starts_with(f));
+        q = q
+            .filter(child::Column::FamilyKey.gte(f.as_str()))
+            .filter(child::Column::FamilyKey.lt(names::past_prefix(&f)));
     }
     if let Some(g) = given {
-        q = q.filter(child::Column::GivenKey.starts_with(g));
+        q = q
+            .filter(child::Column::GivenKey.gte(g.as_str()))
+            .filter(child::Column::GivenKey.lt(names::past_prefix(&g)));
     }
     if let Some(d) = s.date_of_birth {
         q = q.filter(child::Column::DateOfBirth.eq(d));

@@ -211,3 +211,31 @@ async fn the_benchmarks_caseload_page_takes_at_most_four_statements() {
     assert_eq!(one, twenty);
     assert!(twenty <= 4, "{twenty} statements");
 }
+
+/// PostgreSQL plans each casegraph statement once per connection (a generic plan), and the name
+/// search is written so that plan still finds children by a name prefix through the index.
+#[tokio::test]
+async fn postgres_plans_once_and_a_name_prefix_still_uses_the_index() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement, TransactionTrait};
+    let app = TestApp::new().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // SQLite plans each prepared statement once already.
+    }
+    let show = Statement::from_string(DatabaseBackend::Postgres, "SHOW plan_cache_mode");
+    let row = app.db.query_one_raw(show).await.unwrap().unwrap();
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "force_generic_plan");
+    // One connection: PREPARE is per session.
+    let txn = app.db.begin().await.unwrap();
+    txn.execute_unprepared(
+        "PREPARE prefix_search(text, text) AS SELECT id FROM children WHERE family_key >= $1 AND family_key < $2",
+    )
+    .await
+    .unwrap();
+    let explain = Statement::from_string(
+        DatabaseBackend::Postgres,
+        "EXPLAIN EXECUTE prefix_search('ben', 'ben' || chr(1114111))",
+    );
+    let plan = txn.query_all_raw(explain).await.unwrap();
+    let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    assert!(plan.iter().any(|l| l.contains("ix_children_family_key")), "{plan:?}");
+}
