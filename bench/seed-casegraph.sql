@@ -104,4 +104,10 @@ FROM (
 JOIN cases k ON k.id = md5('case-' || u.case_no)::uuid
 JOIN children c ON c.id = k.child_id;
 
-ANALYZE;
+-- As the anchor's seed does: visibility map and hint bits set now, not by autovacuum during the run.
+VACUUM ANALYZE organisations;
+VACUUM ANALYZE teams;
+VACUUM ANALYZE staff;
+VACUUM ANALYZE children;
+VACUUM ANALYZE cases;
+VACUUM ANALYZE partner_updates;
