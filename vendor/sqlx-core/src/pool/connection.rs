@@ -304,6 +304,18 @@ impl<DB: Database> Floating<DB, Live<DB>> {
             }
         }
 
+        // casegraph patch: a connection with nothing buffered to send and no transaction open
+        // goes straight back. The ping below is a full round trip to the database on every
+        // release, which cost more than a child lookup's own query. It exists to flush queued
+        // rollbacks (they sit in the write buffer, so `should_flush` is true and the ping still
+        // runs) and to drain the rest of a result dropped mid-stream: the PostgreSQL and SQLite
+        // drivers drain that anyway before their next statement (`wait_until_ready`). A
+        // connection broken while idle is caught by `test_before_acquire` as before.
+        if !self.raw.should_flush() && !self.raw.is_in_transaction() {
+            self.release();
+            return true;
+        }
+
         // test the connection on-release to ensure it is still viable,
         // and flush anything time-sensitive like transaction rollbacks
         // if an Executor future/stream is dropped during an `.await` call, the connection
