@@ -6,10 +6,12 @@ use crate::config::{Config, ConfigError};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, jwk::JwkSet};
 use sea_orm::prelude::Uuid;
 use serde::{Deserialize, Serialize};
-use std::{collections::HashMap, path::Path, str::FromStr};
+use std::{collections::HashMap, path::Path, str::FromStr, sync::Mutex};
 
 /// Leeway for clock skew on `exp`/`nbf` (seconds).
 pub const LEEWAY_SECS: u64 = 30;
+/// How many verified tokens are remembered (about 600 bytes each).
+const VERIFIED_MAX: usize = 2048;
 /// `kid` of the development HS256 key.
 pub const DEV_KID: &str = "dev";
 
@@ -61,6 +63,10 @@ pub struct KeySet {
     max_lifetime: u64,
     /// The development signing key, present only in the dev profile with HS256.
     dev_signing: Option<EncodingKey>,
+    /// Tokens already verified, by their exact text, with the principal each gave. A client
+    /// sends the same token with every request until it expires; its signature and claims are
+    /// checked once, its expiry on every use.
+    verified: Mutex<HashMap<Box<str>, Principal>>,
 }
 
 impl KeySet {
@@ -137,6 +143,7 @@ impl KeySet {
             audience: cfg.jwt_audience.clone(),
             max_lifetime: cfg.jwt_max_lifetime_secs,
             dev_signing,
+            verified: Mutex::new(HashMap::new()),
         })
     }
 
@@ -148,6 +155,30 @@ impl KeySet {
         if token.is_empty() || token.len() > 8192 {
             return Err(AuthError::Malformed);
         }
+        let now = jsonwebtoken::get_current_timestamp();
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = verified.get(token) {
+            // The same test jsonwebtoken applies to `exp`, with the same leeway.
+            if p.expires_at + LEEWAY_SECS >= now {
+                return Ok(p.clone());
+            }
+            verified.remove(token);
+        }
+        drop(verified);
+        let principal = self.verify(token, now)?;
+        let mut verified = self.verified.lock().unwrap_or_else(|e| e.into_inner());
+        if verified.len() >= VERIFIED_MAX {
+            verified.retain(|_, p| p.expires_at + LEEWAY_SECS >= now);
+            if verified.len() >= VERIFIED_MAX {
+                verified.clear();
+            }
+        }
+        verified.insert(token.into(), principal.clone());
+        Ok(principal)
+    }
+
+    /// Checks a token's signature and claims.
+    fn verify(&self, token: &str, now: u64) -> Result<Principal, AuthError> {
         // The header is read only to pick the key; `jku`, `x5u` and embedded `jwk` are ignored.
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Rejected(e.to_string()))?;
         let key = match &header.kid {
@@ -164,7 +195,6 @@ impl KeySet {
         let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &v)
             .map_err(|e| AuthError::Rejected(e.to_string()))?
             .claims;
-        let now = jsonwebtoken::get_current_timestamp();
         if claims.exp > now + self.max_lifetime + LEEWAY_SECS {
             return Err(AuthError::Claims("lifetime above policy"));
         }
@@ -228,4 +258,68 @@ fn dev_secret(dir: &Path) -> Result<Vec<u8>, ConfigError> {
     let secret = format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple());
     std::fs::write(&path, &secret).map_err(|_| ConfigError(format!("cannot write {}", path.display())))?;
     Ok(secret.into_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys() -> KeySet {
+        let secret = b"unit-test-secret-0123456789abcdef0123456789";
+        let mut keys = HashMap::new();
+        keys.insert(DEV_KID.to_string(), Key { alg: Algorithm::HS256, decoding: DecodingKey::from_secret(secret) });
+        KeySet {
+            keys,
+            issuer: "casegraph-dev".into(),
+            audience: "casegraph".into(),
+            max_lifetime: 3600,
+            dev_signing: Some(EncodingKey::from_secret(secret)),
+            verified: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn token(k: &KeySet, exp: u64) -> String {
+        let claims = Claims {
+            sub: Uuid::nil().to_string(),
+            iss: "casegraph-dev".into(),
+            aud: "casegraph".into(),
+            exp,
+            nbf: None,
+            iat: None,
+            roles: vec!["HUB_WORKER".into()],
+            org: Some(Uuid::nil().to_string()),
+            team: None,
+            scope: None,
+        };
+        format!("Bearer {}", k.sign_dev(&claims).unwrap())
+    }
+
+    #[test]
+    fn a_remembered_token_is_refused_once_it_expires() {
+        let k = keys();
+        let now = jsonwebtoken::get_current_timestamp();
+        // Valid for about one more second (the leeway is 30 s).
+        let t = token(&k, now + 1 - LEEWAY_SECS);
+        assert!(k.authenticate(Some(&t)).is_ok());
+        assert!(k.authenticate(Some(&t)).is_ok(), "second use, from the cache");
+        assert_eq!(k.verified.lock().unwrap().len(), 1);
+        std::thread::sleep(std::time::Duration::from_millis(2100));
+        assert!(k.authenticate(Some(&t)).is_err(), "expired while remembered");
+        assert!(k.verified.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn only_verified_tokens_are_remembered_and_the_memory_is_bounded() {
+        let k = keys();
+        let now = jsonwebtoken::get_current_timestamp();
+        let good = token(&k, now + 600);
+        let forged = format!("{}x", good);
+        assert!(k.authenticate(Some(&forged)).is_err());
+        assert!(k.verified.lock().unwrap().is_empty());
+        for i in 0..(VERIFIED_MAX as u64 + 5) {
+            assert!(k.authenticate(Some(&token(&k, now + 600 + i))).is_ok());
+        }
+        assert!(k.verified.lock().unwrap().len() <= VERIFIED_MAX);
+        assert!(k.authenticate(Some(&good)).is_ok());
+    }
 }
