@@ -47,7 +47,9 @@ enum Cmd {
 }
 
 /// mimalloc instead of glibc's malloc: under load the server spent a quarter of its CPU in
-/// glibc's allocator (perf, bench/run.sh caseload), and its arenas held on to memory.
+/// glibc's allocator (perf, bench/run.sh caseload), and its arenas held on to memory. Built
+/// with `no_thp`: mimalloc otherwise asks for transparent huge pages, and its partly used 2 MiB
+/// pages put peak RSS under load at 64 MB instead of 39 MB (caseload, 64 connections).
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
