@@ -110,3 +110,44 @@ async fn concurrent_requests_share_audit_statements_but_each_keeps_its_rows() {
         assert_eq!((rows[0].record_id, rows[0].operation.as_str()), (Some(c.child_id), "ChildCard"));
     }
 }
+
+/// A large batch is stored whole and exactly: every row, the client's request ID with its
+/// backslashes and quotes intact, and one statement for all of them.
+#[tokio::test]
+async fn a_large_batch_is_stored_whole_and_exactly_in_one_statement() {
+    use casegraph::audit::{Entry, RecordType};
+    use casegraph::auth::{Principal, Role};
+    use sea_orm::prelude::Uuid;
+    let app = TestApp::new().await;
+    let user = app.staff_id("hub.worker");
+    let principal = Principal {
+        user,
+        roles: vec![Role::HubWorker],
+        organisation: None,
+        team: None,
+        scopes: vec![],
+        expires_at: now() + 600,
+    };
+    let request_id = r#"bulk\read\t"quoted"'x'"#;
+    let ctx = casegraph::domain::RequestCtx::new(principal, request_id, Some("BulkRead")).deferring_reads();
+    let children: Vec<Uuid> = (0..150).map(|_| Uuid::now_v7()).collect();
+    let entries: Vec<Entry> =
+        children.iter().map(|c| Entry::allowed(AuditAction::Read, RecordType::Child, *c, Some(*c))).collect();
+    casegraph::audit::note(&app.db, &ctx, &entries).await.unwrap();
+    let before = app.state.statements.get();
+    assert_eq!(app.state.audit.flush(&ctx).await.unwrap(), 150);
+    assert_eq!(app.state.statements.get() - before, 1, "one statement for the batch");
+    let rows = rows_for(&app, request_id).await;
+    assert_eq!(rows.len(), 150, "every row, under the exact request ID");
+    let mut stored: Vec<Uuid> = rows.iter().map(|r| r.child_id.unwrap()).collect();
+    stored.sort();
+    let mut expected = children.clone();
+    expected.sort();
+    assert_eq!(stored, expected);
+    assert!(rows.iter().all(|r| r.operation == "BulkRead"
+        && r.actor_id == user
+        && r.organisation_id.is_none()
+        && r.record_ids.is_none()
+        && r.record_id == r.child_id
+        && r.outcome == AuditOutcome::Allowed));
+}
