@@ -1,12 +1,11 @@
 //! Live alerts across server instances. An alert is a row first; then a signal carrying IDs only
-//! (alert and recipient) goes out: on PostgreSQL as `NOTIFY casegraph_alerts` inside the same
-//! transaction (delivered on commit, to every instance that listens), on SQLite through an
+//! (alert and recipient) goes out: on PostgreSQL as `NOTIFY casegraph_alerts`, sent by a trigger
+//! on the alerts table inside the same transaction (delivered on commit, to every instance that
+//! listens), on SQLite through an
 //! in-process channel after commit. Subscribers filter by recipient and load the row again, so
 //! a signal never carries personal data and at-least-once delivery is safe.
 use crate::error::AppResult;
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, Statement, prelude::Uuid,
-};
+use sea_orm::{DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, prelude::Uuid};
 use std::sync::Arc;
 use tokio::sync::broadcast;
 
@@ -20,6 +19,8 @@ pub struct Signal {
 }
 
 impl Signal {
+    /// The payload, as the alerts trigger writes it (migration 12).
+    #[cfg(test)]
     fn encode(&self) -> String {
         format!("{}:{}", self.alert_id, self.recipient_id)
     }
@@ -46,22 +47,12 @@ impl AlertBus {
         self.tx.subscribe()
     }
 
-    /// Commits the transaction that stored the alerts, and announces them: on PostgreSQL with
-    /// `pg_notify` inside it (so no signal without its row, and every instance hears it), on
-    /// SQLite locally after the commit.
+    /// Commits the transaction that stored the alerts, and announces them: on PostgreSQL each
+    /// alert row's trigger has already queued its NOTIFY in the transaction (migration 12: no
+    /// signal without its row, and every instance hears it), on SQLite locally after the commit.
     pub async fn commit_and_announce(&self, txn: DatabaseTransaction, signals: &[Signal]) -> AppResult<()> {
-        if self.backend == DatabaseBackend::Postgres {
-            for s in signals {
-                txn.execute_raw(Statement::from_sql_and_values(
-                    DatabaseBackend::Postgres,
-                    "SELECT pg_notify($1, $2)",
-                    [CHANNEL.into(), s.encode().into()],
-                ))
-                .await?;
-            }
-            txn.commit().await?;
-        } else {
-            txn.commit().await?;
+        txn.commit().await?;
+        if self.backend != DatabaseBackend::Postgres {
             for s in signals {
                 // No receivers is fine: nobody is subscribed on this instance.
                 let _ = self.tx.send(*s);

@@ -12,6 +12,7 @@ mod m20261124_000008_create_early_help;
 mod m20261124_000009_add_reference_sequences;
 mod m20261124_000010_add_audit_record_ids;
 mod m20261124_000011_name_keys_bytewise;
+mod m20261124_000012_announce_alerts;
 
 pub struct Migrator;
 
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_add_reference_sequences::Migration),
             Box::new(m20261124_000010_add_audit_record_ids::Migration),
             Box::new(m20261124_000011_name_keys_bytewise::Migration),
+            Box::new(m20261124_000012_announce_alerts::Migration),
         ]
     }
 }
