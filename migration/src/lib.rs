@@ -13,6 +13,7 @@ mod m20261124_000009_add_reference_sequences;
 mod m20261124_000010_add_audit_record_ids;
 mod m20261124_000011_name_keys_bytewise;
 mod m20261124_000012_announce_alerts;
+mod m20261124_000013_case_scope_indexes;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_add_audit_record_ids::Migration),
             Box::new(m20261124_000011_name_keys_bytewise::Migration),
             Box::new(m20261124_000012_announce_alerts::Migration),
+            Box::new(m20261124_000013_case_scope_indexes::Migration),
         ]
     }
 }
