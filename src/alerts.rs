@@ -1,9 +1,9 @@
 //! Live alerts across server instances. An alert is a row first; then a signal carrying IDs only
 //! (alert and recipient) goes out: on PostgreSQL as `NOTIFY casegraph_alerts`, sent by a trigger
 //! on the alerts table inside the same transaction (delivered on commit, to every instance that
-//! listens), on SQLite through an
-//! in-process channel after commit. Subscribers filter by recipient and load the row again, so
-//! a signal never carries personal data and at-least-once delivery is safe.
+//! listens), on SQLite through an in-process channel after commit. Subscribers filter by
+//! recipient and load the row again, so a signal never carries personal data and at-least-once
+//! delivery is safe.
 use crate::error::AppResult;
 use sea_orm::{DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, prelude::Uuid};
 use std::sync::Arc;

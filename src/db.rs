@@ -14,8 +14,8 @@ pub const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A pooled connection idle for longer than this is pinged before it is handed out. sqlx's
 /// default pings on every checkout: a round trip per statement, which cost PostgreSQL more than
-/// a child lookup's own query. A connection that breaks while in use is still found by the ping
-/// sqlx sends when it is returned, and closed.
+/// a child lookup's own query. A connection that breaks while in use is found when it is
+/// returned (its outstanding response cannot be read, `vendor/README.md`) and closed.
 pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
 
 /// Every statement is prepared once per connection and planned once (a generic plan). By default

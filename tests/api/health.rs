@@ -90,3 +90,39 @@ async fn rel_08_database_down_at_start_exits_with_one_clear_line() {
     assert_eq!(lines.len(), 1, "{err}");
     assert!(!err.contains("secret-password"), "no credentials in the message: {err}");
 }
+
+/// REL: when PostgreSQL ends the server's connections (a restart, a failover, an administrator),
+/// each broken connection fails at most the request that finds it and is then closed, never
+/// handed out again: the requests after that are served on new connections.
+#[tokio::test]
+async fn connections_the_database_ended_are_closed_and_replaced() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend};
+    let app = TestApp::new().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return; // An embedded database has no connections to lose.
+    }
+    let c = crate::fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let q = "query($id: ID!) { child(id: $id) { givenName } }";
+    let vars = serde_json::json!({ "id": gid("Child", c.child_id) });
+    for _ in 0..4 {
+        let r = app.gql("sw.alpha1", q, vars.clone()).await;
+        assert!(r.body["errors"].is_null(), "{}", r.raw);
+    }
+    // Every backend of this test's database except the one asking (each test has its own).
+    app.db
+        .execute_unprepared(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid()",
+        )
+        .await
+        .ok();
+    let mut outcomes = vec![];
+    for _ in 0..16 {
+        let r = app.gql("sw.alpha1", q, vars.clone()).await;
+        outcomes.push(r.body["errors"].is_null());
+    }
+    let failures = outcomes.iter().filter(|ok| !**ok).count();
+    // Each broken connection of the test pools (4 + 2) fails at most one request.
+    assert!(failures <= 7, "{failures} failed requests: {outcomes:?}");
+    assert!(outcomes[8..].iter().all(|ok| *ok), "later requests are served: {outcomes:?}");
+}

@@ -304,16 +304,26 @@ impl<DB: Database> Floating<DB, Live<DB>> {
             }
         }
 
-        // casegraph patch: a connection with nothing buffered to send and no transaction open
-        // goes straight back. The ping below is a full round trip to the database on every
-        // release, which cost more than a child lookup's own query. It exists to flush queued
-        // rollbacks (they sit in the write buffer, so `should_flush` is true and the ping still
-        // runs) and to drain the rest of a result dropped mid-stream: the PostgreSQL and SQLite
-        // drivers drain that anyway before their next statement (`wait_until_ready`). A
-        // connection broken while idle is caught by `test_before_acquire` as before.
-        if !self.raw.should_flush() && !self.raw.is_in_transaction() {
-            self.release();
-            return true;
+        // casegraph patch: outside a transaction, only finish what the connection still owes
+        // (`flush`: send anything buffered, read any outstanding responses) instead of a ping.
+        // For a connection whose last exchange completed, that is no I/O at all; the ping below
+        // was a full round trip on every release, which cost more than a child lookup's own
+        // query. A queued rollback is still sent and waited for, the rest of a result dropped
+        // mid-stream is still drained, and a connection that broke in use (its response never
+        // came) fails here and is closed, as the ping would have found. Inside a transaction
+        // the ping runs as before.
+        if !self.raw.is_in_transaction() {
+            return match self.raw.flush().await {
+                Ok(()) => {
+                    self.release();
+                    true
+                }
+                Err(error) => {
+                    tracing::warn!(%error, "error occurred while finishing the connection on-release");
+                    self.close_hard().await;
+                    false
+                }
+            };
         }
 
         // test the connection on-release to ensure it is still viable,
