@@ -52,13 +52,19 @@ impl AlertBus {
     /// signal without its row, and every instance hears it), on SQLite locally after the commit.
     pub async fn commit_and_announce(&self, txn: DatabaseTransaction, signals: &[Signal]) -> AppResult<()> {
         txn.commit().await?;
+        self.announce(signals);
+        Ok(())
+    }
+
+    /// Announces alerts whose rows are committed: on SQLite to this instance's subscribers; on
+    /// PostgreSQL nothing is left to do (the rows' trigger sent them with the commit).
+    pub fn announce(&self, signals: &[Signal]) {
         if self.backend != DatabaseBackend::Postgres {
             for s in signals {
                 // No receivers is fine: nobody is subscribed on this instance.
                 let _ = self.tx.send(*s);
             }
         }
-        Ok(())
     }
 
     /// On PostgreSQL, listens for every instance's alerts and re-broadcasts them here; returns

@@ -149,10 +149,25 @@ const INSERT_SQLITE: &str = "INSERT INTO audit_events (id, at, request_id, actor
     unhex(value ->> '$.record_id'), value ->> '$.record_ids', unhex(value ->> '$.child_id'), \
     value ->> '$.operation', value ->> '$.outcome' FROM json_each(?)";
 
+/// The entries' rows as one INSERT, for a write to send with the change it records
+/// ([`crate::db::write_together`]).
+pub fn statement(backend: DatabaseBackend, ctx: &RequestCtx, entries: &[Entry]) -> Statement {
+    build(backend, rows(ctx, entries, &[]))
+}
+
 /// One INSERT for all the rows.
 async fn insert(db: &impl ConnectionTrait, rows: Vec<Row>) -> AppResult<()> {
-    let backend = db.get_database_backend();
-    let stmt = if backend == DatabaseBackend::Postgres {
+    let stmt = build(db.get_database_backend(), rows);
+    // No audit row, no access: a read or write that cannot be recorded fails closed (AUD-04).
+    db.execute_raw(stmt).await.map_err(|e| {
+        tracing::error!("audit trail unavailable: {e}");
+        AppError::Unavailable
+    })?;
+    Ok(())
+}
+
+fn build(backend: DatabaseBackend, rows: Vec<Row>) -> Statement {
+    if backend == DatabaseBackend::Postgres {
         use sea_orm::sea_query::{ArrayType, Value};
         let uuids = |f: &dyn Fn(&Row) -> Option<Uuid>| {
             let v = rows.iter().map(|r| Value::from(f(r).unwrap_or(Uuid::nil()))).collect();
@@ -197,13 +212,7 @@ async fn insert(db: &impl ConnectionTrait, rows: Vec<Row>) -> AppResult<()> {
             })
             .collect();
         Statement::from_sql_and_values(backend, INSERT_SQLITE, [serde_json::Value::Array(json).into()])
-    };
-    // No audit row, no access: a read or write that cannot be recorded fails closed (AUD-04).
-    db.execute_raw(stmt).await.map_err(|e| {
-        tracing::error!("audit trail unavailable: {e}");
-        AppError::Unavailable
-    })?;
-    Ok(())
+    }
 }
 
 fn action_code(a: AuditAction) -> &'static str {

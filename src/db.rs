@@ -2,7 +2,10 @@
 //! statements each connection runs (so tests can prove DataLoaders keep that count flat).
 use crate::error::AppResult;
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbErr};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, QueryResult, Statement,
+    TransactionTrait,
+};
 use std::sync::{
     Arc,
     atomic::{AtomicU64, Ordering},
@@ -110,4 +113,93 @@ pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> 
         c.0.fetch_add(1, Ordering::Relaxed);
     });
     Ok(db)
+}
+
+/// Writes that are stored together or not at all; the answer is the row the first one returns
+/// (it must end in `RETURNING`). On PostgreSQL they go as one statement, each a data-modifying
+/// CTE of it: one round trip and one commit, with no BEGIN or COMMIT to send, and a single
+/// statement is atomic by itself. SQLite cannot modify data inside a CTE, so there they run in
+/// order in one transaction. Either way the caller builds each write once.
+pub async fn write_together(db: &DatabaseConnection, first: Statement, rest: Vec<Statement>) -> Result<QueryResult, DbErr> {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
+        return db.query_one_raw(as_one_statement(first, rest)).await?.ok_or(DbErr::RecordNotInserted);
+    }
+    let txn = db.begin().await?;
+    let row = txn.query_one_raw(first).await?.ok_or(DbErr::RecordNotInserted)?;
+    for s in rest {
+        txn.execute_raw(s).await?;
+    }
+    txn.commit().await?;
+    Ok(row)
+}
+
+/// `WITH w0 AS (first), w1 AS (...), ... SELECT * FROM w0`, the placeholders of each statement
+/// numbered on from the ones before it.
+fn as_one_statement(first: Statement, rest: Vec<Statement>) -> Statement {
+    let mut sql = String::from("WITH ");
+    let mut values = vec![];
+    for (i, s) in std::iter::once(first).chain(rest).enumerate() {
+        if i > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!("w{i} AS ("));
+        renumber_placeholders(&s.sql, values.len(), &mut sql);
+        sql.push(')');
+        values.extend(s.values.map(|v| v.0).unwrap_or_default());
+    }
+    sql.push_str(" SELECT * FROM w0");
+    Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, values)
+}
+
+/// Copies `sql` into `out` with each `$n` placeholder written as `$(n + by)`. Quoted text and
+/// identifiers are copied as they are (a doubled quote inside them stays inside).
+fn renumber_placeholders(sql: &str, by: usize, out: &mut String) {
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '$') if chars.peek().is_some_and(char::is_ascii_digit) => {
+                let mut n = 0usize;
+                while let Some(d) = chars.peek().and_then(|d| d.to_digit(10)) {
+                    n = n * 10 + d as usize;
+                    chars.next();
+                }
+                out.push_str(&format!("${}", n + by));
+                continue;
+            }
+            (None, _) => {}
+        }
+        out.push(c);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_on_and_quoted_text_is_left_alone() {
+        let mut out = String::new();
+        renumber_placeholders(r#"INSERT INTO "t$1" (a, b) VALUES ($1, $12) -- 'it''s $2' "#, 3, &mut out);
+        assert_eq!(out, r#"INSERT INTO "t$1" (a, b) VALUES ($4, $15) -- 'it''s $2' "#);
+    }
+
+    #[test]
+    fn statements_become_ctes_with_their_values_in_order() {
+        let s = |sql: &str, v: Vec<sea_orm::Value>| Statement::from_sql_and_values(DatabaseBackend::Postgres, sql, v);
+        let one = as_one_statement(
+            s("INSERT INTO a (x) VALUES ($1) RETURNING *", vec![1i32.into()]),
+            vec![s("INSERT INTO b (y, z) VALUES ($1, $2)", vec![2i32.into(), 3i32.into()])],
+        );
+        assert_eq!(
+            one.sql,
+            "WITH w0 AS (INSERT INTO a (x) VALUES ($1) RETURNING *), w1 AS (INSERT INTO b (y, z) VALUES ($2, $3)) \
+             SELECT * FROM w0"
+        );
+        let values: Vec<sea_orm::Value> = one.values.unwrap().0;
+        assert_eq!(values, vec![1i32.into(), 2i32.into(), 3i32.into()]);
+    }
 }

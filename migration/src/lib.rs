@@ -14,6 +14,7 @@ mod m20261124_000010_add_audit_record_ids;
 mod m20261124_000011_name_keys_bytewise;
 mod m20261124_000012_announce_alerts;
 mod m20261124_000013_case_scope_indexes;
+mod m20261124_000014_child_match_index;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000011_name_keys_bytewise::Migration),
             Box::new(m20261124_000012_announce_alerts::Migration),
             Box::new(m20261124_000013_case_scope_indexes::Migration),
+            Box::new(m20261124_000014_child_match_index::Migration),
         ]
     }
 }

@@ -203,6 +203,28 @@ async fn managers(conn: &impl ConnectionTrait, team: Uuid) -> AppResult<Vec<Uuid
     Ok(rows.into_iter().map(|s| s.id).collect())
 }
 
+/// One alert about an update for one recipient. The dedupe key makes raising it again a no-op.
+fn alert_row(update_id: Uuid, case_id: Option<Uuid>, kind: AlertKind, recipient: Uuid, now: DateTime<Utc>) -> alert::ActiveModel {
+    alert::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        recipient_id: Set(recipient),
+        kind: Set(kind.code().into()),
+        partner_update_id: Set(update_id),
+        case_id: Set(case_id),
+        dedupe_key: Set(format!("{}:{}:{}", kind.code(), update_id, recipient)),
+        created_at: Set(now),
+        acknowledged_at: Set(None),
+    }
+}
+
+fn signal_of(a: &alert::ActiveModel) -> Option<Signal> {
+    Some(Signal { alert_id: *a.id.try_as_ref()?, recipient_id: *a.recipient_id.try_as_ref()? })
+}
+
+fn dedupe() -> OnConflict {
+    OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned()
+}
+
 /// Inserts alerts (skipping any already raised with the same key) and returns the signals of
 /// the ones this call created.
 async fn raise(
@@ -215,41 +237,39 @@ async fn raise(
     let mut signals = vec![];
     let now = Utc::now();
     for r in recipients {
-        let id = Uuid::now_v7();
-        let inserted = alert::Entity::insert(alert::ActiveModel {
-            id: Set(id),
-            recipient_id: Set(*r),
-            kind: Set(kind.code().into()),
-            partner_update_id: Set(update.id),
-            case_id: Set(case.map(|c| c.id)),
-            dedupe_key: Set(format!("{}:{}:{}", kind.code(), update.id, r)),
-            created_at: Set(now),
-            acknowledged_at: Set(None),
-        })
-        .on_conflict(OnConflict::column(alert::Column::DedupeKey).do_nothing().to_owned())
-        .exec_without_returning(txn)
-        .await?;
+        let row = alert_row(update.id, case.map(|c| c.id), kind, *r, now);
+        let signal = signal_of(&row);
+        let inserted = alert::Entity::insert(row).on_conflict(dedupe()).exec_without_returning(txn).await?;
         if inserted > 0 {
-            signals.push(Signal { alert_id: id, recipient_id: *r });
+            signals.extend(signal);
         }
     }
     Ok(signals)
 }
 
-/// The alerts a newly matched update raises: the allocated worker (or, with nobody allocated,
+/// Who a newly matched update alerts, by kind: the allocated worker (or, with nobody allocated,
 /// the team's managers); and the managers too when the sender is concerned.
-async fn alerts_for_match(txn: &DatabaseTransaction, update: &pu::Model, case: &case::Model) -> AppResult<Vec<Signal>> {
+async fn match_alerts(conn: &impl ConnectionTrait, concern: bool, case: &case::Model) -> AppResult<Vec<(AlertKind, Vec<Uuid>)>> {
     // The managers are looked up only when someone needs them.
-    let team_managers = match (case.allocated_worker_id, update.concern) {
+    let team_managers = match (case.allocated_worker_id, concern) {
         (Some(_), false) => vec![],
-        _ => managers(txn, case.team_id).await?,
+        _ => managers(conn, case.team_id).await?,
     };
-    let mut signals = match case.allocated_worker_id {
-        Some(w) => raise(txn, update, Some(case), AlertKind::NewUpdate, &[w]).await?,
-        None => raise(txn, update, Some(case), AlertKind::NewUpdate, &team_managers).await?,
-    };
-    if update.concern {
-        signals.extend(raise(txn, update, Some(case), AlertKind::Concern, &team_managers).await?);
+    let mut out = vec![match case.allocated_worker_id {
+        Some(w) => (AlertKind::NewUpdate, vec![w]),
+        None => (AlertKind::NewUpdate, team_managers.clone()),
+    }];
+    if concern {
+        out.push((AlertKind::Concern, team_managers));
+    }
+    Ok(out)
+}
+
+/// Raises the alerts of a newly matched update.
+async fn alerts_for_match(txn: &DatabaseTransaction, update: &pu::Model, case: &case::Model) -> AppResult<Vec<Signal>> {
+    let mut signals = vec![];
+    for (kind, recipients) in match_alerts(txn, update.concern, case).await? {
+        signals.extend(raise(txn, update, Some(case), kind, &recipients).await?);
     }
     Ok(signals)
 }
@@ -291,9 +311,15 @@ pub async fn submit(
     let cal = cache.get(db).await?;
     let due_at = cal.check_slot_due(now, times.morning, times.afternoon);
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    let matched = find_match(&txn, &given_key, &family_key, u.date_of_birth).await?;
-    let reference = submission::next_reference(&txn, "PU", chrono::Datelike::year(&now)).await?;
+    // Reads first (a match seen inside a transaction would be no fresher), then every write —
+    // the update, its alerts and its audit row — stored together or not at all.
+    let matched = find_match(db, &given_key, &family_key, u.date_of_birth).await?;
+    let planned = match &matched {
+        Some((_, case)) => match_alerts(db, u.concern, case).await?,
+        None => vec![],
+    };
+    let reference = submission::next_reference(db, "PU", chrono::Datelike::year(&now)).await?;
+    let case_id = matched.as_ref().map(|(_, k)| k.id);
     let row = pu::ActiveModel {
         id: Set(id),
         reference: Set(reference),
@@ -315,7 +341,7 @@ pub async fn submit(
         received_at: Set(now),
         due_at: Set(due_at),
         child_id: Set(matched.as_ref().map(|(c, _)| *c)),
-        case_id: Set(matched.as_ref().map(|(_, k)| k.id)),
+        case_id: Set(case_id),
         matched_at: Set(matched.as_ref().map(|_| now)),
         matched_by: Set(None),
         reviewed_at: Set(None),
@@ -329,10 +355,27 @@ pub async fn submit(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let stored = match pu::Entity::insert(row).exec_with_returning(&txn).await {
-        Ok(stored) => stored,
+    let backend = db.get_database_backend();
+    let insert = pu::Entity::insert(row).into_query().returning_all().to_owned();
+    let alerts: Vec<alert::ActiveModel> = planned
+        .iter()
+        .flat_map(|(kind, recipients)| recipients.iter().map(|r| alert_row(id, case_id, *kind, *r, now)))
+        .collect();
+    // A new update has no alerts yet: every row here is created.
+    let signals: Vec<Signal> = alerts.iter().filter_map(signal_of).collect();
+    let mut rest = vec![];
+    if !alerts.is_empty() {
+        rest.push(alert::Entity::insert_many(alerts).on_conflict(dedupe()).build(backend));
+    }
+    let child_id = matched.as_ref().map(|(c, _)| *c);
+    rest.push(audit::statement(
+        backend,
+        ctx,
+        &[Entry::allowed(AuditAction::Create, RecordType::PartnerUpdate, id, child_id)],
+    ));
+    let stored = match crate::db::write_together(db, backend.build(&insert), rest).await {
+        Ok(row) => pu::Model::from_query_result(&row, "")?,
         Err(e) => {
-            txn.rollback().await?;
             if let (Some(SqlErr::UniqueConstraintViolation(_)), Some(key)) = (e.sql_err(), &u.idempotency_key)
                 && let Some(existing) = by_key(db, p.user, key).await?
             {
@@ -342,17 +385,7 @@ pub async fn submit(
             return Err(e.into());
         }
     };
-    let signals = match &matched {
-        Some((_, case)) => alerts_for_match(&txn, &stored, case).await?,
-        None => vec![],
-    };
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry::allowed(AuditAction::Create, RecordType::PartnerUpdate, id, matched.as_ref().map(|(c, _)| *c))],
-    )
-    .await?;
-    bus.commit_and_announce(txn, &signals).await?;
+    bus.announce(&signals);
     Ok(stored)
 }
 

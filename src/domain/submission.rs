@@ -5,8 +5,8 @@ use super::UserErrorCode;
 use crate::error::{AppError, AppResult};
 use entity::reference_counter;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    sea_query::{Expr, ExprTrait},
+    ConnectionTrait, DatabaseBackend, Statement,
+    sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use sha2::{Digest, Sha256};
 
@@ -30,40 +30,32 @@ pub fn replay<T>(stored: T, stored_hash: &str, hash: &str) -> AppResult<T> {
     }
 }
 
-/// The next number of a reference series in a year, inside the caller's transaction (the row
-/// lock serialises concurrent submissions).
+/// The next number of a reference series in a year, in one statement: on PostgreSQL from a
+/// sequence per series (no row lock held to commit; numbers run on across years), elsewhere by
+/// one upsert of the year's counter row (atomic by itself, so it may run before the caller's
+/// transaction as `nextval` does). Either way a number taken by a write that then fails is not
+/// issued again: references can have gaps, never duplicates.
 pub async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<String> {
-    // PostgreSQL: a sequence per series (no row lock held to commit; numbers run on across years).
-    if conn.get_database_backend() == sea_orm::DatabaseBackend::Postgres && matches!(series, "RFS" | "PU") {
-        let sql = format!("SELECT nextval('reference_{}_seq') AS n", series.to_lowercase());
-        let row = conn
-            .query_one_raw(sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql))
-            .await?
-            .ok_or(AppError::Internal)?;
-        let n: i64 = row.try_get("", "n")?;
-        return Ok(format!("{series}-{year}-{n:06}"));
-    }
-    let bumped = reference_counter::Entity::update_many()
-        .col_expr(reference_counter::Column::Last, Expr::col(reference_counter::Column::Last).add(1))
-        .filter(reference_counter::Column::Series.eq(series))
-        .filter(reference_counter::Column::Year.eq(year))
-        .exec(conn)
-        .await?;
-    let n = if bumped.rows_affected == 0 {
-        reference_counter::Entity::insert(reference_counter::ActiveModel {
-            series: Set(series.to_string()),
-            year: Set(year),
-            last: Set(1),
-        })
-        .exec_without_returning(conn)
-        .await?;
-        1
+    let backend = conn.get_database_backend();
+    let stmt = if backend == DatabaseBackend::Postgres && matches!(series, "RFS" | "PU") {
+        let sql = format!("SELECT nextval('reference_{}_seq') AS last", series.to_lowercase());
+        Statement::from_string(backend, sql)
     } else {
-        reference_counter::Entity::find_by_id((series.to_string(), year))
-            .one(conn)
-            .await?
-            .ok_or(AppError::Internal)?
-            .last
+        use reference_counter::Column as C;
+        let upsert = Query::insert()
+            .into_table(reference_counter::Entity)
+            .columns([C::Series, C::Year, C::Last])
+            .values_panic([series.into(), year.into(), 1i64.into()])
+            .on_conflict(
+                OnConflict::columns([C::Series, C::Year])
+                    .value(C::Last, Expr::col((reference_counter::Entity, C::Last)).add(1))
+                    .to_owned(),
+            )
+            .returning_col(C::Last)
+            .to_owned();
+        backend.build(&upsert)
     };
+    let row = conn.query_one_raw(stmt).await?.ok_or(AppError::Internal)?;
+    let n: i64 = row.try_get("", "last")?;
     Ok(format!("{series}-{year}-{n:06}"))
 }

@@ -237,5 +237,17 @@ async fn postgres_plans_once_and_a_name_prefix_still_uses_the_index() {
     );
     let plan = txn.query_all_raw(explain).await.unwrap();
     let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
-    assert!(plan.iter().any(|l| l.contains("ix_children_family_key")), "{plan:?}");
+    assert!(plan.iter().any(|l| l.contains("ix_children_names_dob")), "{plan:?}");
+    // Matching a partner update (both keys and the date of birth) descends that one index.
+    txn.execute_unprepared(
+        "PREPARE exact(text, text, date) AS SELECT id FROM children \
+         WHERE family_key = $1 AND given_key = $2 AND date_of_birth = $3",
+    )
+    .await
+    .unwrap();
+    let explain = Statement::from_string(DatabaseBackend::Postgres, "EXPLAIN EXECUTE exact('ben', 'amy', '2015-01-01')");
+    let plan = txn.query_all_raw(explain).await.unwrap();
+    let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    assert!(plan.iter().any(|l| l.contains("Index") && l.contains("ix_children_names_dob")), "{plan:?}");
+    assert!(!plan.iter().any(|l| l.contains("BitmapAnd")), "{plan:?}");
 }
