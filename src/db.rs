@@ -120,7 +120,11 @@ pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> 
 /// CTE of it: one round trip and one commit, with no BEGIN or COMMIT to send, and a single
 /// statement is atomic by itself. SQLite cannot modify data inside a CTE, so there they run in
 /// order in one transaction. Either way the caller builds each write once.
-pub async fn write_together(db: &DatabaseConnection, first: Statement, rest: Vec<Statement>) -> Result<QueryResult, DbErr> {
+pub async fn write_together(
+    db: &DatabaseConnection,
+    first: Statement,
+    rest: Vec<Statement>,
+) -> Result<QueryResult, DbErr> {
     if db.get_database_backend() == DatabaseBackend::Postgres {
         return db.query_one_raw(as_one_statement(first, rest)).await?.ok_or(DbErr::RecordNotInserted);
     }

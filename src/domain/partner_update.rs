@@ -204,7 +204,13 @@ async fn managers(conn: &impl ConnectionTrait, team: Uuid) -> AppResult<Vec<Uuid
 }
 
 /// One alert about an update for one recipient. The dedupe key makes raising it again a no-op.
-fn alert_row(update_id: Uuid, case_id: Option<Uuid>, kind: AlertKind, recipient: Uuid, now: DateTime<Utc>) -> alert::ActiveModel {
+fn alert_row(
+    update_id: Uuid,
+    case_id: Option<Uuid>,
+    kind: AlertKind,
+    recipient: Uuid,
+    now: DateTime<Utc>,
+) -> alert::ActiveModel {
     alert::ActiveModel {
         id: Set(Uuid::now_v7()),
         recipient_id: Set(recipient),
@@ -249,7 +255,11 @@ async fn raise(
 
 /// Who a newly matched update alerts, by kind: the allocated worker (or, with nobody allocated,
 /// the team's managers); and the managers too when the sender is concerned.
-async fn match_alerts(conn: &impl ConnectionTrait, concern: bool, case: &case::Model) -> AppResult<Vec<(AlertKind, Vec<Uuid>)>> {
+async fn match_alerts(
+    conn: &impl ConnectionTrait,
+    concern: bool,
+    case: &case::Model,
+) -> AppResult<Vec<(AlertKind, Vec<Uuid>)>> {
     // The managers are looked up only when someone needs them.
     let team_managers = match (case.allocated_worker_id, concern) {
         (Some(_), false) => vec![],

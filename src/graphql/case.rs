@@ -3,6 +3,7 @@ use super::{
     child::Child,
     connection,
     directory::{Staff, Team},
+    fast::Fast,
     ids::{self, Kind},
     payload::{UserError, split},
     req,
@@ -77,8 +78,8 @@ impl Case {
     async fn status(&self) -> CaseStatus {
         self.0.status.into()
     }
-    async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
-        Ok(req(ctx)?.loaders.child.load_one(self.0.child_id).await?.map(Child))
+    async fn child(&self, ctx: &Context<'_>) -> Result<Option<Fast<Child>>> {
+        Ok(req(ctx)?.loaders.child.load_one(self.0.child_id).await?.map(|c| Fast(Child(c))))
     }
     async fn allocated_worker(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         match self.0.allocated_worker_id {
@@ -146,11 +147,16 @@ impl CaseQuery {
 
     /// The caller's open cases; for a team manager, the whole team's.
     #[graphql(complexity = "super::page_cost(first, child_complexity)")]
-    async fn caseload(&self, ctx: &Context<'_>, first: i32, after: Option<String>) -> Result<Connection<String, Case>> {
+    async fn caseload(
+        &self,
+        ctx: &Context<'_>,
+        first: i32,
+        after: Option<String>,
+    ) -> Result<Connection<String, Fast<Case>>> {
         let r = req(ctx)?;
         let page = PageArgs::parse(first, after.as_deref())?;
         let page = domain::case::caseload(&r.db, &r.ctx, &page).await?;
-        Ok(connection(page, |c| c.id, Case))
+        Ok(connection(page, |c| c.id, |c| Fast(Case(c))))
     }
 }
 

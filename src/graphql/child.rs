@@ -2,6 +2,7 @@
 use super::{
     case::Case,
     connection,
+    fast::Fast,
     ids::{self, Kind},
     req,
     scalars::Date,
@@ -125,7 +126,7 @@ impl Child {
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: i32,
-    ) -> Result<Vec<super::partner_update::PartnerUpdate>> {
+    ) -> Result<Vec<Fast<super::partner_update::PartnerUpdate>>> {
         if !(1..=domain::partner_update::TIMELINE_MAX).contains(&first) {
             return Err(crate::error::AppError::invalid(
                 "first",
@@ -135,7 +136,7 @@ impl Child {
             .into());
         }
         let rows = req(ctx)?.loaders.updates_by_child.load_one((self.0.id, first as u8)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(Into::into).collect())
+        Ok(rows.into_iter().map(|u| Fast(u.into())).collect())
     }
     /// The child's cases that the caller may see, oldest first.
     async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
@@ -198,7 +199,7 @@ impl ChildQuery {
         search: ChildSearch,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<String, Child>> {
+    ) -> Result<Connection<String, Fast<Child>>> {
         let r = req(ctx)?;
         let page = PageArgs::parse(first, after.as_deref())?;
         let s = domain::child::Search {
@@ -207,6 +208,6 @@ impl ChildQuery {
             date_of_birth: search.date_of_birth.map(|d| d.0),
         };
         let page = domain::child::search(&r.db, &r.ctx, &s, &page).await?;
-        Ok(connection(page, |c| c.id, Child))
+        Ok(connection(page, |c| c.id, |c| Fast(Child(c))))
     }
 }

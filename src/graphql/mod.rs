@@ -5,6 +5,7 @@ pub mod case;
 pub mod child;
 pub mod directory;
 pub mod early_help;
+pub mod fast;
 pub mod ids;
 pub mod limits;
 pub mod loaders;

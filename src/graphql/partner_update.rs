@@ -3,6 +3,7 @@ use super::{
     case::Case,
     child::Child,
     directory::Organisation,
+    fast::Fast,
     ids::{self, Kind},
     payload::{UserError, split},
     req,
@@ -120,8 +121,8 @@ impl PartnerUpdate {
             _ => Ok(None),
         }
     }
-    async fn sender_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
-        Ok(req(ctx)?.organisation(self.0.sender_org_id).await?.map(Organisation))
+    async fn sender_organisation(&self, ctx: &Context<'_>) -> Result<Option<Fast<Organisation>>> {
+        Ok(req(ctx)?.organisation(self.0.sender_org_id).await?.map(|o| Fast(Organisation(o))))
     }
     /// Send this back as `expectedVersion` when reviewing or matching.
     async fn version(&self) -> i32 {
