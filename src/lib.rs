@@ -9,6 +9,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod graphql;
+pub mod rows;
 pub mod seed;
 pub mod ws;
 

@@ -106,7 +106,7 @@ pub async fn caseload(db: &impl ConnectionTrait, ctx: &RequestCtx, page: &PageAr
     if let Some(after) = page.after {
         q = q.filter(case::Column::Id.gt(after));
     }
-    let rows = q.order_by_asc(case::Column::Id).limit(page.limit()).all(db).await?;
+    let rows = crate::rows::select_all(db, q.order_by_asc(case::Column::Id).limit(page.limit())).await?;
     let page = Page::from_rows(rows, page);
     audit::reads(db, ctx, RecordType::Case, page.items.iter().map(|c| (c.id, c.child_id))).await?;
     Ok(page)

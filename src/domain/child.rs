@@ -43,11 +43,10 @@ pub async fn by_ids(
     if ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadChild) {
         return Ok(HashMap::new());
     }
-    let rows = child::Entity::find()
+    let find = child::Entity::find()
         .filter(child::Column::Id.is_in(ids.iter().copied()))
-        .filter(policy::child_scope(&ctx.principal))
-        .all(db)
-        .await?;
+        .filter(policy::child_scope(&ctx.principal));
+    let rows = crate::rows::select_all(db, find).await?;
     audit::reads(db, ctx, RecordType::Child, rows.iter().map(|c| (c.id, c.id))).await?;
     Ok(rows.into_iter().map(|c| (c.id, c)).collect())
 }

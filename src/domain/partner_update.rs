@@ -534,7 +534,7 @@ pub async fn for_children(
             .into_query();
         Query::select().column(Asterisk).from_subquery(inner, "u").and_where(Expr::col("rn").lte(first)).to_owned()
     };
-    let rows = pu::Model::find_by_statement(backend.build(&stmt)).all(db).await?;
+    let rows: Vec<pu::Model> = crate::rows::all(db, backend.build(&stmt)).await?;
     let mut out: HashMap<Uuid, Vec<pu::Model>> = HashMap::new();
     let mut read = Vec::with_capacity(rows.len());
     for u in rows {

@@ -108,24 +108,29 @@ async fn one<'a, T: ContainerType>(
 
 /// As async-graphql merges a response key selected more than once (objects field by field).
 fn insert_value(target: &mut IndexMap<Name, Value>, name: Name, value: Value) {
-    match (target.get_mut(&name), value) {
-        (None, value) => {
-            target.insert(name, value);
+    use async_graphql::indexmap::map::Entry;
+    match (target.entry(name), value) {
+        (Entry::Vacant(slot), value) => {
+            slot.insert(value);
         }
-        (Some(Value::Object(prev)), Value::Object(obj)) => {
-            for (k, v) in obj {
-                insert_value(prev, k, v);
+        (Entry::Occupied(mut prev), Value::Object(obj)) => {
+            if let Value::Object(prev) = prev.get_mut() {
+                for (k, v) in obj {
+                    insert_value(prev, k, v);
+                }
             }
         }
-        (Some(Value::List(prev)), Value::List(list)) => {
-            for (p, v) in prev.iter_mut().zip(list) {
-                if let (Value::Object(p), Value::Object(obj)) = (p, v) {
-                    for (k, v) in obj {
-                        insert_value(p, k, v);
+        (Entry::Occupied(mut prev), Value::List(list)) => {
+            if let Value::List(prev) = prev.get_mut() {
+                for (p, v) in prev.iter_mut().zip(list) {
+                    if let (Value::Object(p), Value::Object(obj)) = (p, v) {
+                        for (k, v) in obj {
+                            insert_value(p, k, v);
+                        }
                     }
                 }
             }
         }
-        _ => {}
+        (Entry::Occupied(_), _) => {}
     }
 }

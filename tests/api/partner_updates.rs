@@ -573,3 +573,30 @@ async fn a_timeline_is_the_newest_first_of_each_child_and_only_those_are_audited
     }
     assert!(!listed.contains(&raw(&newest[3])), "the oldest was not shown: {listed}");
 }
+
+/// The caseload's rows are decoded by position (`casegraph::rows`). Decoded the derived way
+/// (by column name) the same rows are equal, field for field: matched and unmatched updates, a
+/// reviewed one, and every seeded child and case (with and without their optional columns).
+#[tokio::test]
+async fn rows_decoded_by_position_equal_the_derived_decoder() {
+    use entity::{case, child, partner_update};
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let kid = fixtures::child(&app, c.child_id).await;
+    let (id, version) = submit_update(&app, "partner.school", &kid, true).await;
+    submit_update_named(&app, "partner.health", "Nobody", "Known").await;
+    let review = json!({ "i": { "partnerUpdateId": id, "action": "CONTACT_MADE", "note": "Visit booked", "expectedVersion": version } });
+    let r = app.gql("sw.alpha1", REVIEW, review).await;
+    assert_eq!(r.data()["reviewPartnerUpdate"]["partnerUpdate"]["reviewed"], true, "{}", r.raw);
+
+    let updates = partner_update::Entity::find().all(&app.db).await.unwrap();
+    assert!(updates.iter().any(|u| u.child_id.is_none()) && updates.iter().any(|u| u.review_note.is_some()));
+    let by_position = casegraph::rows::select_all(&app.db, partner_update::Entity::find()).await.unwrap();
+    assert_eq!(by_position, updates);
+    let children = child::Entity::find().all(&app.db).await.unwrap();
+    assert!(children.iter().any(|c| c.date_of_birth.is_none()) || children.iter().any(|c| c.nhs_number.is_none()));
+    assert_eq!(casegraph::rows::select_all(&app.db, child::Entity::find()).await.unwrap(), children);
+    let cases = case::Entity::find().all(&app.db).await.unwrap();
+    assert!(cases.iter().any(|c| c.allocated_worker_id.is_some()));
+    assert_eq!(casegraph::rows::select_all(&app.db, case::Entity::find()).await.unwrap(), cases);
+}
