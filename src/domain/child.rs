@@ -104,7 +104,7 @@ pub async fn search(
     if let Some(after) = page.after {
         q = q.filter(child::Column::Id.gt(after));
     }
-    let rows = q.order_by_asc(child::Column::Id).limit(page.limit()).all(db).await?;
+    let rows = crate::rows::select_all(db, q.order_by_asc(child::Column::Id).limit(page.limit())).await?;
     let page = Page::from_rows(rows, page);
     let entries: Vec<Entry> =
         page.items.iter().map(|c| Entry::allowed(AuditAction::Search, RecordType::Child, c.id, Some(c.id))).collect();
