@@ -166,15 +166,19 @@ fn check(u: &UpdateIn, now: DateTime<Utc>) -> AppResult<UpdateIn> {
     Ok(out)
 }
 
-/// The one child with an open case whose normalised name and date of birth match, if exactly one.
-async fn find_match(
+/// The one child with an open case whose normalised name and date of birth match (if exactly
+/// one), and the new update's reference number. On PostgreSQL that is one statement: the match
+/// with the sequence's next value beside it (an uncorrelated subquery, so taken once whatever
+/// the number of rows, and also when nothing matches).
+async fn find_match_and_reference(
     conn: &impl ConnectionTrait,
     given: &str,
     family: &str,
     dob: NaiveDate,
-) -> AppResult<Option<(Uuid, case::Model)>> {
-    // One statement: the open cases of the children whose keys match (at most one open case
-    // per child, so one row per child).
+    year: i32,
+) -> AppResult<(Option<(Uuid, case::Model)>, String)> {
+    // The open cases of the children whose keys match (at most one open case per child, so one
+    // row per child).
     let children = child::Entity::find()
         .select_only()
         .column(child::Column::Id)
@@ -185,11 +189,32 @@ async fn find_match(
     let open = case::Entity::find()
         .filter(case::Column::ChildId.in_subquery(children))
         .filter(case::Column::Status.eq(CaseStatus::Open))
-        .limit(2)
-        .all(conn)
-        .await?;
-    let [only] = open.as_slice() else { return Ok(None) };
-    Ok(Some((only.child_id, only.clone())))
+        .limit(2);
+    let backend = conn.get_database_backend();
+    let (open, reference) = match submission::next_in_sequence(backend, "PU") {
+        Some(next) => {
+            let stmt = Query::select()
+                .column(("m", Asterisk))
+                .expr_as(Expr::cust(format!("(SELECT {next})")), "reference_n")
+                .from_subquery(Query::select().expr(Expr::cust("1")).to_owned(), "one")
+                .join_lateral(JoinType::LeftJoin, open.into_query(), "m", Expr::cust("TRUE"))
+                .to_owned();
+            let rows = conn.query_all_raw(backend.build(&stmt)).await?;
+            let n: i64 = rows.first().ok_or(AppError::Internal)?.try_get("", "reference_n")?;
+            let found = rows.iter().filter(|r| matches!(r.try_get_by_index::<Option<Uuid>>(0), Ok(Some(_))));
+            let open = found.map(crate::rows::ByPosition::from_row).collect::<Result<Vec<case::Model>, _>>()?;
+            (open, submission::reference("PU", year, n))
+        }
+        None => {
+            let open = crate::rows::select_all(conn, open).await?;
+            (open, submission::next_reference(conn, "PU", year).await?)
+        }
+    };
+    let matched = match open.as_slice() {
+        [only] => Some((only.child_id, only.clone())),
+        _ => None,
+    };
+    Ok((matched, reference))
 }
 
 /// Active team managers of a team.
@@ -323,12 +348,12 @@ pub async fn submit(
     let id = Uuid::now_v7();
     // Reads first (a match seen inside a transaction would be no fresher), then every write —
     // the update, its alerts and its audit row — stored together or not at all.
-    let matched = find_match(db, &given_key, &family_key, u.date_of_birth).await?;
+    let year = chrono::Datelike::year(&now);
+    let (matched, reference) = find_match_and_reference(db, &given_key, &family_key, u.date_of_birth, year).await?;
     let planned = match &matched {
         Some((_, case)) => match_alerts(db, u.concern, case).await?,
         None => vec![],
     };
-    let reference = submission::next_reference(db, "PU", chrono::Datelike::year(&now)).await?;
     let case_id = matched.as_ref().map(|(_, k)| k.id);
     let row = pu::ActiveModel {
         id: Set(id),

@@ -37,9 +37,8 @@ pub fn replay<T>(stored: T, stored_hash: &str, hash: &str) -> AppResult<T> {
 /// issued again: references can have gaps, never duplicates.
 pub async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32) -> AppResult<String> {
     let backend = conn.get_database_backend();
-    let stmt = if backend == DatabaseBackend::Postgres && matches!(series, "RFS" | "PU") {
-        let sql = format!("SELECT nextval('reference_{}_seq') AS last", series.to_lowercase());
-        Statement::from_string(backend, sql)
+    let stmt = if let Some(next) = next_in_sequence(backend, series) {
+        Statement::from_string(backend, format!("SELECT {next} AS last"))
     } else {
         use reference_counter::Column as C;
         let upsert = Query::insert()
@@ -57,5 +56,17 @@ pub async fn next_reference(conn: &impl ConnectionTrait, series: &str, year: i32
     };
     let row = conn.query_one_raw(stmt).await?.ok_or(AppError::Internal)?;
     let n: i64 = row.try_get("", "last")?;
-    Ok(format!("{series}-{year}-{n:06}"))
+    Ok(reference(series, year, n))
+}
+
+/// A reference as people quote it: `PU-2026-000123`.
+pub fn reference(series: &str, year: i32, n: i64) -> String {
+    format!("{series}-{year}-{n:06}")
+}
+
+/// On PostgreSQL, the SQL expression that takes a series' next number from its sequence, for a
+/// statement that wants the number beside something else it reads.
+pub fn next_in_sequence(backend: DatabaseBackend, series: &str) -> Option<String> {
+    (backend == DatabaseBackend::Postgres && matches!(series, "RFS" | "PU"))
+        .then(|| format!("nextval('reference_{}_seq')", series.to_lowercase()))
 }

@@ -120,6 +120,14 @@ async fn matching_ignores_case_accents_spaces_and_hyphens_and_refuses_ambiguity(
     let r = app.gql("hub.worker", "query($id: ID!) { partnerUpdate(id: $id) { matched } }", json!({ "id": id })).await;
     assert_eq!(r.data()["partnerUpdate"]["matched"], false);
     assert_eq!(alert_kinds(&app, "sw.alpha2").await.len(), before);
+    // Matched, ambiguous (two rows read beside the number) or unmatched: each submission takes
+    // exactly one reference number, in order.
+    submit_update_named(&app, "partner.health", "Nobody", "Known").await;
+    let mut stored = entity::partner_update::Entity::find().all(&app.db).await.unwrap();
+    stored.sort_by_key(|u| u.id);
+    let numbers: Vec<i64> = stored.iter().map(|u| u.reference.rsplit('-').next().unwrap().parse().unwrap()).collect();
+    assert_eq!(numbers.len(), 3);
+    assert!(numbers.windows(2).all(|w| w[1] == w[0] + 1), "{numbers:?}");
 }
 
 #[tokio::test]
