@@ -608,3 +608,40 @@ async fn rows_decoded_by_position_equal_the_derived_decoder() {
     assert!(cases.iter().any(|c| c.allocated_worker_id.is_some()));
     assert_eq!(casegraph::rows::select_all(&app.db, case::Entity::find()).await.unwrap(), cases);
 }
+
+/// REL-03 / AUD-03 for the one-statement write: when the audit row cannot be stored (a trigger
+/// refuses it, after the update and its alert were inserted in the same statement), nothing
+/// of the submission is kept, and the sender is told nothing about why.
+#[tokio::test]
+async fn a_submission_whose_audit_row_fails_leaves_nothing() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend};
+    let app = TestApp::new().await;
+    let c = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let child = fixtures::child(&app, c.child_id).await;
+    let before = (app.count("partner_updates").await, app.count("alerts").await, app.count("audit_events").await);
+    let (refuse, allow) = match app.db.get_database_backend() {
+        DatabaseBackend::Postgres => (
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'audit store down'; END $$; \
+             CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events FOR EACH ROW EXECUTE FUNCTION refuse_audit()",
+            "DROP TRIGGER refuse_audit ON audit_events",
+        ),
+        _ => (
+            "CREATE TRIGGER refuse_audit BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'audit store down'); END",
+            "DROP TRIGGER refuse_audit",
+        ),
+    };
+    app.db.execute_unprepared(refuse).await.unwrap();
+    let r = app.gql("partner.school", SUBMIT_UPDATE, json!({ "i": update_input(&child, true) })).await;
+    app.db.execute_unprepared(allow).await.unwrap();
+    assert!(["UNAVAILABLE", "INTERNAL"].contains(&r.code().as_str()), "{}", r.raw);
+    for leak in ["audit", "trigger", "INSERT", "WITH", "sqlx"] {
+        assert!(!r.raw.contains(leak), "{leak} leaked: {}", r.raw);
+    }
+    assert!(r.data().is_null() || r.data()["submitPartnerUpdate"].is_null(), "{}", r.raw);
+    let after = (app.count("partner_updates").await, app.count("alerts").await, app.count("audit_events").await);
+    assert_eq!(after, before, "no update, alert or audit row was kept");
+    // With the audit store back, the same submission goes through and alerts.
+    let r = app.gql("partner.school", SUBMIT_UPDATE, json!({ "i": update_input(&child, true) })).await;
+    assert!(r.data()["submitPartnerUpdate"]["partnerUpdate"]["id"].is_string(), "{}", r.raw);
+    assert!(app.count("alerts").await > before.1);
+}
