@@ -69,7 +69,14 @@ pub struct Address {
 }
 
 /// A child known to children's services. Every read of a child is recorded in the audit trail.
-pub struct Child(pub child::Model);
+/// Shared, not copied: the loader hands the same row to every field that asked for it.
+pub struct Child(pub std::sync::Arc<child::Model>);
+
+impl From<child::Model> for Child {
+    fn from(m: child::Model) -> Self {
+        Child(std::sync::Arc::new(m))
+    }
+}
 
 #[Object]
 impl Child {
@@ -188,7 +195,7 @@ impl ChildQuery {
     async fn child(&self, ctx: &Context<'_>, id: ID) -> Result<Child> {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::Child, "id")?;
-        Ok(Child(domain::child::get(&r.db, &r.ctx, id).await?))
+        Ok(domain::child::get(&r.db, &r.ctx, id).await?.into())
     }
 
     /// Children matching a search, inside the caller's scope.
@@ -208,6 +215,6 @@ impl ChildQuery {
             date_of_birth: search.date_of_birth.map(|d| d.0),
         };
         let page = domain::child::search(&r.db, &r.ctx, &s, &page).await?;
-        Ok(connection(page, |c| c.id, |c| Fast(Child(c))))
+        Ok(connection(page, |c| c.id, |c| Fast(c.into())))
     }
 }

@@ -36,7 +36,9 @@ macro_rules! loader {
     };
 }
 
-loader!(ChildLoader, child::Model, |s, keys| domain::child::by_ids(&s.db, &s.ctx, keys));
+loader!(ChildLoader, Arc<child::Model>, |s, keys| async {
+    Ok(domain::child::by_ids(&s.db, &s.ctx, keys).await?.into_iter().map(|(k, v)| (k, Arc::new(v))).collect())
+});
 loader!(CaseLoader, case::Model, |s, keys| domain::case::by_ids(&s.db, &s.ctx, keys));
 loader!(CasesByChild, Vec<case::Model>, |s, keys| { domain::case::for_children(&s.db, &s.ctx, keys) });
 loader!(HouseholdByChild, Vec<household_member::Model>, |s, keys| { domain::child::households(&s.db, &s.ctx, keys) });
@@ -55,11 +57,12 @@ loader!(CasesByRequest, Vec<case::Model>, |s, keys| domain::request::cases_of(&s
 loader!(ScreeningLoader, neglect_screening::Model, |s, keys| domain::neglect::by_ids(&s.db, &s.ctx, keys));
 loader!(PartnerUpdateLoader, partner_update::Model, |s, keys| domain::partner_update::by_ids(&s.db, &s.ctx, keys));
 /// A child's latest updates, keyed by (child, how many): the siblings of one list ask with the
-/// same count, so a page is still one statement.
+/// same count, so a page is still one statement. The loader hands each caller a copy of its
+/// value: here a list of shared rows, not the rows themselves.
 pub struct UpdatesByChild(Source);
 
 impl Loader<(Uuid, u8)> for UpdatesByChild {
-    type Value = Vec<partner_update::Model>;
+    type Value = Vec<Arc<partner_update::Model>>;
     type Error = AppError;
 
     async fn load(&self, keys: &[(Uuid, u8)]) -> Result<HashMap<(Uuid, u8), Self::Value>, AppError> {
@@ -71,7 +74,10 @@ impl Loader<(Uuid, u8)> for UpdatesByChild {
         let mut out = HashMap::with_capacity(keys.len());
         for (first, children) in by_count {
             let mut rows = domain::partner_update::for_children(&s.db, &s.ctx, &children, first.into()).await?;
-            out.extend(children.iter().map(|c| ((*c, first), rows.remove(c).unwrap_or_default())));
+            out.extend(children.iter().map(|c| {
+                let list = rows.remove(c).unwrap_or_default().into_iter().map(Arc::new).collect();
+                ((*c, first), list)
+            }));
         }
         Ok(out)
     }

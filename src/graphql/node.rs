@@ -44,7 +44,7 @@ impl NodeQuery {
         };
         let l = &r.loaders;
         let found = match kind {
-            Kind::Child => Some(Node::Child(Child(domain::child::get(&r.db, &r.ctx, uuid).await?))),
+            Kind::Child => Some(Node::Child(domain::child::get(&r.db, &r.ctx, uuid).await?.into())),
             Kind::Case => Some(Node::Case(Case(domain::case::get(&r.db, &r.ctx, uuid).await?))),
             Kind::Staff => l.staff.load_one(uuid).await?.map(|s| Node::Staff(Staff(s))),
             Kind::Team => l.team.load_one(uuid).await?.map(|t| Node::Team(Team(t))),

@@ -27,11 +27,18 @@ use tokio::sync::broadcast::error::RecvError;
 /// An update from a partner agency. Its sender sees what they sent and whether it has been
 /// reviewed; only reviewers (the allocated worker, the team's manager, the hub) see whom it
 /// matched and how it was reviewed.
-pub struct PartnerUpdate(pub Box<pu::Model>);
+/// Shared, not copied: a timeline's rows go from the loader to every list that asked for them.
+pub struct PartnerUpdate(pub std::sync::Arc<pu::Model>);
 
 impl From<pu::Model> for PartnerUpdate {
     fn from(m: pu::Model) -> Self {
-        PartnerUpdate(Box::new(m))
+        PartnerUpdate(std::sync::Arc::new(m))
+    }
+}
+
+impl From<std::sync::Arc<pu::Model>> for PartnerUpdate {
+    fn from(m: std::sync::Arc<pu::Model>) -> Self {
+        PartnerUpdate(m)
     }
 }
 
