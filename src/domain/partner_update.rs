@@ -354,7 +354,7 @@ pub async fn submit(
         Some((_, case)) => match_alerts(db, u.concern, case).await?,
         None => vec![],
     };
-    let case_id = matched.as_ref().map(|(_, k)| k.id);
+    let (child_id, case_id) = (matched.as_ref().map(|(c, _)| *c), matched.as_ref().map(|(_, k)| k.id));
     let row = pu::ActiveModel {
         id: Set(id),
         reference: Set(reference),
@@ -375,7 +375,7 @@ pub async fn submit(
         concern: Set(u.concern),
         received_at: Set(now),
         due_at: Set(due_at),
-        child_id: Set(matched.as_ref().map(|(c, _)| *c)),
+        child_id: Set(child_id),
         case_id: Set(case_id),
         matched_at: Set(matched.as_ref().map(|_| now)),
         matched_by: Set(None),
@@ -402,7 +402,6 @@ pub async fn submit(
     if !alerts.is_empty() {
         rest.push(alert::Entity::insert_many(alerts).on_conflict(dedupe()).build(backend));
     }
-    let child_id = matched.as_ref().map(|(c, _)| *c);
     rest.push(audit::statement(
         backend,
         ctx,
