@@ -29,7 +29,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     let (db, statements) = db::connect(&cfg.database_url, cfg.db_pool, cfg.request_timeout()).await?;
     db::migrate(&db).await?;
     let bus = alerts::AlertBus::new(db.get_database_backend());
-    bus.listen(&db).await?;
+    bus.start(&db).await?;
     let services = graphql::Services {
         bus,
         check_times: cfg.check_times()?,

@@ -15,6 +15,7 @@ mod m20261124_000011_name_keys_bytewise;
 mod m20261124_000012_announce_alerts;
 mod m20261124_000013_case_scope_indexes;
 mod m20261124_000014_child_match_index;
+mod m20261124_000015_announce_after_commit;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000012_announce_alerts::Migration),
             Box::new(m20261124_000013_case_scope_indexes::Migration),
             Box::new(m20261124_000014_child_match_index::Migration),
+            Box::new(m20261124_000015_announce_after_commit::Migration),
         ]
     }
 }

@@ -421,7 +421,7 @@ async fn subscribe(ws: &mut Ws, token: &str) {
     .await
     .unwrap();
     assert_eq!(next_json(ws).await.unwrap()["type"], "connection_ack");
-    let q = "subscription { alertRaised { id kind partnerUpdate { reference concern } case { id } } }";
+    let q = "subscription { alertRaised { id kind partnerUpdate { id reference concern } case { id } } }";
     ws.send(tungstenite::Message::Text(
         json!({ "id": "1", "type": "subscribe", "payload": { "query": q } }).to_string().into(),
     ))
@@ -501,14 +501,32 @@ async fn alerts_raised_on_one_instance_reach_subscribers_on_another() {
     } else {
         a.router.clone()
     };
-    let server_b = serve(b_router).await;
-    let mut ws = connect(server_b.addr).await;
-    subscribe(&mut ws, &a.token("sw.alpha1")).await;
+    let (server_a, server_b) = (serve(a.router.clone()).await, serve(b_router).await);
+    // A subscriber on each instance: B hears A's relay; A hears its own alerts at once and must
+    // not hear them a second time when its relay's NOTIFY comes back to its own listener.
+    let (mut ws_a, mut ws_b) = (connect(server_a.addr).await, connect(server_b.addr).await);
+    subscribe(&mut ws_a, &a.token("sw.alpha1")).await;
+    subscribe(&mut ws_b, &a.token("sw.alpha1")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     let mine = fixtures::open_case_of(&a, "sw.alpha1", false).await;
-    submit_update(&a, "partner.school", &fixtures::child(&a, mine.child_id).await, false).await;
-    let msg = next_json(&mut ws).await.unwrap();
-    assert_eq!(msg["payload"]["data"]["alertRaised"]["case"]["id"], gid("Case", mine.id), "{msg}");
+    let child = fixtures::child(&a, mine.child_id).await;
+    let sent = [
+        submit_update(&a, "partner.school", &child, false).await.0,
+        submit_update(&a, "partner.health", &child, false).await.0,
+    ];
+    for ws in [&mut ws_a, &mut ws_b] {
+        for update in &sent {
+            let msg = next_json(ws).await.unwrap();
+            assert_eq!(msg["payload"]["data"]["alertRaised"]["case"]["id"], gid("Case", mine.id), "{msg}");
+            assert_eq!(msg["payload"]["data"]["alertRaised"]["partnerUpdate"]["id"], *update, "in order: {msg}");
+        }
+    }
+    for ws in [&mut ws_a, &mut ws_b] {
+        match tokio::time::timeout(Duration::from_secs(1), ws.next()).await {
+            Err(_) => {}
+            Ok(m) => panic!("each alert is heard once per subscriber, then: {m:?}"),
+        }
+    }
 }
 
 #[tokio::test]
