@@ -16,6 +16,7 @@ mod m20261124_000012_announce_alerts;
 mod m20261124_000013_case_scope_indexes;
 mod m20261124_000014_child_match_index;
 mod m20261124_000015_announce_after_commit;
+mod m20261124_000016_staff_team_index;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000013_case_scope_indexes::Migration),
             Box::new(m20261124_000014_child_match_index::Migration),
             Box::new(m20261124_000015_announce_after_commit::Migration),
+            Box::new(m20261124_000016_staff_team_index::Migration),
         ]
     }
 }

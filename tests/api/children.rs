@@ -251,6 +251,17 @@ async fn postgres_plans_once_and_a_name_prefix_still_uses_the_index() {
     let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
     assert!(plan.iter().any(|l| l.contains("Index") && l.contains("ix_children_names_dob")), "{plan:?}");
     assert!(!plan.iter().any(|l| l.contains("BitmapAnd")), "{plan:?}");
+    // A team's managers (alerts for unallocated cases, concerns, overdue updates) are found by
+    // the team, not by reading every staff row. The test team is small enough for a scan to
+    // be cheaper, so scans are ruled out to ask whether the index can serve the query at all.
+    txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
+    let explain = Statement::from_string(
+        DatabaseBackend::Postgres,
+        "EXPLAIN SELECT id FROM staff WHERE team_id = '00000000-0000-0000-0000-000000000001' AND active AND roles LIKE '%TEAM_MANAGER%'",
+    );
+    let plan = txn.query_all_raw(explain).await.unwrap();
+    let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    assert!(plan.iter().any(|l| l.contains("ix_staff_team")), "{plan:?}");
 }
 
 /// The text of the JSON object that follows the first `"key":` in `raw`, as sent (key order kept).
