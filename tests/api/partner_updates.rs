@@ -5,7 +5,7 @@ use crate::fixtures::{self, SUBMIT_UPDATE, submit_update, submit_update_named, u
 use casegraph::domain::calendar;
 use chrono::{DateTime, NaiveTime, Utc};
 use futures_util::{SinkExt, StreamExt};
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set};
 use serde_json::{Value, json};
 use std::time::Duration;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest};
@@ -625,6 +625,51 @@ async fn rows_decoded_by_position_equal_the_derived_decoder() {
     let cases = case::Entity::find().all(&app.db).await.unwrap();
     assert!(cases.iter().any(|c| c.allocated_worker_id.is_some()));
     assert_eq!(casegraph::rows::select_all(&app.db, case::Entity::find()).await.unwrap(), cases);
+}
+
+/// Rows after the first are decoded without the driver's per-value type check on PostgreSQL:
+/// the first row's check must therefore cover every column, also one whose value is NULL there.
+/// Here a column holds the wrong type from the second row on: on PostgreSQL a time without zone
+/// where a UTC time belongs (same bytes, so decoding it unchecked would silently succeed); on
+/// SQLite, which checks every value, a number where an ID belongs.
+#[tokio::test]
+async fn a_column_of_the_wrong_type_is_refused_even_when_the_first_row_is_null() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let app = TestApp::new().await;
+    let backend = app.db.get_database_backend();
+    let first_null = |col: &str, expr: &str| {
+        let cols = ["id", "child_id", "kind", "status", "team_id", "allocated_worker_id", "opened_at", "closed_at"];
+        let cols = cols.map(|c| {
+            if c == col {
+                format!("CASE WHEN id = (SELECT id FROM cases ORDER BY id LIMIT 1) THEN NULL ELSE {expr} END AS {c}")
+            } else {
+                c.to_string()
+            }
+        });
+        format!(
+            "SELECT {}, closure_reason, synthetic, origin_request_id, version, created_at, updated_at FROM cases ORDER BY id",
+            cols.join(", ")
+        )
+    };
+    let run = |sql: String| {
+        let db = app.db.clone();
+        async move {
+            let rows = db.query_all_raw(Statement::from_string(backend, sql)).await.unwrap();
+            assert!(rows.len() > 2);
+            casegraph::rows::decode_all::<entity::case::Model>(&rows)
+        }
+    };
+    // The right types, NULL in the first row: decodes, and equals the derived decoder's answer.
+    let right = run(first_null("allocated_worker_id", "allocated_worker_id")).await.unwrap();
+    assert_eq!(right[0].allocated_worker_id, None);
+    let derived = entity::case::Entity::find().order_by_asc(entity::case::Column::Id).all(&app.db).await.unwrap();
+    assert_eq!(right[1..], derived[1..]);
+    let wrong = match backend {
+        DatabaseBackend::Postgres => first_null("closed_at", "COALESCE(closed_at, opened_at)::timestamp"),
+        _ => first_null("allocated_worker_id", "42"),
+    };
+    let wrong = run(wrong).await;
+    assert!(wrong.is_err(), "{wrong:?}");
 }
 
 /// REL-03 / AUD-03 for the one-statement write: when the audit row cannot be stored (a trigger
