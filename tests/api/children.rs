@@ -231,12 +231,7 @@ async fn postgres_plans_once_and_a_name_prefix_still_uses_the_index() {
     )
     .await
     .unwrap();
-    let explain = Statement::from_string(
-        DatabaseBackend::Postgres,
-        "EXPLAIN EXECUTE prefix_search('ben', 'ben' || chr(1114111))",
-    );
-    let plan = txn.query_all_raw(explain).await.unwrap();
-    let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    let plan = explain(&txn, "EXPLAIN EXECUTE prefix_search('ben', 'ben' || chr(1114111))").await;
     assert!(plan.iter().any(|l| l.contains("ix_children_names_dob")), "{plan:?}");
     // Matching a partner update (both keys and the date of birth) descends that one index.
     txn.execute_unprepared(
@@ -245,23 +240,27 @@ async fn postgres_plans_once_and_a_name_prefix_still_uses_the_index() {
     )
     .await
     .unwrap();
-    let explain =
-        Statement::from_string(DatabaseBackend::Postgres, "EXPLAIN EXECUTE exact('ben', 'amy', '2015-01-01')");
-    let plan = txn.query_all_raw(explain).await.unwrap();
-    let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    let plan = explain(&txn, "EXPLAIN EXECUTE exact('ben', 'amy', '2015-01-01')").await;
     assert!(plan.iter().any(|l| l.contains("Index") && l.contains("ix_children_names_dob")), "{plan:?}");
     assert!(!plan.iter().any(|l| l.contains("BitmapAnd")), "{plan:?}");
     // A team's managers (alerts for unallocated cases, concerns, overdue updates) are found by
     // the team, not by reading every staff row. The test team is small enough for a scan to
     // be cheaper, so scans are ruled out to ask whether the index can serve the query at all.
     txn.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
-    let explain = Statement::from_string(
-        DatabaseBackend::Postgres,
-        "EXPLAIN SELECT id FROM staff WHERE team_id = '00000000-0000-0000-0000-000000000001' AND active AND roles LIKE '%TEAM_MANAGER%'",
-    );
-    let plan = txn.query_all_raw(explain).await.unwrap();
-    let plan: Vec<String> = plan.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect();
+    let plan = explain(
+        &txn,
+        "EXPLAIN SELECT id FROM staff WHERE team_id = '00000000-0000-0000-0000-000000000001' AND active \
+         AND roles LIKE '%TEAM_MANAGER%'",
+    )
+    .await;
     assert!(plan.iter().any(|l| l.contains("ix_staff_team")), "{plan:?}");
+}
+
+/// The plan PostgreSQL chooses for `sql` (an `EXPLAIN ...`), one line per entry.
+async fn explain(conn: &impl sea_orm::ConnectionTrait, sql: &str) -> Vec<String> {
+    let stmt = sea_orm::Statement::from_string(sea_orm::DatabaseBackend::Postgres, sql);
+    let rows = conn.query_all_raw(stmt).await.unwrap();
+    rows.iter().map(|r| r.try_get_by_index::<String>(0).unwrap()).collect()
 }
 
 /// The text of the JSON object that follows the first `"key":` in `raw`, as sent (key order kept).
