@@ -154,7 +154,7 @@ impl AlertBus {
 }
 
 /// Sends the signals waiting, as one `pg_notify` statement per batch (each its own
-/// notification), until the bus is dropped. A failed send is retried twice, then given up with
+/// notification), for as long as the bus lives. A failed send is retried twice, then given up with
 /// a warning: the alerts are stored whatever happens here.
 async fn relay_task(db: DatabaseConnection, mut waiting: mpsc::Receiver<Signal>, origin: Uuid) {
     use sea_orm::sea_query::{ArrayType, Value};
