@@ -26,7 +26,12 @@ OUT="$HERE/results/bench-$STAMP.txt"
 mkdir -p "$HERE/results"
 say() { printf '==> %s\n' "$*" >&2; }
 PIDS=()
-cleanup() { for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done; }
+# The scratch directory (the anchor's copy with its node modules, the SQLite copy of the data:
+# about 1 GB) goes when the run ends; BENCH_KEEP_WORK=1 keeps it for a look afterwards.
+cleanup() {
+  for p in "${PIDS[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null || true; done
+  if [ -n "${BENCH_KEEP_WORK:-}" ]; then say "kept $WORK"; else rm -rf "$WORK"; fi
+}
 trap cleanup EXIT
 
 say "anchor: copy ../shared/anchor-bench (read-only there) to $WORK/anchor"

@@ -30,18 +30,71 @@ pub fn now() -> u64 {
     jsonwebtoken::get_current_timestamp()
 }
 
-/// A database URL for one test: SQLite in memory, or a new PostgreSQL database.
-pub async fn test_database_url() -> String {
+/// One test's database: SQLite in memory, or a new PostgreSQL database that is dropped again
+/// when the test ends (a run would otherwise leave ~150 databases behind on a developer's server).
+pub struct TestDb {
+    pub url: String,
+    /// The server's own URL and the database's name, on PostgreSQL.
+    scratch: Option<(String, String)>,
+}
+
+pub async fn test_database() -> TestDb {
     match std::env::var("DATABASE_URL") {
         Ok(url) if url.starts_with("postgres") => {
             let admin = Database::connect(url.as_str()).await.expect("connect to PostgreSQL");
+            sweep_stale(&admin).await;
             let name = format!("cgt_{}", Uuid::now_v7().simple());
             admin.execute_unprepared(&format!("CREATE DATABASE {name}")).await.expect("create test database");
             admin.close().await.ok();
             let (base, _) = url.rsplit_once('/').expect("DATABASE_URL has a database name");
-            format!("{base}/{name}")
+            TestDb { url: format!("{base}/{name}"), scratch: Some((url.clone(), name)) }
         }
-        _ => "sqlite::memory:".to_string(),
+        _ => TestDb { url: "sqlite::memory:".to_string(), scratch: None },
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((admin, name)) = self.scratch.take() else { return };
+        // The test's runtime is ending: drop the database from a thread with its own, ending the
+        // connections the test's pools still hold (WITH FORCE). Not waited for: each DROP makes
+        // PostgreSQL 15 take a checkpoint, and waiting for ~100 of them tripled the suite's time.
+        // The last few of a run may be cut off when the process exits; the next run's sweep
+        // ([`sweep_stale`]) drops those.
+        std::thread::spawn(move || drop_database(&admin, &name));
+    }
+}
+
+fn drop_database(admin: &str, name: &str) -> Option<()> {
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+    rt.block_on(async {
+        let db = Database::connect(admin).await.ok()?;
+        db.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await.ok()?;
+        db.close().await.ok()
+    })
+}
+
+/// Drops the test databases of earlier runs (their names carry their creation time: UUIDv7), once
+/// per process; those younger than an hour may belong to a run still going on.
+async fn sweep_stale(admin: &DatabaseConnection) {
+    static SWEPT: std::sync::Once = std::sync::Once::new();
+    let mut first = false;
+    SWEPT.call_once(|| first = true);
+    if !first {
+        return;
+    }
+    let list = sea_orm::Statement::from_string(
+        sea_orm::DatabaseBackend::Postgres,
+        "SELECT datname FROM pg_database WHERE datname LIKE 'cgt\\_%'",
+    );
+    let Ok(rows) = admin.query_all_raw(list).await else { return };
+    let hour_ago = now().saturating_sub(3600) * 1000;
+    for row in rows {
+        let Ok(name) = row.try_get_by_index::<String>(0) else { continue };
+        let created_ms = Uuid::try_parse(&name[4..]).ok().and_then(|u| u.get_timestamp()).map(|t| t.to_unix().0 * 1000);
+        if created_ms.is_some_and(|ms| ms < hour_ago) {
+            let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
+        }
     }
 }
 
@@ -75,6 +128,8 @@ pub struct TestApp {
     pub state: AppState,
     pub db: DatabaseConnection,
     pub staff: HashMap<String, staff::Model>,
+    /// Last, so that it is dropped after the pools above.
+    _database: TestDb,
 }
 
 pub struct Resp {
@@ -122,14 +177,15 @@ impl TestApp {
 
     /// An app with the demo data, after `f` adjusts the configuration.
     pub async fn with(f: impl FnOnce(&mut Config)) -> Self {
-        let mut cfg = test_config(test_database_url().await);
+        let database = test_database().await;
+        let mut cfg = test_config(database.url.clone());
         f(&mut cfg);
         let state = casegraph::build_state(&cfg).await.expect("start");
         casegraph::seed::demo(&state.db).await.expect("seed");
         let staff =
             staff::Entity::find().all(&state.db).await.unwrap().into_iter().map(|s| (s.handle.clone(), s)).collect();
         let router = casegraph::app(state.clone(), &cfg);
-        TestApp { router, db: state.db.clone(), state, staff }
+        TestApp { router, db: state.db.clone(), state, staff, _database: database }
     }
 
     pub fn staff_id(&self, handle: &str) -> Uuid {

@@ -70,8 +70,8 @@ async fn levels_of_need_for_every_role() {
 
 #[tokio::test]
 async fn rel_12_not_ready_while_migrations_are_pending() {
-    let url = test_database_url().await;
-    let (db, _) = casegraph::db::connect(&url, 1, std::time::Duration::from_secs(5)).await.unwrap();
+    let database = test_database().await;
+    let (db, _) = casegraph::db::connect(&database.url, 1, std::time::Duration::from_secs(5)).await.unwrap();
     assert!(!casegraph::db::ready(&db).await.unwrap(), "an unmigrated database is not ready");
     casegraph::db::migrate(&db).await.unwrap();
     assert!(casegraph::db::ready(&db).await.unwrap());
