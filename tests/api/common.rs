@@ -59,8 +59,8 @@ impl Drop for TestDb {
         // The test's runtime is ending: drop the database from a thread with its own, ending the
         // connections the test's pools still hold (WITH FORCE). Not waited for: each DROP makes
         // PostgreSQL 15 take a checkpoint, and waiting for ~100 of them tripled the suite's time.
-        // The last few of a run may be cut off when the process exits; the next run's sweep
-        // ([`sweep_stale`]) drops those.
+        // The last few of a run (and a single test's) may be cut off when the process exits; the
+        // next run's sweep ([`sweep_stale`]) drops those.
         std::thread::spawn(move || drop_database(&admin, &name));
     }
 }
@@ -74,8 +74,9 @@ fn drop_database(admin: &str, name: &str) -> Option<()> {
     })
 }
 
-/// Drops the test databases of earlier runs (their names carry their creation time: UUIDv7), once
-/// per process; those younger than an hour may belong to a run still going on.
+/// Drops, once per process, the test databases that earlier runs left behind: nobody connected,
+/// and older than two minutes by the creation time their names carry (UUIDv7). A test of a run
+/// still going on holds its pool's connections from just after it creates its database.
 async fn sweep_stale(admin: &DatabaseConnection) {
     static SWEPT: std::sync::Once = std::sync::Once::new();
     let mut first = false;
@@ -85,14 +86,15 @@ async fn sweep_stale(admin: &DatabaseConnection) {
     }
     let list = sea_orm::Statement::from_string(
         sea_orm::DatabaseBackend::Postgres,
-        "SELECT datname FROM pg_database WHERE datname LIKE 'cgt\\_%'",
+        "SELECT d.datname FROM pg_database d WHERE d.datname LIKE 'cgt\\_%' \
+         AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a WHERE a.datname = d.datname)",
     );
     let Ok(rows) = admin.query_all_raw(list).await else { return };
-    let hour_ago = now().saturating_sub(3600) * 1000;
+    let settled = now().saturating_sub(120) * 1000;
     for row in rows {
         let Ok(name) = row.try_get_by_index::<String>(0) else { continue };
         let created_ms = Uuid::try_parse(&name[4..]).ok().and_then(|u| u.get_timestamp()).map(|t| t.to_unix().0 * 1000);
-        if created_ms.is_some_and(|ms| ms < hour_ago) {
+        if created_ms.is_some_and(|ms| ms < settled) {
             let _ = admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
         }
     }
