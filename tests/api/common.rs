@@ -58,7 +58,7 @@ impl Drop for TestDb {
         let Some((admin, name)) = self.scratch.take() else { return };
         // The test's runtime is ending: drop the database from a thread with its own, ending the
         // connections the test's pools still hold (WITH FORCE). Not waited for: each DROP makes
-        // PostgreSQL 15 take a checkpoint, and waiting for ~100 of them tripled the suite's time.
+        // PostgreSQL 15 take a checkpoint, and waiting for them took the suite from 40 to 62 s.
         // The last few of a run (and a single test's) may be cut off when the process exits; the
         // next run's sweep ([`sweep_stale`]) drops those.
         std::thread::spawn(move || drop_database(&admin, &name));
