@@ -202,7 +202,7 @@ async fn find_match_and_reference(
             let rows = conn.query_all_raw(backend.build(&stmt)).await?;
             let n: i64 = rows.first().ok_or(AppError::Internal)?.try_get("", "reference_n")?;
             let found = rows.iter().filter(|r| matches!(r.try_get_by_index::<Option<Uuid>>(0), Ok(Some(_))));
-            let open = found.map(crate::rows::ByPosition::from_row).collect::<Result<Vec<case::Model>, _>>()?;
+            let open: Vec<case::Model> = crate::rows::decode_all(found)?;
             (open, submission::reference("PU", year, n))
         }
         None => {
