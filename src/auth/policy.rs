@@ -317,10 +317,13 @@ pub fn child_scope(p: &Principal) -> Condition {
     if !permits(p, ReadChild) {
         return never();
     }
-    let mut any = Condition::any().add(cases_where(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user))));
+    // The column test before the subquery: PostgreSQL evaluates an OR in the order written, so
+    // an unrestricted child passes a hub worker's scope without building the subquery's hash.
+    let mut any = Condition::any();
     if p.has(Role::HubWorker) {
         any = any.add(child::Column::Restricted.eq(false));
     }
+    any = any.add(cases_where(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user))));
     if let Some(team) = p.team {
         if p.has(Role::TeamManager) {
             any = any.add(cases_where(Condition::all().add(case::Column::TeamId.eq(team))));
