@@ -8,10 +8,14 @@
 # 2. casegraph in release mode on that database, with real tokens (bench/bodies.py), the full
 #    auth + policy + audit path: caseload by each worker's own token, child lookup by a hub
 #    worker, partner updates by partners (audit row and alert in the same transaction).
-# 3. wrk at 16 and 64 connections for each operation; server RSS and CPU; SQL statements per
-#    caseload request at page sizes 5 and 20; the embedded SQLite default on the same data.
-# 4. The anchor (PostGraphile 5 + pgbench, ../shared/anchor-bench/bench-all.sh) in the same run.
-# 5. One table with the ratios, printed and written to bench/results/.
+# 3. wrk at 16 and 64 connections for each operation; server RSS and CPU, and CPU milliseconds
+#    per request of the server and of PostgreSQL; SQL statements per caseload request at page
+#    sizes 5 and 20; then a `perf` profile of each operation (bench/profile.sh; BENCH_PROFILE=0
+#    skips it); the embedded SQLite default on the same data.
+# 4. The anchor (PostGraphile 5 + pgbench, ../shared/anchor-bench/bench-all.sh) in the same run,
+#    with PostgreSQL's CPU per request during each of its runs (bench/pg-cpu.py).
+# 5. Two tables, printed and written to bench/results/: throughput with the ratios, and CPU per
+#    request; the profiles go to bench/results/profile-*.txt.
 # Needs root on a Debian machine of the project's kind (apt for wrk and PostgreSQL).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -23,6 +27,7 @@ SECRET="bench-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 WORK="$(mktemp -d /tmp/casegraph-bench.XXXXXX)"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
 OUT="$HERE/results/bench-$STAMP.txt"
+PROFILE="$HERE/results/profile-$STAMP.txt"
 mkdir -p "$HERE/results"
 say() { printf '==> %s\n' "$*" >&2; }
 PIDS=()
@@ -72,6 +77,8 @@ start_server() { # $1 = DATABASE_URL, $2 = data dir
   cat "$2/server.log" >&2; exit 1
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# CPU ticks of every PostgreSQL process (backends, WAL writer, checkpointer...) together.
+pg_ticks() { python3 "$HERE/pg-cpu.py" ticks; }
 rss_mb() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 load() { # $1 = body file, $2 = seconds, $3 = connections
   BODYFILE="$1" wrk -t 1 -c "$3" -d "${2}s" --timeout 10s -s "$HERE/wrk-casegraph.lua" "http://127.0.0.1:$PORT/graphql" \
@@ -97,12 +104,23 @@ run_matrix() { # $1 = label (casegraph / casegraph-sqlite), $2 = ops
   for op in caseload child-lookup; do [[ " $* " == *" $op "* ]] && load "$WORK/$op.tsv" 5 16 >/dev/null; done
   for op in "$@"; do
     for c in 16 64; do
-      local a b res cpu
-      a=$(cpu_ticks "$SERVER"); res=$(load "$WORK/$op.tsv" "$SECS" "$c"); b=$(cpu_ticks "$SERVER")
+      local a b pa pb res cpu per
+      a=$(cpu_ticks "$SERVER"); pa=$(pg_ticks); res=$(load "$WORK/$op.tsv" "$SECS" "$c"); b=$(cpu_ticks "$SERVER"); pb=$(pg_ticks)
       cpu=$(awk -v a="$a" -v b="$b" -v hz="$HZ" -v s="$SECS" 'BEGIN {printf "%.0f", 100 * (b - a) / hz / s}')
-      echo "$label $op c=$c $res cpu_pct=$cpu rss_mb=$(rss_mb "$SERVER" VmRSS) peak_rss_mb=$(rss_mb "$SERVER" VmHWM)" | tee -a "$OUT"
+      # CPU milliseconds per request: the server's own, and PostgreSQL's (idle for SQLite).
+      per=$(awk -v a="$a" -v b="$b" -v pa="$pa" -v pb="$pb" -v hz="$HZ" -v r="$res" 'BEGIN {
+        match(r, /requests=[0-9]+/); n = substr(r, RSTART + 9, RLENGTH - 9) + 0; if (n == 0) n = 1
+        printf "server_ms_per_req=%.3f pg_ms_per_req=%.3f", 1000 * (b - a) / hz / n, 1000 * (pb - pa) / hz / n }')
+      echo "$label $op c=$c $res cpu_pct=$cpu rss_mb=$(rss_mb "$SERVER" VmRSS) peak_rss_mb=$(rss_mb "$SERVER" VmHWM) $per" | tee -a "$OUT"
     done
   done
+  # Where the CPU went, after the measured runs so that sampling never touches their figures.
+  if [[ $label == casegraph && ${BENCH_PROFILE:-1} != 0 ]]; then
+    for op in "$@"; do
+      say "profile: $op"
+      "$HERE/profile.sh" "$op" "$WORK/$op.tsv" "$PORT" "$WORK" >> "$PROFILE" || say "profile of $op skipped (perf unavailable?)"
+    done
+  fi
 }
 
 {
@@ -127,8 +145,21 @@ kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 
 say "anchor: PostGraphile 5 and pgbench on the anchor's data (bench-all.sh $SECS)"
 chmod 755 "$WORK"
-(cd "$WORK/anchor" && ./bench-all.sh "$SECS") | grep -v '^#' | tee -a "$OUT"
+# PostgreSQL's CPU during each of the anchor's runs, without touching the anchor: a sampler
+# notes PostgreSQL's ticks four times a second, each result line is stamped as bench-all.sh writes it,
+# and PostgreSQL's ticks over the SECONDS before its last busy moment before the stamp are that
+# run's (pg-cpu.py).
+python3 "$HERE/pg-cpu.py" sample "$WORK/pg-ticks.log" &
+SAMPLER=$!
+PIDS+=("$SAMPLER")
+(cd "$WORK/anchor" && ./bench-all.sh "$SECS") | while IFS= read -r line; do
+  echo "$line" >&2
+  echo "$(date +%s.%N) $line"
+done > "$WORK/anchor.log"
+kill "$SAMPLER" 2>/dev/null || true
+python3 "$HERE/pg-cpu.py" annotate "$WORK/anchor.log" "$WORK/pg-ticks.log" "$SECS" "$(getconf CLK_TCK)" | grep -v '^#' | tee -a "$OUT"
 
 say "table"
 python3 "$HERE/table.py" "$OUT" | tee -a "$OUT"
 echo "results: $OUT" >&2
+if [[ -s $PROFILE ]]; then echo "profiles: $PROFILE" >&2; fi

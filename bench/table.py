@@ -5,7 +5,11 @@ import re, sys
 
 rows = {}
 statements = ""
+cores = None
 for line in open(sys.argv[1]):
+    if line.startswith("# casegraph bench"):
+        c = re.search(r"cores=(\d+)", line)
+        cores = int(c.group(1)) if c else None
     if line.startswith("casegraph sql_statements"):
         statements = line.strip()
         continue
@@ -38,3 +42,19 @@ for op in ["caseload", "child-lookup", "add-update"]:
             f(get("pgbench", raw[op], c, "rps")), ratio(cg("rps"), get("postgraphile", op, c, "rps")), ratio(cg("rps"), get("pgbench", raw[op], c, "rps"))))
 print()
 print(statements or "casegraph sql_statements_per_caseload: not measured")
+
+print()
+print("CPU milliseconds per request (casegraph and PostgreSQL from /proc around each run; PostGraphile's")
+print("node from its CPU %; PostgreSQL during the anchor's runs from pg-cpu.py). The last column is the")
+print("most casegraph could serve if its own process cost nothing: all cores / PostgreSQL's CPU per request.")
+print()
+print("| operation | conc | casegraph server | casegraph PostgreSQL | PostGraphile node | PostGraphile PostgreSQL | pgbench PostgreSQL | casegraph req/s with a free server |")
+print("|---|---|---|---|---|---|---|---|")
+for op in ["caseload", "child-lookup", "add-update"]:
+    for c in (16, 64):
+        pg = get("casegraph", op, c, "pg_ms_per_req")
+        ceiling = None if pg is None or cores is None or float(pg) == 0 else 1000 * cores / float(pg)
+        print("| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            op, c, f(get("casegraph", op, c, "server_ms_per_req"), "{:.3f}"), f(pg, "{:.3f}"),
+            f(get("postgraphile", op, c, "server_ms_per_req"), "{:.3f}"), f(get("postgraphile", op, c, "pg_ms_per_req"), "{:.3f}"),
+            f(get("pgbench", raw[op], c, "pg_ms_per_req"), "{:.3f}"), f(ceiling)))

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Where the CPU goes during one casegraph operation: called by run.sh (BENCH_PROFILE=1) with the
+# server already serving. Samples the whole machine with `perf record -a` (no call graphs: the
+# release binary keeps its symbols but not frame pointers) for PROFILE_SECS while wrk drives the
+# operation at 16 connections, then prints each process's share of the samples, its split
+# between kernel and user space, and the hottest symbols of the server and of PostgreSQL.
+#
+#   bench/profile.sh OP BODYFILE PORT WORKDIR
+set -euo pipefail
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+OP=$1 BODIES=$2 PORT=$3 WORK=$4
+SECS="${PROFILE_SECS:-5}"
+command -v perf >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null; }
+DATA="$WORK/perf-$OP.data"
+BODYFILE="$BODIES" wrk -t 1 -c 16 -d "$((SECS + 3))s" --timeout 10s -s "$HERE/wrk-casegraph.lua" \
+  "http://127.0.0.1:$PORT/graphql" > "$WORK/perf-$OP.wrk" &
+LOAD=$!
+sleep 1.5
+perf record -q -F 499 -a -o "$DATA" -- sleep "$SECS" >/dev/null 2>&1
+wait "$LOAD"
+report() { perf report -i "$DATA" --no-children --percent-limit 0.2 "$@" 2>/dev/null | grep -E '^ +[0-9]' || true; }
+echo "## profile: $OP at 16 connections, ${SECS} s, all CPUs ($(grep -o 'rps=[0-9]*' "$WORK/perf-$OP.wrk"))"
+echo "### share of all samples by process"
+report --sort comm | head -6
+echo "### by process and object (kernel = [kernel.kallsyms])"
+report --sort comm,dso | head -12
+echo "### server (tokio-rt-worker), hottest symbols, % of all samples"
+report --comm tokio-rt-worker --sort sym | head -25
+echo "### PostgreSQL, hottest symbols, % of all samples"
+report --comm postgres --sort sym | head -25
+echo
