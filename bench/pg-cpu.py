@@ -5,6 +5,9 @@
     pg-cpu.py sample TICKS_LOG             (until killed) every 0.25 s: "time ticks", counted
                                            so that closed connections keep their ticks
     pg-cpu.py annotate ANCHOR_LOG TICKS_LOG SECONDS CLK_TCK
+    pg-cpu.py pids                         "pid ticks" of each PostgreSQL process
+    pg-cpu.py split BEFORE AFTER NAMES REQUESTS CLK_TCK
+                                           CPU per request by connection name (profile.sh)
 
 ANCHOR_LOG holds bench-all.sh's output with each line prefixed by the time it was written. A
 result line ("postgraphile ..." or "pgbench ...", with requests=N) is written when its run
@@ -83,9 +86,33 @@ def annotate(log, ticks_log, secs, hz):
         print(text)
 
 
+def split(before, after, names, requests, hz):
+    """PostgreSQL's CPU per request by connection: each process's ticks between two `pids`
+    listings, labelled by its application_name (casegraph names its pools) or its backend type."""
+    def load(path):
+        return {l.split()[0]: int(l.split()[1]) for l in open(path) if len(l.split()) == 2}
+    a, b = load(before), load(after)
+    label = {}
+    for l in open(names):
+        pid, _, name = l.strip().partition(" ")
+        label[pid] = name or "other"
+    used = {}
+    for pid, t in b.items():
+        key = label.get(pid, "other (exited or not connected)")
+        used[key] = used.get(key, 0) + t - a.get(pid, 0)
+    for key, t in sorted(used.items(), key=lambda kv: -kv[1]):
+        if t > 0:
+            print(f"    {1000 * t / hz / max(requests, 1):.3f} ms  {key}")
+
+
 if __name__ == "__main__":
     if sys.argv[1:2] == ["ticks"]:
         print(pg_ticks())
+    elif sys.argv[1:2] == ["pids"]:
+        for (pid, _), t in pg_processes().items():
+            print(pid, t)
+    elif sys.argv[1:2] == ["split"]:
+        split(sys.argv[2], sys.argv[3], sys.argv[4], int(float(sys.argv[5])), float(sys.argv[6]))
     elif sys.argv[1:2] == ["sample"]:
         sample(sys.argv[2])
     elif sys.argv[1:2] == ["annotate"]:

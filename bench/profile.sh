@@ -16,7 +16,11 @@ BODYFILE="$BODIES" wrk -t 1 -c 16 -d "$((SECS + 3))s" --timeout 10s -s "$HERE/wr
   "http://127.0.0.1:$PORT/graphql" > "$WORK/perf-$OP.wrk" &
 LOAD=$!
 sleep 1.5
+python3 "$HERE/pg-cpu.py" pids > "$WORK/pg-before"
 perf record -q -F 499 -a -o "$DATA" -- sleep "$SECS" >/dev/null 2>&1
+python3 "$HERE/pg-cpu.py" pids > "$WORK/pg-after"
+su postgres -c "psql -X -At -F ' ' -c \"SELECT pid, coalesce(nullif(application_name, ''), backend_type) FROM pg_stat_activity\"" \
+  > "$WORK/pg-names" 2>/dev/null || true
 wait "$LOAD"
 report() { perf report -i "$DATA" --no-children --percent-limit 0.2 "$@" 2>/dev/null | grep -E '^ +[0-9]' || true; }
 echo "## profile: $OP at 16 connections, ${SECS} s, all CPUs ($(grep -o 'rps=[0-9]*' "$WORK/perf-$OP.wrk"))"
@@ -24,6 +28,9 @@ echo "### share of all samples by process"
 report --sort comm | head -6
 echo "### by process and object (kernel = [kernel.kallsyms])"
 report --sort comm,dso | head -12
+rps=$(grep -o 'rps=[0-9]*' "$WORK/perf-$OP.wrk" | cut -d= -f2)
+echo "### PostgreSQL CPU per request by connection (casegraph = request pool, casegraph-audit = read audit writers)"
+python3 "$HERE/pg-cpu.py" split "$WORK/pg-before" "$WORK/pg-after" "$WORK/pg-names" "$((${rps:-0} * SECS))" "$(getconf CLK_TCK)"
 echo "### server (tokio-rt-worker), hottest symbols, % of all samples"
 report --comm tokio-rt-worker --sort sym | head -25
 echo "### PostgreSQL, hottest symbols, % of all samples"

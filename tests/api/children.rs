@@ -212,6 +212,24 @@ async fn the_benchmarks_caseload_page_takes_at_most_four_statements() {
     assert!(twenty <= 4, "{twenty} statements");
 }
 
+/// The request pool and the audit writers are told apart in `pg_stat_activity` by their
+/// `application_name` (the benchmark splits PostgreSQL's CPU by it; so can an operator).
+#[tokio::test]
+async fn postgres_connections_are_named_by_pool() {
+    use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
+    let app = TestApp::new().await;
+    if app.db.get_database_backend() != DatabaseBackend::Postgres {
+        return;
+    }
+    let names = Statement::from_string(
+        DatabaseBackend::Postgres,
+        "SELECT string_agg(DISTINCT application_name, ',' ORDER BY application_name) FROM pg_stat_activity \
+         WHERE datname = current_database()",
+    );
+    let row = app.db.query_one_raw(names).await.unwrap().unwrap();
+    assert_eq!(row.try_get_by_index::<String>(0).unwrap(), "casegraph,casegraph-audit");
+}
+
 /// PostgreSQL plans each casegraph statement once per connection (a generic plan), and the name
 /// search is written so that plan still finds children by a name prefix through the index.
 #[tokio::test]
