@@ -1,7 +1,6 @@
 #!/usr/bin/env python3
-"""PostgreSQL's CPU per request for the anchor's runs, measured from outside the anchor.
+"""PostgreSQL's CPU per request, measured from outside (the anchor's scripts stay untouched).
 
-    pg-cpu.py ticks                        the CPU ticks of all PostgreSQL processes together
     pg-cpu.py sample TICKS_LOG             (until killed) every 0.25 s: "time ticks", counted
                                            so that closed connections keep their ticks
     pg-cpu.py annotate ANCHOR_LOG TICKS_LOG SECONDS CLK_TCK
@@ -36,10 +35,6 @@ def pg_processes():
         fields = stat[name_end + 2 :].split()  # fields[0] is field 3 of proc(5)
         out[(pid, fields[19])] = int(fields[11]) + int(fields[12])  # utime, stime; starttime
     return out
-
-
-def pg_ticks():
-    return sum(pg_processes().values())
 
 
 def sample(path):
@@ -106,9 +101,7 @@ def split(before, after, names, requests, hz):
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["ticks"]:
-        print(pg_ticks())
-    elif sys.argv[1:2] == ["pids"]:
+    if sys.argv[1:2] == ["pids"]:
         for (pid, _), t in pg_processes().items():
             print(pid, t)
     elif sys.argv[1:2] == ["split"]:

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Where the CPU goes during one casegraph operation: called by run.sh (BENCH_PROFILE=1) with the
+# Where the CPU goes during one casegraph operation: called by run.sh (unless BENCH_PROFILE=0) with the
 # server already serving. Samples the whole machine with `perf record -a` (no call graphs: the
 # release binary keeps its symbols but not frame pointers) for PROFILE_SECS while wrk drives the
 # operation at 16 connections, then prints each process's share of the samples, its split
@@ -29,7 +29,8 @@ report --sort comm | head -6
 echo "### by process and object (kernel = [kernel.kallsyms])"
 report --sort comm,dso | head -12
 rps=$(grep -o 'rps=[0-9]*' "$WORK/perf-$OP.wrk" | cut -d= -f2)
-echo "### PostgreSQL CPU per request by connection (casegraph = request pool, casegraph-audit = read audit writers)"
+echo "### PostgreSQL CPU per request by connection (casegraph = request pool, casegraph-audit = read audit writers;"
+echo "### requests in the window estimated from wrk's rate; perf's sampling adds a little)"
 python3 "$HERE/pg-cpu.py" split "$WORK/pg-before" "$WORK/pg-after" "$WORK/pg-names" "$((${rps:-0} * SECS))" "$(getconf CLK_TCK)"
 echo "### server (tokio-rt-worker), hottest symbols, % of all samples"
 report --comm tokio-rt-worker --sort sym | head -25

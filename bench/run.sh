@@ -77,8 +77,11 @@ start_server() { # $1 = DATABASE_URL, $2 = data dir
   cat "$2/server.log" >&2; exit 1
 }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
-# CPU ticks of every PostgreSQL process (backends, WAL writer, checkpointer...) together.
-pg_ticks() { python3 "$HERE/pg-cpu.py" ticks; }
+# CPU ticks of every PostgreSQL process (backends, WAL writer, checkpointer, autovacuum...)
+# during one run, counted as for the anchor (pg-cpu.py): a process that ends within the run
+# keeps its ticks.
+pg_cpu_begin() { python3 "$HERE/pg-cpu.py" sample "$WORK/pg-run.log" & PG_SAMPLER=$!; sleep 0.3; }
+pg_cpu_end() { sleep 0.3; kill "$PG_SAMPLER"; wait "$PG_SAMPLER" 2>/dev/null || true; tail -1 "$WORK/pg-run.log" | cut -d' ' -f2; }
 rss_mb() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 load() { # $1 = body file, $2 = seconds, $3 = connections
   BODYFILE="$1" wrk -t 1 -c "$3" -d "${2}s" --timeout 10s -s "$HERE/wrk-casegraph.lua" "http://127.0.0.1:$PORT/graphql" \
@@ -105,7 +108,9 @@ run_matrix() { # $1 = label (casegraph / casegraph-sqlite), $2 = ops
   for op in "$@"; do
     for c in 16 64; do
       local a b pa pb res cpu per
-      a=$(cpu_ticks "$SERVER"); pa=$(pg_ticks); res=$(load "$WORK/$op.tsv" "$SECS" "$c"); b=$(cpu_ticks "$SERVER"); pb=$(pg_ticks)
+      pg_cpu_begin
+      a=$(cpu_ticks "$SERVER"); res=$(load "$WORK/$op.tsv" "$SECS" "$c"); b=$(cpu_ticks "$SERVER")
+      pa=0; pb=$(pg_cpu_end)
       cpu=$(awk -v a="$a" -v b="$b" -v hz="$HZ" -v s="$SECS" 'BEGIN {printf "%.0f", 100 * (b - a) / hz / s}')
       # CPU milliseconds per request: the server's own, and PostgreSQL's (idle for SQLite).
       per=$(awk -v a="$a" -v b="$b" -v pa="$pa" -v pb="$pb" -v hz="$HZ" -v r="$res" 'BEGIN {
