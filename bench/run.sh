@@ -80,7 +80,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 # CPU ticks of every PostgreSQL process (backends, WAL writer, checkpointer, autovacuum...)
 # during one run, counted as for the anchor (pg-cpu.py): a process that ends within the run
 # keeps its ticks.
-pg_cpu_begin() { python3 "$HERE/pg-cpu.py" sample "$WORK/pg-run.log" & PG_SAMPLER=$!; sleep 0.3; }
+pg_cpu_begin() { python3 "$HERE/pg-cpu.py" sample "$WORK/pg-run.log" & PG_SAMPLER=$!; PIDS+=("$PG_SAMPLER"); sleep 0.3; }
 pg_cpu_end() { sleep 0.3; kill "$PG_SAMPLER"; wait "$PG_SAMPLER" 2>/dev/null || true; tail -1 "$WORK/pg-run.log" | cut -d' ' -f2; }
 rss_mb() { awk -v k="$2:" '$1 == k {printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 load() { # $1 = body file, $2 = seconds, $3 = connections
@@ -107,15 +107,15 @@ run_matrix() { # $1 = label (casegraph / casegraph-sqlite), $2 = ops
   for op in caseload child-lookup; do [[ " $* " == *" $op "* ]] && load "$WORK/$op.tsv" 5 16 >/dev/null; done
   for op in "$@"; do
     for c in 16 64; do
-      local a b pa pb res cpu per
+      local a b pg res cpu per
       pg_cpu_begin
       a=$(cpu_ticks "$SERVER"); res=$(load "$WORK/$op.tsv" "$SECS" "$c"); b=$(cpu_ticks "$SERVER")
-      pa=0; pb=$(pg_cpu_end)
+      pg=$(pg_cpu_end)
       cpu=$(awk -v a="$a" -v b="$b" -v hz="$HZ" -v s="$SECS" 'BEGIN {printf "%.0f", 100 * (b - a) / hz / s}')
       # CPU milliseconds per request: the server's own, and PostgreSQL's (idle for SQLite).
-      per=$(awk -v a="$a" -v b="$b" -v pa="$pa" -v pb="$pb" -v hz="$HZ" -v r="$res" 'BEGIN {
+      per=$(awk -v a="$a" -v b="$b" -v pg="$pg" -v hz="$HZ" -v r="$res" 'BEGIN {
         match(r, /requests=[0-9]+/); n = substr(r, RSTART + 9, RLENGTH - 9) + 0; if (n == 0) n = 1
-        printf "server_ms_per_req=%.3f pg_ms_per_req=%.3f", 1000 * (b - a) / hz / n, 1000 * (pb - pa) / hz / n }')
+        printf "server_ms_per_req=%.3f pg_ms_per_req=%.3f", 1000 * (b - a) / hz / n, 1000 * pg / hz / n }')
       echo "$label $op c=$c $res cpu_pct=$cpu rss_mb=$(rss_mb "$SERVER" VmRSS) peak_rss_mb=$(rss_mb "$SERVER" VmHWM) $per" | tee -a "$OUT"
     done
   done
