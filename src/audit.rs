@@ -4,10 +4,8 @@
 //! fail closed when their audit row cannot be written. Rows carry IDs and codes only.
 //!
 //! There is no update or delete path here, and the database refuses both (triggers).
-use crate::domain::{
-    RequestCtx,
-    page::{Page, PageArgs},
-};
+use crate::context::{Entry, RecordType, RequestCtx};
+use crate::domain::page::{Page, PageArgs};
 use crate::error::{AppError, AppResult};
 use chrono::Utc;
 use entity::{
@@ -18,64 +16,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Statement,
     prelude::Uuid,
 };
-
-/// Record types named in the trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum RecordType {
-    Child,
-    HouseholdMember,
-    Case,
-    AuditTrail,
-    RequestForSupport,
-    NeglectScreening,
-    AdviceConsultation,
-    BankHoliday,
-    PartnerUpdate,
-    Alert,
-    EarlyHelpAssessment,
-    EarlyHelpSummary,
-}
-
-impl RecordType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RecordType::Child => "CHILD",
-            RecordType::HouseholdMember => "HOUSEHOLD_MEMBER",
-            RecordType::Case => "CASE",
-            RecordType::AuditTrail => "AUDIT_TRAIL",
-            RecordType::RequestForSupport => "REQUEST_FOR_SUPPORT",
-            RecordType::NeglectScreening => "NEGLECT_SCREENING",
-            RecordType::AdviceConsultation => "ADVICE_CONSULTATION",
-            RecordType::BankHoliday => "BANK_HOLIDAY",
-            RecordType::PartnerUpdate => "PARTNER_UPDATE",
-            RecordType::Alert => "ALERT",
-            RecordType::EarlyHelpAssessment => "EARLY_HELP_ASSESSMENT",
-            RecordType::EarlyHelpSummary => "EARLY_HELP_SUMMARY",
-        }
-    }
-}
-
-/// One thing that happened to one record.
-#[derive(Debug, Clone, Copy)]
-pub struct Entry {
-    pub action: AuditAction,
-    pub record_type: RecordType,
-    pub record_id: Option<Uuid>,
-    pub child_id: Option<Uuid>,
-    pub outcome: AuditOutcome,
-}
-
-impl Entry {
-    pub fn allowed(action: AuditAction, record_type: RecordType, record_id: Uuid, child_id: Option<Uuid>) -> Self {
-        Entry { action, record_type, record_id: Some(record_id), child_id, outcome: AuditOutcome::Allowed }
-    }
-
-    /// An attempt that was refused or named a record the caller may not see (or that does not
-    /// exist: the two are deliberately not told apart).
-    pub fn denied(action: AuditAction, record_type: RecordType, record_id: Option<Uuid>) -> Self {
-        Entry { action, record_type, record_id, child_id: None, outcome: AuditOutcome::Denied }
-    }
-}
 
 /// Writes the entries in one statement, on the caller's connection or transaction.
 pub async fn record(db: &impl ConnectionTrait, ctx: &RequestCtx, entries: &[Entry]) -> AppResult<()> {
@@ -228,24 +168,6 @@ fn outcome_code(o: AuditOutcome) -> &'static str {
     match o {
         AuditOutcome::Allowed => "ALLOWED",
         AuditOutcome::Denied => "DENIED",
-    }
-}
-
-/// Read entries of one request, written together once the request has run (one statement
-/// instead of one per loader batch). The HTTP handler flushes them before it answers; if that
-/// fails, the answer is `UNAVAILABLE` with no data, so a read still fails closed.
-#[derive(Debug, Clone, Default)]
-pub struct Pending(std::sync::Arc<std::sync::Mutex<Vec<Entry>>>);
-
-impl Pending {
-    fn push(&self, entries: &[Entry]) {
-        if let Ok(mut v) = self.0.lock() {
-            v.extend_from_slice(entries);
-        }
-    }
-
-    fn take(&self) -> Vec<Entry> {
-        self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
     }
 }
 

@@ -1,6 +1,5 @@
 //! One error type for the whole server. Each variant maps to a stable `extensions.code`; the
 //! internal cause is logged (without personal data) and never sent to the client.
-use crate::domain::UserErrorCode;
 use async_graphql::ErrorExtensions;
 use sea_orm::DbErr;
 
@@ -106,4 +105,35 @@ impl From<AppError> for async_graphql::Error {
             }
         })
     }
+}
+
+/// Codes for `userErrors`: what went wrong with a field the user can fix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum UserErrorCode {
+    /// A value is required and missing or blank.
+    Required,
+    /// A value has the wrong form (bad ID, impossible date, control characters...).
+    Invalid,
+    /// A string is longer than its maximum.
+    TooLong,
+    /// A date lies in the future where it cannot.
+    InFuture,
+    /// The referenced record does not exist, or the caller may not see it.
+    NotFound,
+    /// The record changed since it was read (`expectedVersion` is stale).
+    Conflict,
+    /// The child already has an open case.
+    AlreadyOpen,
+    /// The case is already closed.
+    AlreadyClosed,
+    /// The caller may not act for this team or person.
+    NotAllowed,
+    /// A child at immediate risk of significant harm: telephone the MASH now (01253 477299).
+    TelephoneMashNow,
+    /// The Neglect Protocol needs a completed neglect screening with this request.
+    NeglectScreeningRequired,
+    /// The request's children must be matched to child records first.
+    NotMatched,
+    /// Free text that looks as if it identifies someone where it must not.
+    LooksIdentifying,
 }

@@ -1,10 +1,11 @@
 //! casegraph: one GraphQL API over the case information Blackpool children's services and
-//! their partner agencies share. See README.md and DESIGN.md.
+//! their partner agencies share. See README.md and docs/design.md.
 pub mod alerts;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod config;
+pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;

@@ -1,4 +1,4 @@
-//! Synthetic demo data (DOMAIN.md §9): obviously fake names, fictional addresses with
+//! Synthetic demo data (docs/domain.md §9): obviously fake names, fictional addresses with
 //! impossible postcodes, NHS numbers and UPNs that fail their check digits, dates relative to
 //! today. Every row is tagged `synthetic`. Never real children's data.
 use crate::auth::Role;

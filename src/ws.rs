@@ -4,7 +4,7 @@
 //! A bad or missing token closes the socket with 4403; no `connection_init` within 10 s closes
 //! it with 4408; the socket closes with 4401 when the token expires.
 use crate::app::AppState;
-use crate::domain::RequestCtx;
+use crate::context::RequestCtx;
 use crate::graphql::RequestData;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use axum::{

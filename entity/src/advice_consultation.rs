@@ -1,3 +1,4 @@
+//! An anonymous advice-line consultation: caller's agency, concerns, level discussed and outcome.
 use crate::enums::{AgencyType, Level};
 use sea_orm::entity::prelude::*;
 

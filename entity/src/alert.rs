@@ -1,3 +1,4 @@
+//! An alert to one member of staff about one partner update (new or overdue), de-duplicated.
 use sea_orm::entity::prelude::*;
 
 /// An alert to one member of staff about one partner update. `dedupe_key` makes raising the

@@ -1,3 +1,4 @@
+//! One append-only audit row: who did what to which record, and the outcome; IDs and codes only.
 use crate::enums::{AuditAction, AuditOutcome};
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,4 @@
+//! A social-care case for one child: kind, status, team, allocated worker, opening and closure.
 use crate::enums::{CaseKind, CaseStatus, ClosureReason};
 use sea_orm::entity::prelude::*;
 

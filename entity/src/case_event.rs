@@ -1,3 +1,4 @@
+//! One append-only transition of a case: opened, allocated or closed, by whom and when.
 use crate::enums::{CaseEventKind, ClosureReason};
 use sea_orm::entity::prelude::*;
 

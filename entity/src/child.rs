@@ -1,3 +1,4 @@
+//! A child known to children's services: identity, date of birth, address and the restricted flag.
 use crate::enums::{Ethnicity, Sex};
 use sea_orm::entity::prelude::*;
 

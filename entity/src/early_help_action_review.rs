@@ -1,3 +1,4 @@
+//! A meeting's review of one early help plan action: progress, status and target date.
 use sea_orm::entity::prelude::*;
 
 /// A meeting's review of one plan action: progress, and the status and target date agreed.

@@ -1,3 +1,4 @@
+//! An early help assessment: lead, status, level, consent, voices, plan dates, closure, step-up.
 use crate::enums::Level;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,4 @@
+//! One entry of an early help assessment's change history: who, when, which fields (no values).
 use sea_orm::entity::prelude::*;
 
 /// One entry of an assessment's history of changes: who, when, which section, and the names of

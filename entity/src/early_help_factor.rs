@@ -1,3 +1,4 @@
+//! A strength or need on an early help assessment, by framework domain and compartment.
 use sea_orm::entity::prelude::*;
 
 /// A strength or a need on an early help assessment, under one Assessment Framework domain and

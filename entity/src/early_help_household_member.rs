@@ -1,3 +1,4 @@
+//! A household member on an early help assessment and their relationship to its first child.
 use crate::enums::Relationship;
 use sea_orm::entity::prelude::*;
 

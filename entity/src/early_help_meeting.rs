@@ -1,3 +1,4 @@
+//! An early help (team around the family) meeting: date, child's and family's views, next date.
 use sea_orm::entity::prelude::*;
 
 /// An early help (team around the family) meeting record.

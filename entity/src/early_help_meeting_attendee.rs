@@ -1,3 +1,4 @@
+//! Someone invited to an early help meeting, and whether they attended.
 use sea_orm::entity::prelude::*;
 
 /// Someone invited to an early help meeting (a practitioner, a household member, or an external

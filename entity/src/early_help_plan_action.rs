@@ -1,3 +1,4 @@
+//! One action of an early help plan: need, action, who is responsible, target date and status.
 use sea_orm::entity::prelude::*;
 
 /// One row of the co-produced plan: need, action, who is responsible (a practitioner, a

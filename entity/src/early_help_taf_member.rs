@@ -1,3 +1,4 @@
+//! A practitioner's membership of an early help team around the family (kept after removal).
 use sea_orm::entity::prelude::*;
 
 /// A practitioner's membership of a team around the family. Removal sets `removed_at`; the row

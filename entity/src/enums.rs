@@ -3,7 +3,7 @@
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// Organisation types (DOMAIN.md §6.1) plus the local authority's own services.
+/// Organisation types (docs/domain.md §6.1) plus the local authority's own services.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
 pub enum AgencyType {
@@ -59,7 +59,7 @@ pub enum Sex {
     Unknown,
 }
 
-/// CIN census ethnicity codes (DOMAIN.md §6.5).
+/// CIN census ethnicity codes (docs/domain.md §6.5).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(4))")]
 pub enum Ethnicity {
@@ -193,7 +193,7 @@ pub enum CaseEventKind {
     Closed,
 }
 
-/// The four levels of need (DOMAIN.md §2).
+/// The four levels of need (docs/domain.md §2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum Level {
@@ -207,7 +207,7 @@ pub enum Level {
     Specialist,
 }
 
-/// What an audit row records (ICO logging pattern, DOMAIN.md §8.4).
+/// What an audit row records (ICO logging pattern, docs/domain.md §8.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum AuditAction {

@@ -1,3 +1,4 @@
+//! A family or household member of a child and their relationship to the child.
 use crate::enums::Relationship;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,4 @@
+//! The hub's decision on a request for support: outcome, level, rationale and referrer feedback.
 use crate::enums::Level;
 use sea_orm::entity::prelude::*;
 

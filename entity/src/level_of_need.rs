@@ -1,7 +1,8 @@
+//! Reference data: one of the four levels of need, its name and expected response.
 use crate::enums::Level;
 use sea_orm::entity::prelude::*;
 
-/// Reference data: one row per level of need (DOMAIN.md §2).
+/// Reference data: one row per level of need (docs/domain.md §2).
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "levels_of_need")]
 pub struct Model {

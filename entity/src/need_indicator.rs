@@ -1,3 +1,4 @@
+//! Reference data: an example indicator of need for one level and domain.
 use crate::enums::Level;
 use sea_orm::entity::prelude::*;
 

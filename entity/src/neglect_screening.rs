@@ -1,3 +1,4 @@
+//! A completed neglect screening (child or pre-birth tool): responses, scores and outcome.
 use sea_orm::entity::prelude::*;
 
 /// A completed neglect screening (child or pre-birth tool). `responses` holds the item

@@ -1,3 +1,4 @@
+//! An organisation (a partner agency or a local authority service) and its agency type.
 use crate::enums::AgencyType;
 use sea_orm::entity::prelude::*;
 

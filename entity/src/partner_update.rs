@@ -1,3 +1,4 @@
+//! An update from a partner agency about a child: details, the match to a child and case, review.
 use sea_orm::entity::prelude::*;
 
 /// Information from a partner agency about a child open to social care (the former Partners

@@ -1,3 +1,4 @@
+//! The last reference number issued per series and year (e.g. RFS-2026-000123).
 use sea_orm::entity::prelude::*;
 
 /// The last number issued per reference series and year (e.g. `RFS` 2026 → RFS-2026-000123).

@@ -1,3 +1,4 @@
+//! A child named on a request for support, optionally linked to a child record.
 use crate::enums::Sex;
 use sea_orm::entity::prelude::*;
 

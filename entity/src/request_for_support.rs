@@ -1,3 +1,4 @@
+//! A request for support from a partner practitioner to the hub: status, due time, concerns.
 use crate::enums::Level;
 use sea_orm::entity::prelude::*;
 

@@ -1,3 +1,4 @@
+//! A household member named on a request for support and their relationship to its first child.
 use crate::enums::Relationship;
 use sea_orm::entity::prelude::*;
 

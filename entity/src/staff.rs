@@ -1,3 +1,4 @@
+//! A member of staff or service account: handle, name, organisation, team, roles and scopes.
 use sea_orm::entity::prelude::*;
 
 /// A person (or a service account) who uses casegraph. `roles` is a comma-separated list of

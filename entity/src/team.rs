@@ -1,3 +1,4 @@
+//! A team within an organisation, to which cases and staff belong.
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]

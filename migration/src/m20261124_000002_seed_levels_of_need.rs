@@ -1,4 +1,4 @@
-//! Reference data: the four levels of need and example indicators (DOMAIN.md §2). The
+//! Reference data: the four levels of need and example indicators (docs/domain.md §2). The
 //! indicators are placeholders (unverified) kept as rows so they can be replaced without a release.
 use sea_orm_migration::prelude::*;
 

@@ -1,4 +1,4 @@
-//! Reference data for working days (DOMAIN.md §3.5, §7): the holiday table and the hub's service
+//! Reference data for working days (docs/domain.md §3.5, §7): the holiday table and the hub's service
 //! hours. Holidays are rows, not a computed rule, so ADMIN can add moved or extra days and local
 //! closures (`kind` = `LOCAL_CLOSURE`) without a release.
 use sea_orm_migration::sea_orm::prelude::{ChronoDate, ChronoDateTimeUtc};
@@ -7,7 +7,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-/// England and Wales bank holidays 2025–2027 (DOMAIN.md §7.2) plus the New Year's Day 2028
+/// England and Wales bank holidays 2025–2027 (docs/domain.md §7.2) plus the New Year's Day 2028
 /// substitute: (date, title, substitute).
 const BANK_HOLIDAYS: &[((i32, u32, u32), &str, bool)] = &[
     ((2025, 1, 1), "New Year's Day", false),
@@ -37,7 +37,7 @@ const BANK_HOLIDAYS: &[((i32, u32, u32), &str, bool)] = &[
     ((2028, 1, 3), "New Year's Day (substitute day)", true),
 ];
 
-/// Hub hours, London local time (DOMAIN.md §3.5): (weekday 0 = Monday, opens, closes). No rows for
+/// Hub hours, London local time (docs/domain.md §3.5): (weekday 0 = Monday, opens, closes). No rows for
 /// Saturday and Sunday: the hub is closed.
 const SERVICE_HOURS: &[(i32, &str, &str)] = &[
     (0, "09:00", "17:00"),

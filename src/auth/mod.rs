@@ -7,7 +7,7 @@ use sea_orm::prelude::Uuid;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// The nine roles of DESIGN.md §1. A role is only ever taken from the token's own list.
+/// The nine roles of docs/design.md §1. A role is only ever taken from the token's own list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, async_graphql::Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {

@@ -4,8 +4,10 @@
 use super::codes::{self, ConcernCategory, code_enum};
 use super::page::{Page, PageArgs};
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode};
-use crate::audit::{self, Entry, RecordType};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Utc};

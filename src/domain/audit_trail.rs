@@ -1,9 +1,8 @@
 //! Reading the audit trail: team managers for children in their scope, admins for any child.
-use super::{
-    RequestCtx,
-    page::{Page, PageArgs},
-};
-use crate::audit::{self, Entry, RecordType};
+use super::page::{Page, PageArgs};
+use crate::context::RequestCtx;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult};
 use entity::{audit_event, child, enums::AuditAction};

@@ -1,4 +1,4 @@
-//! Working days, service hours and deadlines (DOMAIN.md §3.4, §3.5, §7). Everything here is pure
+//! Working days, service hours and deadlines (docs/domain.md §3.4, §3.5, §7). Everything here is pure
 //! except [`load`], which reads the `bank_holidays` and `service_hours` tables once; callers
 //! compute a deadline and store it with the record (§7.3), so editing the table never silently
 //! moves an existing deadline.
@@ -70,7 +70,7 @@ impl ServiceHours {
         ServiceHours { days: days.map(|d| d.filter(|(opens, closes)| opens < closes)) }
     }
 
-    /// The hub's published hours (DOMAIN.md §3.5): Monday–Thursday 09:00–17:00, Friday 09:00–16:30,
+    /// The hub's published hours (docs/domain.md §3.5): Monday–Thursday 09:00–17:00, Friday 09:00–16:30,
     /// closed at weekends.
     pub fn hub() -> Self {
         let hm = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("valid time");
@@ -124,7 +124,7 @@ impl Calendar {
         }
     }
 
-    /// DOMAIN.md §7.3: `d` is day 0 (if `d` is not a working day, day 0 is the next working day);
+    /// docs/domain.md §7.3: `d` is day 0 (if `d` is not a working day, day 0 is the next working day);
     /// returns the `n`th working day after day 0, or day 0 itself when `n` is 0.
     pub fn add_working_days(&self, d: NaiveDate, n: u32) -> NaiveDate {
         let mut day = if self.is_working_day(d) { d } else { self.next_working_day(d) };
@@ -161,7 +161,7 @@ impl Calendar {
         self.closing(self.add_working_days(day0, n))
     }
 
-    /// The partner-update check slot (DOMAIN.md §7.3, R17), all times London local: received on a
+    /// The partner-update check slot (docs/domain.md §7.3, R17), all times London local: received on a
     /// working day before `morning` → `morning` that day; at or after `morning` and before
     /// `afternoon` → `afternoon` that day; at or after `afternoon`, or on a non-working day → the
     /// next working day's `morning`. Expects `morning < afternoon` (callers pass 10:00 and 15:00).
@@ -251,7 +251,7 @@ mod tests {
         d(y, mo, day).and_time(hm(h, mi))
     }
 
-    /// England and Wales 2025–2027 (DOMAIN.md §7.2) plus the New Year's Day 2028 substitute.
+    /// England and Wales 2025–2027 (docs/domain.md §7.2) plus the New Year's Day 2028 substitute.
     fn holidays() -> Vec<NaiveDate> {
         vec![
             d(2025, 1, 1),

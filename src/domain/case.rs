@@ -1,11 +1,11 @@
 //! Cases: reads under the policy's row scope, and the open / allocate / close workflow. Every
 //! change is one transaction holding the case row, its transition record and its audit row;
 //! edits carry the version they read (optimistic concurrency).
-use super::{
-    RequestCtx, UserErrorCode,
-    page::{Page, PageArgs},
-};
-use crate::audit::{self, Entry, RecordType};
+use super::page::{Page, PageArgs};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::{
     Role,
     policy::{self, Action},

@@ -1,10 +1,13 @@
 //! Children and their households: reads under the policy's row scope, each one audited.
 use super::{
-    RequestCtx, UserErrorCode, names,
+    names,
     page::{Page, PageArgs},
     validate,
 };
-use crate::audit::{self, Entry, RecordType};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;

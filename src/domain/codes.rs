@@ -52,7 +52,7 @@ pub fn split<T>(s: &str, from: impl Fn(&str) -> Option<T>) -> Vec<T> {
 }
 
 code_enum! {
-    /// Factors identified (CIN census `AssessmentFactors`, DOMAIN.md §6.3), used as concern categories.
+    /// Factors identified (CIN census `AssessmentFactors`, docs/domain.md §6.3), used as concern categories.
     ConcernCategory {
         AlcoholMisuseChild = "1A", AlcoholMisuseParent = "1B", AlcoholMisuseOther = "1C",
         DrugMisuseChild = "2A", DrugMisuseParent = "2B", DrugMisuseOther = "2C",

@@ -1,5 +1,5 @@
 //! Staff, teams and organisations: the directory behind `viewer`, allocated workers and teams.
-use super::RequestCtx;
+use crate::context::RequestCtx;
 use crate::auth::policy::{self, Action};
 use crate::error::AppResult;
 use entity::{organisation, staff, team};

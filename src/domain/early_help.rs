@@ -1,4 +1,4 @@
-//! Early help (DOMAIN.md §4): assessments led by a partner or early help practitioner with the
+//! Early help (docs/domain.md §4): assessments led by a partner or early help practitioner with the
 //! whole household, consent as a state, the voices of the child and the family, strengths and
 //! needs on the resilience framework, a co-produced plan, the team around the family (TAF),
 //! meeting records that review the plan, the review cadence, and closure with step down or step
@@ -13,8 +13,10 @@ use super::request::{
     self, ChildIn, ConsentIn, HouseholdIn, LONG_TEXT_MAX, MAX_CHILDREN, MAX_HOUSEHOLD, SHORT_TEXT_MAX, TEXT_MAX,
 };
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode};
-use crate::audit::{self, Entry, RecordType};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
@@ -42,7 +44,7 @@ pub const MAX_TAF_MEMBERS: usize = 30;
 /// A strength, a need, or a plan row's need, action or intended outcome.
 pub const ITEM_MAX: usize = 2_000;
 
-/// How often the plan is reviewed (DOMAIN.md §4.4). Blackpool's own cadence is unverified, so
+/// How often the plan is reviewed (docs/domain.md §4.4). Blackpool's own cadence is unverified, so
 /// it is configuration, not a rule in code: pass another value to the functions that take one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ReviewCadence {
@@ -57,7 +59,7 @@ pub struct ReviewCadence {
 pub const REVIEW_CADENCE: ReviewCadence = ReviewCadence { first_review_days: 42, later_review_months: 3 };
 
 code_enum! {
-    /// Where an assessment is in its life (DOMAIN.md §4.4).
+    /// Where an assessment is in its life (docs/domain.md §4.4).
     EarlyHelpStatus {
         /// Started; no plan agreed yet.
         Assessment = "ASSESSMENT",
@@ -68,7 +70,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// The three Assessment Framework domains (DOMAIN.md §4.1).
+    /// The three Assessment Framework domains (docs/domain.md §4.1).
     AssessmentDomain {
         ChildDevelopmentalNeeds = "CHILD_DEVELOPMENTAL_NEEDS",
         ParentingCapacity = "PARENTING_CAPACITY",
@@ -108,7 +110,7 @@ impl PlanActionStatus {
 }
 
 code_enum! {
-    /// How an assessment ends (DOMAIN.md §4.5).
+    /// How an assessment ends (docs/domain.md §4.5).
     EarlyHelpClosureOutcome {
         /// Needs met.
         NeedsMet = "NEEDS_MET",

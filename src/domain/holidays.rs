@@ -1,8 +1,10 @@
 //! The bank-holiday table, edited by admins. Deadlines already stored with their records do
-//! not move when the table changes (DOMAIN.md §7.3).
+//! not move when the table changes (docs/domain.md §7.3).
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode};
-use crate::audit::{self, Entry, RecordType};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{Datelike, NaiveDate, Utc};

@@ -1,11 +1,13 @@
 //! Neglect screening (the child tool and the pre-birth tool): item responses per domain, a score
-//! per domain against a concern threshold, and a recommended next step (DOMAIN.md §5.2). The
+//! per domain against a concern threshold, and a recommended next step (docs/domain.md §5.2). The
 //! Blackpool items are unverified, so items are numbered, not worded; the domains, the scale
 //! and the threshold are the rule.
 use super::codes::code_enum;
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode};
-use crate::audit::{self, Entry, RecordType};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{NaiveDate, Utc};

@@ -1,6 +1,6 @@
 //! Keyset pagination over UUID v7 keys (time-ordered): `WHERE id > after ORDER BY id LIMIT
 //! first + 1`. Never OFFSET. Cursors are opaque to clients.
-use super::UserErrorCode;
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use sea_orm::prelude::Uuid;

@@ -6,9 +6,12 @@
 use super::codes::code_enum;
 use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode, calendar, names, submission};
+use super::{calendar, names, submission};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
 use crate::alerts::{AlertBus, Signal};
-use crate::audit::{self, Entry, RecordType};
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::{
     Role,
     policy::{self, Action},

@@ -1,5 +1,5 @@
 //! Reference data: the levels of need and their example indicators.
-use super::RequestCtx;
+use crate::context::RequestCtx;
 use crate::auth::policy::{self, Action};
 use crate::error::AppResult;
 use entity::{level_of_need, need_indicator};

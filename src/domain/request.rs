@@ -4,8 +4,11 @@
 use super::codes::{self, ConcernCategory, code_enum};
 use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
-use super::{RequestCtx, UserErrorCode, calendar, case as cases, names, submission};
-use crate::audit::{self, Entry, RecordType};
+use super::{calendar, case as cases, names, submission};
+use crate::context::RequestCtx;
+use crate::error::UserErrorCode;
+use crate::audit;
+use crate::context::{Entry, RecordType};
 use crate::auth::{
     Principal,
     policy::{self, Action},
@@ -46,7 +49,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// Consent is a state, never a bare boolean (DOMAIN.md §3.2).
+    /// Consent is a state, never a bare boolean (docs/domain.md §3.2).
     ConsentStatus {
         /// Consent given to the request and to sharing information.
         Given = "GIVEN",
@@ -73,7 +76,7 @@ code_enum! {
 }
 
 code_enum! {
-    /// What the hub decided (DOMAIN.md §3.3).
+    /// What the hub decided (docs/domain.md §3.3).
     HubOutcome {
         /// Information or advice given to the referrer.
         AdviceInformation = "ADVICE_INFORMATION",
@@ -312,7 +315,7 @@ pub(crate) fn check_household_member(c: &mut Checks, prefix: &str, m: &Household
     o
 }
 
-/// Checks consent as a state with its reasons (DOMAIN.md §3.2; `prefix` e.g. `input.consent`)
+/// Checks consent as a state with its reasons (docs/domain.md §3.2; `prefix` e.g. `input.consent`)
 /// and returns it cleaned. Requests for support and early help assessments share it.
 pub(crate) fn check_consent(c: &mut Checks, prefix: &str, consent: &ConsentIn, today: NaiveDate) -> ConsentIn {
     let f = |n: &str| format!("{prefix}.{n}");
@@ -526,7 +529,7 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
     Ok(stored)
 }
 
-/// What an early help step up carries into a draft request for support (DOMAIN.md §4.5).
+/// What an early help step up carries into a draft request for support (docs/domain.md §4.5).
 #[derive(Debug, Clone)]
 pub struct DraftIn {
     /// Each child, with the child record it is already linked to, if any.

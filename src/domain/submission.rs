@@ -1,7 +1,7 @@
 //! What every submit/create mutation shares: human reference numbers per series and year, and
 //! idempotency (the same key and payload return the first result; another payload is a
 //! `CONFLICT`). Payloads are fingerprinted, never stored twice.
-use super::UserErrorCode;
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult};
 use entity::reference_counter;
 use sea_orm::{

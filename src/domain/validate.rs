@@ -1,5 +1,5 @@
 //! Input checks shared by every operation: bounded, printable strings and sensible dates.
-use super::UserErrorCode;
+use crate::error::UserErrorCode;
 use crate::error::FieldError;
 use chrono::NaiveDate;
 

@@ -137,7 +137,7 @@ impl Child {
         if !(1..=domain::partner_update::TIMELINE_MAX).contains(&first) {
             return Err(crate::error::AppError::invalid(
                 "first",
-                domain::UserErrorCode::Invalid,
+                crate::error::UserErrorCode::Invalid,
                 format!("first must be between 1 and {}", domain::partner_update::TIMELINE_MAX),
             )
             .into());

@@ -1,6 +1,6 @@
 //! Opaque global IDs: the type and the UUID, base64url-encoded. Clients must treat them as
 //! opaque; the server checks the type on every use.
-use crate::domain::UserErrorCode;
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult};
 use async_graphql::ID;
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};

@@ -1,7 +1,8 @@
 //! DataLoaders, built fresh for every request (never shared between requests or users, AG-1).
 //! They fetch by key through the domain functions, which apply the caller's row scope and write
 //! the audit rows: a loader never decides access itself.
-use crate::domain::{self, RequestCtx};
+use crate::context::RequestCtx;
+use crate::domain;
 use crate::error::AppError;
 use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{

@@ -18,10 +18,8 @@ pub mod scalars;
 
 use crate::alerts::AlertBus;
 use crate::domain::partner_update::CheckTimes;
-use crate::domain::{
-    RequestCtx,
-    page::{Page, encode_cursor},
-};
+use crate::context::RequestCtx;
+use crate::domain::page::{Page, encode_cursor};
 use crate::error::AppError;
 use async_graphql::{
     Context, MergedObject, OutputType, Schema,

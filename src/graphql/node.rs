@@ -40,7 +40,7 @@ impl NodeQuery {
         let r = req(ctx)?;
         policy::authorize(&r.ctx.principal, Action::ReadNode)?;
         let Some((kind, uuid)) = ids::decode_any(&id) else {
-            return Err(AppError::invalid("id", domain::UserErrorCode::Invalid, "not a valid ID").into());
+            return Err(AppError::invalid("id", crate::error::UserErrorCode::Invalid, "not a valid ID").into());
         };
         let l = &r.loaders;
         let found = match kind {

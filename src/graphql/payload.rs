@@ -1,5 +1,5 @@
 //! `userErrors`: what the user can fix, returned in the payload instead of a top-level error.
-use crate::domain::UserErrorCode;
+use crate::error::UserErrorCode;
 use crate::error::{AppError, FieldError};
 use async_graphql::SimpleObject;
 

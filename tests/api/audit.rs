@@ -115,7 +115,7 @@ async fn concurrent_requests_share_audit_statements_but_each_keeps_its_rows() {
 /// backslashes and quotes intact, and one statement for all of them.
 #[tokio::test]
 async fn a_large_batch_is_stored_whole_and_exactly_in_one_statement() {
-    use casegraph::audit::{Entry, RecordType};
+    use casegraph::context::{Entry, RecordType};
     use casegraph::auth::{Principal, Role};
     use sea_orm::prelude::Uuid;
     let app = TestApp::new().await;
@@ -129,7 +129,7 @@ async fn a_large_batch_is_stored_whole_and_exactly_in_one_statement() {
         expires_at: now() + 600,
     };
     let request_id = r#"bulk\read\t"quoted"'x'"#;
-    let ctx = casegraph::domain::RequestCtx::new(principal, request_id, Some("BulkRead")).deferring_reads();
+    let ctx = casegraph::context::RequestCtx::new(principal, request_id, Some("BulkRead")).deferring_reads();
     let children: Vec<Uuid> = (0..150).map(|_| Uuid::now_v7()).collect();
     let entries: Vec<Entry> =
         children.iter().map(|c| Entry::allowed(AuditAction::Read, RecordType::Child, *c, Some(*c))).collect();

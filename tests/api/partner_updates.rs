@@ -43,7 +43,7 @@ async fn the_sender_gets_the_same_answer_whether_or_not_the_child_is_known() {
     assert_eq!(shape(&a), shape(&b), "matched: {} / unmatched: {}", a.raw, b.raw);
     assert!(a.data()["submitPartnerUpdate"]["partnerUpdate"]["matched"].is_null());
     assert!(a.data()["submitPartnerUpdate"]["partnerUpdate"]["reference"].as_str().unwrap().starts_with("PU-"));
-    // Both are due at the same check: the SLA of the mailbox (DOMAIN.md §7.3).
+    // Both are due at the same check: the SLA of the mailbox (docs/domain.md §7.3).
     for r in [&a, &b] {
         let u = &r.data()["submitPartnerUpdate"]["partnerUpdate"];
         let received: DateTime<Utc> = u["receivedAt"].as_str().unwrap().parse().unwrap();

@@ -1,4 +1,4 @@
-// graphql-http's server audits against a running casegraph (SECURITY.md §4.1).
+// graphql-http's server audits against a running casegraph (docs/security.md §4.1).
 // node audit.mjs http://127.0.0.1:PORT/graphql [--json] [--strict]
 // Exit 1 if any MUST fails (--strict: also on SHOULD). AUDIT_AUTH="Bearer ..." adds a header.
 import { serverAudits } from 'graphql-http';

@@ -312,15 +312,23 @@ impl<DB: Database> Floating<DB, Live<DB>> {
         // mid-stream is still drained, and a connection that broke in use (its response never
         // came) fails here and is closed, as the ping would have found. Inside a transaction
         // the ping runs as before.
+        // The flush is bounded by `CLOSE_ON_DROP_TIMEOUT` (5 s): a peer that went silent would
+        // otherwise hold the pool permit forever (sqlx#4349; sqlx 0.9.0 does not bound its ping
+        // either). On timeout the connection is closed like a failed ping, that close bounded too.
         if !self.raw.is_in_transaction() {
-            return match self.raw.flush().await {
-                Ok(()) => {
+            return match crate::rt::timeout(CLOSE_ON_DROP_TIMEOUT, self.raw.flush()).await {
+                Ok(Ok(())) => {
                     self.release();
                     true
                 }
-                Err(error) => {
+                Ok(Err(error)) => {
                     tracing::warn!(%error, "error occurred while finishing the connection on-release");
                     self.close_hard().await;
+                    false
+                }
+                Err(_) => {
+                    tracing::warn!("timed out finishing the connection on-release");
+                    let _ = crate::rt::timeout(CLOSE_ON_DROP_TIMEOUT, self.close_hard()).await;
                     false
                 }
             };
