@@ -1,8 +1,8 @@
 //! The HTTP surface: the hardened `POST /graphql` handler (docs/security.md §2), GraphiQL on GET in
 //! dev only, `/livez` and `/readyz`, and the layers every response goes through.
 use crate::auth::jwt::KeySet;
-use crate::db::StatementCounter;
 use crate::context::RequestCtx;
+use crate::db::StatementCounter;
 use crate::error::ERROR_CODES;
 use crate::graphql::{AppSchema, RequestData, Services, limits};
 use async_graphql::{ParseRequestError, ServerError, Value, http::GraphiQLSource};

@@ -122,4 +122,3 @@ impl Pending {
         self.0.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default()
     }
 }
-

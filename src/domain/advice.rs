@@ -4,11 +4,11 @@
 use super::codes::{self, ConcernCategory, code_enum};
 use super::page::{Page, PageArgs};
 use super::validate::{self, Checks};
-use crate::context::RequestCtx;
-use crate::error::UserErrorCode;
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Utc};
 use entity::{

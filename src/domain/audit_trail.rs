@@ -1,9 +1,9 @@
 //! Reading the audit trail: team managers for children in their scope, admins for any child.
 use super::page::{Page, PageArgs};
-use crate::context::RequestCtx;
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
 use crate::error::{AppError, AppResult};
 use entity::{audit_event, child, enums::AuditAction};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryFilter, prelude::Uuid};

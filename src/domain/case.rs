@@ -2,14 +2,14 @@
 //! change is one transaction holding the case row, its transition record and its audit row;
 //! edits carry the version they read (optimistic concurrency).
 use super::page::{Page, PageArgs};
-use crate::context::RequestCtx;
-use crate::error::UserErrorCode;
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::{
     Role,
     policy::{self, Action},
 };
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::Utc;
 use entity::{

@@ -4,11 +4,11 @@ use super::{
     page::{Page, PageArgs},
     validate,
 };
-use crate::context::RequestCtx;
-use crate::error::UserErrorCode;
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult};
 use chrono::NaiveDate;
 use entity::{child, enums::AuditAction, household_member};

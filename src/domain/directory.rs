@@ -1,6 +1,6 @@
 //! Staff, teams and organisations: the directory behind `viewer`, allocated workers and teams.
-use crate::context::RequestCtx;
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
 use crate::error::AppResult;
 use entity::{organisation, staff, team};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, prelude::Uuid};

@@ -1,11 +1,11 @@
 //! The bank-holiday table, edited by admins. Deadlines already stored with their records do
 //! not move when the table changes (docs/domain.md §7.3).
 use super::validate::{self, Checks};
-use crate::context::RequestCtx;
-use crate::error::UserErrorCode;
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::{bank_holiday, enums::AuditAction};

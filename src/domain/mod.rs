@@ -9,6 +9,7 @@ pub mod codes;
 pub mod directory;
 pub mod early_help;
 pub mod holidays;
+pub mod intake;
 pub mod names;
 pub mod neglect;
 pub mod page;
@@ -17,7 +18,6 @@ pub mod reference;
 pub mod request;
 pub mod submission;
 pub mod validate;
-
 
 /// Rows grouped by a key, in their order: what a DataLoader answers for "the X of each Y".
 pub fn group_by<T>(

@@ -4,11 +4,11 @@
 //! and the threshold are the rule.
 use super::codes::code_enum;
 use super::validate::{self, Checks};
-use crate::context::RequestCtx;
-use crate::error::UserErrorCode;
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{NaiveDate, Utc};
 use entity::{enums::AuditAction, neglect_screening};

@@ -7,15 +7,15 @@ use super::codes::code_enum;
 use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
 use super::{calendar, names, submission};
-use crate::context::RequestCtx;
-use crate::error::UserErrorCode;
 use crate::alerts::{AlertBus, Signal};
 use crate::audit;
-use crate::context::{Entry, RecordType};
 use crate::auth::{
     Role,
     policy::{self, Action},
 };
+use crate::context::RequestCtx;
+use crate::context::{Entry, RecordType};
+use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use entity::{

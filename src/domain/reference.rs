@@ -1,6 +1,6 @@
 //! Reference data: the levels of need and their example indicators.
-use crate::context::RequestCtx;
 use crate::auth::policy::{self, Action};
+use crate::context::RequestCtx;
 use crate::error::AppResult;
 use entity::{level_of_need, need_indicator};
 use sea_orm::{ConnectionTrait, EntityTrait, QueryOrder};

@@ -1,6 +1,6 @@
 //! Input checks shared by every operation: bounded, printable strings and sensible dates.
-use crate::error::UserErrorCode;
 use crate::error::FieldError;
+use crate::error::UserErrorCode;
 use chrono::NaiveDate;
 
 /// Longest name (given or family) we accept.

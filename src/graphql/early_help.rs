@@ -22,8 +22,8 @@ use crate::domain::{
         AssessmentDomain, ChangeSection, EarlyHelpClosureOutcome, EarlyHelpStatus, PlanActionStatus,
         ResilienceCompartment,
     },
+    intake::{ChildIn, ConsentIn, HouseholdIn},
     page::PageArgs,
-    request::{ChildIn, ConsentIn, HouseholdIn},
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
@@ -137,7 +137,7 @@ impl EarlyHelpAssessment {
         self.0.level.into()
     }
     async fn consent(&self) -> Consent {
-        let c = domain::request::consent_from_columns(
+        let c = domain::intake::consent_from_columns(
             &self.0.consent_status,
             self.0.consent_given_by.as_deref(),
             self.0.consent_covers.as_deref(),

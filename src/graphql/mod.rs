@@ -17,9 +17,9 @@ pub mod request;
 pub mod scalars;
 
 use crate::alerts::AlertBus;
-use crate::domain::partner_update::CheckTimes;
 use crate::context::RequestCtx;
 use crate::domain::page::{Page, encode_cursor};
+use crate::domain::partner_update::CheckTimes;
 use crate::error::AppError;
 use async_graphql::{
     Context, MergedObject, OutputType, Schema,

@@ -17,9 +17,10 @@ use crate::domain::{
     self,
     advice::AdviceOutcome,
     codes::{self, ConcernCategory},
+    intake::{ConsentGivenBy, ConsentStatus, SafeguardingConsentReason},
     neglect::{ItemResponse, NeglectDomain, NeglectTool, ScreeningOutcome},
     page::PageArgs,
-    request::{ConsentGivenBy, ConsentStatus, HubOutcome, RequestStatus, SafeguardingConsentReason},
+    request::{HubOutcome, RequestStatus},
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
@@ -634,7 +635,8 @@ pub struct BankHolidayPayload {
 }
 
 fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Submission> {
-    use domain::request::{ChildIn, ConsentIn, HouseholdIn, Submission};
+    use domain::intake::{ChildIn, ConsentIn, HouseholdIn};
+    use domain::request::Submission;
     Ok(Submission {
         children: i
             .children

@@ -115,8 +115,8 @@ async fn concurrent_requests_share_audit_statements_but_each_keeps_its_rows() {
 /// backslashes and quotes intact, and one statement for all of them.
 #[tokio::test]
 async fn a_large_batch_is_stored_whole_and_exactly_in_one_statement() {
-    use casegraph::context::{Entry, RecordType};
     use casegraph::auth::{Principal, Role};
+    use casegraph::context::{Entry, RecordType};
     use sea_orm::prelude::Uuid;
     let app = TestApp::new().await;
     let user = app.staff_id("hub.worker");

@@ -1,0 +1,221 @@
+//! Closing an assessment (step down, step up with a draft request, or another outcome) and
+//! linking its children to child records.
+use super::*;
+
+/// Closes an assessment with its outcome (the lead only). Open plan actions need a reason; a
+/// step up needs the concern, and makes a draft request for support pre-filled from the
+/// assessment (children, household, concerns, consent, level), owned by the lead, in the same
+/// transaction. Returns the closed assessment and the draft's ID.
+pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> AppResult<(eha::Model, Option<Uuid>)> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::LeadEarlyHelp)?;
+    let a =
+        for_edit(db, ctx, x.assessment_id, x.expected_version, policy::early_help_lead_scope(p), "input.assessmentId")
+            .await?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let actions = action::Entity::find()
+        .filter(action::Column::AssessmentId.eq(a.id))
+        .order_by_asc(action::Column::Position)
+        .all(db)
+        .await?;
+    let open = actions.iter().filter(|r| PlanActionStatus::from_code(&r.status).is_some_and(|s| s.is_open())).count();
+    let mut c = Checks::default();
+    let reason = c.take(validate::opt_long_text("input.reason", x.reason.as_deref(), TEXT_MAX)).flatten();
+    let closed_on = x.closed_on.unwrap_or(today);
+    if c.take(validate::not_future("input.closedOn", closed_on, today)).is_some() && closed_on < a.started_on {
+        c.0.push(FieldError::new("input.closedOn", UserErrorCode::Invalid, "cannot be before the assessment started"));
+    }
+    let step_up = x.outcome == EarlyHelpClosureOutcome::StepUpToSocialCare;
+    if reason.is_none() && step_up {
+        c.0.push(FieldError::new(
+            "input.reason",
+            UserErrorCode::Required,
+            "say what concern means social care should take the lead",
+        ));
+    } else if reason.is_none() && open > 0 {
+        c.0.push(FieldError::new(
+            "input.reason",
+            UserErrorCode::Required,
+            format!("{open} plan actions are still open: say why the assessment closes with them"),
+        ));
+    }
+    c.finish()?;
+    let draft = if step_up {
+        let children = ehc::Entity::find()
+            .filter(ehc::Column::AssessmentId.eq(a.id))
+            .order_by_asc(ehc::Column::Position)
+            .all(db)
+            .await?;
+        let household = member::Entity::find()
+            .filter(member::Column::AssessmentId.eq(a.id))
+            .order_by_asc(member::Column::Position)
+            .all(db)
+            .await?;
+        let needs = factor::Entity::find()
+            .filter(factor::Column::AssessmentId.eq(a.id))
+            .filter(factor::Column::Kind.eq(FactorKind::Need.code()))
+            .order_by_asc(factor::Column::Position)
+            .all(db)
+            .await?;
+        let mut concerns =
+            format!("Step up from early help assessment {}:\n{}", a.reference, reason.clone().unwrap_or_default());
+        if !needs.is_empty() {
+            concerns.push_str("\n\nNeeds identified in the early help assessment:");
+            for n in &needs {
+                concerns.push_str(&format!("\n- {} ({}): {}", n.domain, n.compartment, n.description));
+            }
+        }
+        let support = (!actions.is_empty()).then(|| {
+            let mut s = format!("Early help plan ({}):", a.reference);
+            for r in &actions {
+                s.push_str(&format!("\n- {} ({})", r.action, r.status));
+            }
+            truncate(s, TEXT_MAX)
+        });
+        Some(request::DraftIn {
+            children: children
+                .iter()
+                .map(|k| {
+                    (
+                        ChildIn {
+                            given_name: k.given_name.clone(),
+                            family_name: k.family_name.clone(),
+                            date_of_birth: k.date_of_birth,
+                            expected_date_of_delivery: k.expected_delivery_date,
+                            sex: k.sex,
+                            address_line: k.address_line.clone(),
+                            postcode: k.postcode.clone(),
+                            school_or_setting: k.school_or_setting.clone(),
+                        },
+                        k.child_id,
+                    )
+                })
+                .collect(),
+            household: household
+                .iter()
+                .map(|m| HouseholdIn {
+                    given_name: m.given_name.clone(),
+                    family_name: m.family_name.clone(),
+                    relationship: m.relationship,
+                    parental_responsibility: m.parental_responsibility,
+                    lives_with_child: m.lives_with_child,
+                })
+                .collect(),
+            concerns: truncate(concerns, LONG_TEXT_MAX),
+            child_views: a.child_voice.clone(),
+            support_in_place: support,
+            referrer_level: a.level,
+            consent: intake::consent_from_columns(
+                &a.consent_status,
+                a.consent_given_by.as_deref(),
+                a.consent_covers.as_deref(),
+                a.consent_reason.as_deref(),
+                a.consent_date,
+            ),
+            referrer_org_id: a.lead_org_id,
+        })
+    } else {
+        None
+    };
+    let txn = db.begin().await?;
+    let r = async {
+        let draft_id = match draft {
+            Some(d) => Some(request::create_draft(&txn, ctx, d, now).await?),
+            None => None,
+        };
+        bump(
+            &txn,
+            &a,
+            x.expected_version,
+            now,
+            vec![
+                (eha::Column::Status, Expr::value(EarlyHelpStatus::Closed.code())),
+                (eha::Column::ClosedOn, Expr::value(Some(closed_on))),
+                (eha::Column::ClosedAt, Expr::value(Some(now))),
+                (eha::Column::ClosedBy, Expr::value(Some(p.user))),
+                (eha::Column::ClosureOutcome, Expr::value(Some(x.outcome.code()))),
+                (eha::Column::ClosureReason, Expr::value(reason.clone())),
+                (eha::Column::StepUpRequestId, Expr::value(draft_id)),
+                (eha::Column::NextReviewDue, Expr::value(Option::<NaiveDate>::None)),
+            ],
+        )
+        .await?;
+        let mut fields = vec!["outcome".to_string(), "closedOn".into()];
+        if reason.is_some() {
+            fields.push("reason".into());
+        }
+        if draft_id.is_some() {
+            fields.push("stepUpRequest (draft made)".into());
+        }
+        log_change(&txn, ctx, a.id, ChangeSection::Closure, &fields, now).await?;
+        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
+        let stored = eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)?;
+        Ok((stored, draft_id))
+    }
+    .await;
+    finish(txn, r).await
+}
+
+/// Links a child on an assessment to a child record the caller may see (hub workers and social
+/// workers who may read the assessment; partners cannot see child records).
+pub async fn link_child(
+    db: &DatabaseConnection,
+    ctx: &RequestCtx,
+    assessment_child_id: Uuid,
+    child_id: Uuid,
+    expected_version: i32,
+) -> AppResult<eha::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::LinkEarlyHelpChild)?;
+    let Some(row) = ehc::Entity::find_by_id(assessment_child_id).one(db).await? else {
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
+        return Err(err("input.assessmentChildId", UserErrorCode::NotFound, "no such child on an assessment"));
+    };
+    let a = for_edit(
+        db,
+        ctx,
+        row.assessment_id,
+        expected_version,
+        policy::early_help_link_scope(p),
+        "input.assessmentChildId",
+    )
+    .await?;
+    let visible = entity::child::Entity::find_by_id(child_id).filter(policy::child_scope(p)).one(db).await?;
+    if visible.is_none() {
+        audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
+        return Err(err("input.childId", UserErrorCode::NotFound, "no such child"));
+    }
+    if row.child_id.is_some() {
+        return Err(err(
+            "input.assessmentChildId",
+            UserErrorCode::Conflict,
+            "this child is already linked to a record",
+        ));
+    }
+    let now = Utc::now();
+    let txn = db.begin().await?;
+    let r = async {
+        bump(&txn, &a, expected_version, now, vec![]).await?;
+        let linked = ehc::Entity::update_many()
+            .col_expr(ehc::Column::ChildId, Expr::value(Some(child_id)))
+            .filter(ehc::Column::Id.eq(row.id))
+            .filter(ehc::Column::ChildId.is_null())
+            .exec(&txn)
+            .await?;
+        if linked.rows_affected != 1 {
+            return Err(stale());
+        }
+        log_change(&txn, ctx, a.id, ChangeSection::ChildLink, &[format!("children.{}.child", row.position)], now)
+            .await?;
+        audit::record(
+            &txn,
+            ctx,
+            &[Entry::allowed(AuditAction::Update, RecordType::EarlyHelpAssessment, a.id, Some(child_id))],
+        )
+        .await?;
+        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
+    }
+    .await;
+    finish(txn, r).await
+}

@@ -1,0 +1,356 @@
+//! Starting an assessment and editing its sections: children, household, consent, voices,
+//! strengths and needs.
+use super::*;
+
+/// Starts an early help assessment. The lead practitioner and their organisation come from the
+/// token, never the input.
+pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppResult<eha::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::LeadEarlyHelp)?;
+    let org = p.organisation.ok_or(AppError::Forbidden)?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let mut c = Checks::default();
+    if s.children.is_empty() {
+        c.0.push(FieldError::new("input.children", UserErrorCode::Required, "name at least one child"));
+    }
+    if s.children.len() > MAX_CHILDREN {
+        c.0.push(FieldError::new("input.children", UserErrorCode::TooLong, format!("at most {MAX_CHILDREN} children")));
+    }
+    let children: Vec<ChildIn> = s
+        .children
+        .iter()
+        .enumerate()
+        .take(MAX_CHILDREN)
+        .map(|(i, ch)| intake::check_child(&mut c, &format!("input.children.{i}"), ch, today))
+        .collect();
+    if s.household.len() > MAX_HOUSEHOLD {
+        c.0.push(FieldError::new("input.household", UserErrorCode::TooLong, format!("at most {MAX_HOUSEHOLD} people")));
+    }
+    let household: Vec<HouseholdIn> = s
+        .household
+        .iter()
+        .enumerate()
+        .take(MAX_HOUSEHOLD)
+        .map(|(i, m)| intake::check_household_member(&mut c, &format!("input.household.{i}"), m))
+        .collect();
+    let consent = intake::check_consent(&mut c, "input.consent", &s.consent, today);
+    let reason = c.take(validate::long_text("input.reason", &s.reason, LONG_TEXT_MAX));
+    let (child_voice, family_voice) = check_voices(&mut c, s.child_voice.as_deref(), s.family_voice.as_deref());
+    c.take(validate::not_future("input.startedOn", s.started_on, today));
+    let none = HashSet::new();
+    let strengths = check_factors(&mut c, "input.strengths", &s.strengths, &none);
+    let needs = check_factors(&mut c, "input.needs", &s.needs, &none);
+    c.finish()?;
+    let id = Uuid::now_v7();
+    let txn = db.begin().await?;
+    let r = async {
+        let year = chrono::Datelike::year(&now);
+        let reference = crate::domain::submission::next_reference(&txn, "EHA", year).await?;
+        eha::Entity::insert(eha::ActiveModel {
+            id: Set(id),
+            reference: Set(reference),
+            lead_id: Set(p.user),
+            lead_org_id: Set(org),
+            status: Set(EarlyHelpStatus::Assessment.code().into()),
+            reason: Set(reason.unwrap_or_default()),
+            child_voice: Set(child_voice),
+            family_voice: Set(family_voice),
+            level: Set(s.level),
+            consent_status: Set(consent.status.code().into()),
+            consent_given_by: Set(consent.given_by.map(|g| g.code().into())),
+            consent_covers: Set(consent.covers.clone()),
+            consent_reason: Set(intake::stored_consent_reason(&consent)),
+            consent_date: Set(consent.date),
+            started_on: Set(s.started_on),
+            completed_on: Set(None),
+            plan_agreed_on: Set(None),
+            next_review_due: Set(None),
+            closed_on: Set(None),
+            closed_at: Set(None),
+            closed_by: Set(None),
+            closure_outcome: Set(None),
+            closure_reason: Set(None),
+            step_up_request_id: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(&txn)
+        .await?;
+        ehc::Entity::insert_many(children.iter().enumerate().map(|(i, ch)| child_row(id, Uuid::now_v7(), i, ch)))
+            .exec_without_returning(&txn)
+            .await?;
+        if !household.is_empty() {
+            member::Entity::insert_many(
+                household.iter().enumerate().map(|(i, m)| member_row(id, Uuid::now_v7(), i, m)),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+        let factors: Vec<factor::ActiveModel> = strengths
+            .iter()
+            .enumerate()
+            .map(|(i, f)| factor_row(id, Uuid::now_v7(), FactorKind::Strength, i, f))
+            .chain(needs.iter().enumerate().map(|(i, f)| factor_row(id, Uuid::now_v7(), FactorKind::Need, i, f)))
+            .collect();
+        if !factors.is_empty() {
+            factor::Entity::insert_many(factors).exec_without_returning(&txn).await?;
+        }
+        log_change(&txn, ctx, id, ChangeSection::Assessment, &["started".into()], now).await?;
+        audit_write(&txn, ctx, AuditAction::Create, id).await?;
+        eha::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)
+    }
+    .await;
+    finish(txn, r).await
+}
+
+/// Edits an assessment's sections (lead, or a TAF member while it is open).
+pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> AppResult<eha::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::ContributeEarlyHelp)?;
+    let a = for_edit(
+        db,
+        ctx,
+        u.assessment_id,
+        u.expected_version,
+        policy::early_help_contribute_scope(p),
+        "input.assessmentId",
+    )
+    .await?;
+    let now = Utc::now();
+    let today = now.date_naive();
+    let old_children = ehc::Entity::find()
+        .filter(ehc::Column::AssessmentId.eq(a.id))
+        .order_by_asc(ehc::Column::Position)
+        .all(db)
+        .await?;
+    let old_members = member::Entity::find()
+        .filter(member::Column::AssessmentId.eq(a.id))
+        .order_by_asc(member::Column::Position)
+        .all(db)
+        .await?;
+    let old_factors = factor::Entity::find()
+        .filter(factor::Column::AssessmentId.eq(a.id))
+        .order_by_asc(factor::Column::Position)
+        .all(db)
+        .await?;
+    let mut c = Checks::default();
+    let mut set: Vec<(eha::Column, SimpleExpr)> = vec![];
+    let (mut assessment_fields, mut consent_fields, mut people_fields, mut analysis_fields) =
+        (vec![], vec![], vec![], vec![]);
+
+    if let Some(r) = &u.reason
+        && let Some(v) = c.take(validate::long_text("input.reason", r, LONG_TEXT_MAX))
+        && v != a.reason
+    {
+        set.push((eha::Column::Reason, Expr::value(v)));
+        assessment_fields.push("reason".to_string());
+    }
+    let mut child_voice = a.child_voice.clone();
+    if let Some(v) = &u.child_voice {
+        child_voice = c.take(validate::opt_long_text("input.childVoice", Some(v), TEXT_MAX)).flatten();
+        if child_voice != a.child_voice {
+            set.push((eha::Column::ChildVoice, Expr::value(child_voice.clone())));
+            assessment_fields.push("childVoice".into());
+        }
+    }
+    let mut family_voice = a.family_voice.clone();
+    if let Some(v) = &u.family_voice {
+        family_voice = c.take(validate::opt_long_text("input.familyVoice", Some(v), TEXT_MAX)).flatten();
+        if family_voice != a.family_voice {
+            set.push((eha::Column::FamilyVoice, Expr::value(family_voice.clone())));
+            assessment_fields.push("familyVoice".into());
+        }
+    }
+    if let Some(level) = u.level
+        && level != a.level
+    {
+        set.push((eha::Column::Level, Expr::value(level)));
+        assessment_fields.push("level".into());
+    }
+    let completed_on = u.completed_on.or(a.completed_on);
+    check_completion(&mut c, completed_on, a.started_on, today, (&child_voice, &family_voice));
+    if u.completed_on.is_some() && u.completed_on != a.completed_on {
+        set.push((eha::Column::CompletedOn, Expr::value(u.completed_on)));
+        assessment_fields.push("completedOn".into());
+    }
+    if let Some(consent) = &u.consent {
+        let new = intake::check_consent(&mut c, "input.consent", consent, today);
+        let old = intake::consent_from_columns(
+            &a.consent_status,
+            a.consent_given_by.as_deref(),
+            a.consent_covers.as_deref(),
+            a.consent_reason.as_deref(),
+            a.consent_date,
+        );
+        let columns: [(&str, bool, eha::Column, SimpleExpr); 5] = [
+            ("consent.status", new.status != old.status, eha::Column::ConsentStatus, Expr::value(new.status.code())),
+            (
+                "consent.givenBy",
+                new.given_by != old.given_by,
+                eha::Column::ConsentGivenBy,
+                Expr::value(new.given_by.map(|g| g.code())),
+            ),
+            ("consent.covers", new.covers != old.covers, eha::Column::ConsentCovers, Expr::value(new.covers.clone())),
+            (
+                "consent.reason",
+                new.reason != old.reason || new.safeguarding_reason != old.safeguarding_reason,
+                eha::Column::ConsentReason,
+                Expr::value(intake::stored_consent_reason(&new)),
+            ),
+            ("consent.date", new.date != old.date, eha::Column::ConsentDate, Expr::value(new.date)),
+        ];
+        for (name, changed, col, value) in columns {
+            if changed {
+                consent_fields.push(name.to_string());
+                set.push((col, value));
+            }
+        }
+    }
+    let children = u.children.as_ref().map(|rows| {
+        if rows.is_empty() {
+            c.0.push(FieldError::new("input.children", UserErrorCode::Required, "name at least one child"));
+        }
+        if rows.len() > MAX_CHILDREN {
+            c.0.push(FieldError::new(
+                "input.children",
+                UserErrorCode::TooLong,
+                format!("at most {MAX_CHILDREN} children"),
+            ));
+        }
+        check_ids(&mut c, "input.children", rows, &old_children.iter().map(|k| k.id).collect());
+        let cleaned: Vec<(Option<Uuid>, ChildIn)> = rows
+            .iter()
+            .enumerate()
+            .take(MAX_CHILDREN)
+            .map(|(i, (id, ch))| (*id, intake::check_child(&mut c, &format!("input.children.{i}"), ch, today)))
+            .collect();
+        plan_list(&old_children, &cleaned, |m| m.id, |m| m.position, child_diff)
+    });
+    let household = u.household.as_ref().map(|rows| {
+        if rows.len() > MAX_HOUSEHOLD {
+            c.0.push(FieldError::new(
+                "input.household",
+                UserErrorCode::TooLong,
+                format!("at most {MAX_HOUSEHOLD} people"),
+            ));
+        }
+        check_ids(&mut c, "input.household", rows, &old_members.iter().map(|m| m.id).collect());
+        let cleaned: Vec<(Option<Uuid>, HouseholdIn)> = rows
+            .iter()
+            .enumerate()
+            .take(MAX_HOUSEHOLD)
+            .map(|(i, (id, m))| (*id, intake::check_household_member(&mut c, &format!("input.household.{i}"), m)))
+            .collect();
+        plan_list(&old_members, &cleaned, |m| m.id, |m| m.position, member_diff)
+    });
+    // A household member named on the plan or at a meeting stays on the assessment.
+    if let Some(h) = &household
+        && !h.removed.is_empty()
+    {
+        let on_plan = action::Entity::find()
+            .filter(action::Column::ResponsibleMemberId.is_in(h.removed.clone()))
+            .count(db)
+            .await?;
+        let at_meetings = attendee::Entity::find()
+            .filter(attendee::Column::HouseholdMemberId.is_in(h.removed.clone()))
+            .count(db)
+            .await?;
+        if on_plan + at_meetings > 0 {
+            c.0.push(FieldError::new(
+                "input.household",
+                UserErrorCode::Invalid,
+                "a household member named on the plan or in a meeting record cannot be removed",
+            ));
+        }
+    }
+    let mut factor_changes = vec![];
+    for (kind, list, name) in [(FactorKind::Strength, &u.strengths, "strengths"), (FactorKind::Need, &u.needs, "needs")]
+    {
+        let Some(list) = list else { continue };
+        let old: Vec<factor::Model> = old_factors.iter().filter(|f| f.kind == kind.code()).cloned().collect();
+        let known: HashSet<Uuid> = old.iter().map(|f| f.id).collect();
+        let cleaned = check_factors(&mut c, &format!("input.{name}"), list, &known);
+        let rows: Vec<(Option<Uuid>, FactorIn)> = cleaned.into_iter().map(|f| (f.id, f)).collect();
+        factor_changes.push((kind, name, plan_list(&old, &rows, |m| m.id, |m| m.position, factor_diff)));
+    }
+    c.finish()?;
+    if let Some(ch) = &children {
+        people_fields.extend(list_fields("children", ch));
+    }
+    if let Some(h) = &household {
+        people_fields.extend(list_fields("household", h));
+    }
+    for (_, name, ch) in &factor_changes {
+        analysis_fields.extend(list_fields(name, ch));
+    }
+    let txn = db.begin().await?;
+    let r = async {
+        bump(&txn, &a, u.expected_version, now, set).await?;
+        if let Some(ch) = children {
+            for (id, pos, v, fields) in &ch.kept {
+                if !fields.is_empty() {
+                    let mut row = child_row(a.id, *id, *pos, v);
+                    row.id = sea_orm::ActiveValue::NotSet;
+                    row.assessment_id = sea_orm::ActiveValue::NotSet;
+                    ehc::Entity::update_many().set(row).filter(ehc::Column::Id.eq(*id)).exec(&txn).await?;
+                }
+            }
+            if !ch.removed.is_empty() {
+                ehc::Entity::delete_many().filter(ehc::Column::Id.is_in(ch.removed.clone())).exec(&txn).await?;
+            }
+            if !ch.added.is_empty() {
+                ehc::Entity::insert_many(ch.added.iter().map(|(pos, v)| child_row(a.id, Uuid::now_v7(), *pos, v)))
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+        }
+        if let Some(h) = household {
+            for (id, pos, v, fields) in &h.kept {
+                if !fields.is_empty() {
+                    let mut row = member_row(a.id, *id, *pos, v);
+                    row.id = sea_orm::ActiveValue::NotSet;
+                    row.assessment_id = sea_orm::ActiveValue::NotSet;
+                    member::Entity::update_many().set(row).filter(member::Column::Id.eq(*id)).exec(&txn).await?;
+                }
+            }
+            if !h.removed.is_empty() {
+                member::Entity::delete_many().filter(member::Column::Id.is_in(h.removed.clone())).exec(&txn).await?;
+            }
+            if !h.added.is_empty() {
+                member::Entity::insert_many(h.added.iter().map(|(pos, v)| member_row(a.id, Uuid::now_v7(), *pos, v)))
+                    .exec_without_returning(&txn)
+                    .await?;
+            }
+        }
+        for (kind, _, ch) in factor_changes {
+            for (id, pos, v, fields) in &ch.kept {
+                if !fields.is_empty() {
+                    let mut row = factor_row(a.id, *id, kind, *pos, v);
+                    row.id = sea_orm::ActiveValue::NotSet;
+                    row.assessment_id = sea_orm::ActiveValue::NotSet;
+                    factor::Entity::update_many().set(row).filter(factor::Column::Id.eq(*id)).exec(&txn).await?;
+                }
+            }
+            if !ch.removed.is_empty() {
+                factor::Entity::delete_many().filter(factor::Column::Id.is_in(ch.removed.clone())).exec(&txn).await?;
+            }
+            if !ch.added.is_empty() {
+                factor::Entity::insert_many(
+                    ch.added.iter().map(|(pos, v)| factor_row(a.id, Uuid::now_v7(), kind, *pos, v)),
+                )
+                .exec_without_returning(&txn)
+                .await?;
+            }
+        }
+        log_change(&txn, ctx, a.id, ChangeSection::Assessment, &assessment_fields, now).await?;
+        log_change(&txn, ctx, a.id, ChangeSection::Consent, &consent_fields, now).await?;
+        log_change(&txn, ctx, a.id, ChangeSection::People, &people_fields, now).await?;
+        log_change(&txn, ctx, a.id, ChangeSection::Analysis, &analysis_fields, now).await?;
+        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
+        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
+    }
+    .await;
+    finish(txn, r).await
+}
