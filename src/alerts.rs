@@ -12,10 +12,7 @@
 //! price: if an instance dies between a commit and its relay, the other instances' subscribers
 //! miss that live push. The alert itself is stored, and it is listed for its recipient
 //! (`alerts`) like any other.
-use crate::error::AppResult;
-use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr, Statement, prelude::Uuid,
-};
+use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement, prelude::Uuid};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{broadcast, mpsc};
 
@@ -75,13 +72,6 @@ impl AlertBus {
 
     pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
         self.tx.subscribe()
-    }
-
-    /// Commits the transaction that stored the alerts, then announces them.
-    pub async fn commit_and_announce(&self, txn: DatabaseTransaction, signals: &[Signal]) -> AppResult<()> {
-        txn.commit().await?;
-        self.announce(signals);
-        Ok(())
     }
 
     /// Announces alerts whose rows are committed: to this instance's subscribers at once, and

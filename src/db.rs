@@ -4,8 +4,8 @@ use crate::error::AppResult;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DbErr, QueryResult, Statement,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseBackend, DatabaseConnection, DatabaseTransaction, DbErr,
+    QueryResult, Statement, TransactionTrait,
 };
 use std::sync::{
     Arc,
@@ -125,6 +125,25 @@ pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> 
         c.0.fetch_add(1, Ordering::Relaxed);
     });
     Ok(db)
+}
+
+/// Runs `work` in one transaction: committed when it returns `Ok`, rolled back when it returns
+/// an error, so nothing is stored half-way. Every write command goes through here.
+pub async fn transaction<T>(
+    db: &DatabaseConnection,
+    work: impl AsyncFnOnce(&DatabaseTransaction) -> crate::error::AppResult<T>,
+) -> crate::error::AppResult<T> {
+    let txn = db.begin().await?;
+    match work(&txn).await {
+        Ok(v) => {
+            txn.commit().await?;
+            Ok(v)
+        }
+        Err(e) => {
+            txn.rollback().await?;
+            Err(e)
+        }
+    }
 }
 
 /// Writes that are stored together or not at all; the answer is the row the first one returns

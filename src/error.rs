@@ -42,6 +42,8 @@ pub enum AppError {
     /// User-fixable problems with the input. Mutations return them as `userErrors`; queries as a
     /// top-level `BAD_USER_INPUT` (or `NOT_FOUND`/`CONFLICT`) error naming the field.
     Invalid(Vec<FieldError>),
+    /// A concurrent write won a uniqueness race (the caller's transaction is rolled back).
+    Conflict,
     Unavailable,
     Internal,
 }
@@ -62,6 +64,7 @@ impl AppError {
                 Some(UserErrorCode::Conflict) => "CONFLICT",
                 _ => "BAD_USER_INPUT",
             },
+            AppError::Conflict => "CONFLICT",
             AppError::Unavailable => "UNAVAILABLE",
             AppError::Internal => "INTERNAL",
         }
@@ -91,6 +94,7 @@ impl From<AppError> for async_graphql::Error {
             AppError::Invalid(errs) => errs.first().map(|f| f.message.clone()).unwrap_or_default(),
             AppError::NotFound => "not found".into(),
             AppError::Forbidden => "forbidden".into(),
+            AppError::Conflict => "changed at the same time by another request: try again".into(),
             AppError::Unavailable => "service unavailable".into(),
             AppError::Internal => "internal error".into(),
         };

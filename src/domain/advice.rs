@@ -17,7 +17,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
-    TransactionTrait, prelude::Uuid,
+    prelude::Uuid,
 };
 
 pub const SUMMARY_MAX: usize = 1_000;
@@ -95,26 +95,28 @@ pub async fn log(db: &DatabaseConnection, ctx: &RequestCtx, c: Consultation) -> 
     cats.sort_by_key(|c| c.code());
     cats.dedup();
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    advice_consultation::Entity::insert(advice_consultation::ActiveModel {
-        id: Set(id),
-        logged_by: Set(ctx.principal.user),
-        called_at: Set(c.called_at),
-        duration_minutes: Set(c.duration_minutes),
-        caller_agency_type: Set(c.caller_agency_type),
-        concern_categories: Set(codes::join(&cats, ConcernCategory::code)),
-        level_discussed: Set(c.level_discussed),
-        summary: Set(summary.unwrap_or_default()),
-        outcome: Set(c.outcome.code().into()),
-        request_advised: Set(c.request_for_support_advised),
-        created_at: Set(Utc::now()),
+    crate::db::transaction(db, async |txn| {
+        advice_consultation::Entity::insert(advice_consultation::ActiveModel {
+            id: Set(id),
+            logged_by: Set(ctx.principal.user),
+            called_at: Set(c.called_at),
+            duration_minutes: Set(c.duration_minutes),
+            caller_agency_type: Set(c.caller_agency_type),
+            concern_categories: Set(codes::join(&cats, ConcernCategory::code)),
+            level_discussed: Set(c.level_discussed),
+            summary: Set(summary.unwrap_or_default()),
+            outcome: Set(c.outcome.code().into()),
+            request_advised: Set(c.request_for_support_advised),
+            created_at: Set(Utc::now()),
+        })
+        .exec_without_returning(txn)
+        .await?;
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::AdviceConsultation, id, None)])
+            .await?;
+        let stored = advice_consultation::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(stored)
     })
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::AdviceConsultation, id, None)]).await?;
-    let stored = advice_consultation::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(stored)
+    .await
 }
 
 /// The hub's log, newest first.

@@ -20,7 +20,6 @@ use entity::{
 use sea_orm::{
     ActiveValue::NotSet,
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set, SqlErr,
-    TransactionTrait,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait},
 };
@@ -167,14 +166,9 @@ async fn check_worker(db: &impl ConnectionTrait, field: &str, worker_id: Uuid, t
 /// Opens a case for a child. One open case per child (also enforced by a unique index).
 pub async fn open(db: &DatabaseConnection, ctx: &RequestCtx, input: OpenCase) -> AppResult<case::Model> {
     policy::authorize(&ctx.principal, Action::OpenCase)?;
-    let txn = db.begin().await?;
-    match open_on(&txn, ctx, input, "input").await {
-        Ok(model) => {
-            txn.commit().await?;
-            Ok(model)
-        }
+    match crate::db::transaction(db, async |txn| open_on(txn, ctx, input, "input").await).await {
+        Ok(model) => Ok(model),
         Err(e) => {
-            txn.rollback().await?;
             if let AppError::Invalid(errs) = &e
                 && errs
                     .iter()
@@ -317,27 +311,28 @@ async fn update_versioned(
     changes: case::ActiveModel,
     ev: case_event::ActiveModel,
 ) -> AppResult<case::Model> {
-    let txn = db.begin().await?;
-    let res = case::Entity::update_many()
-        .set(changes)
-        .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
-        .filter(case::Column::Id.eq(c.id))
-        .filter(case::Column::Version.eq(expected))
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(field_err(
-            "input.expectedVersion",
-            UserErrorCode::Conflict,
-            "the case has changed since you read it",
-        ));
-    }
-    case_event::Entity::insert(ev).exec_without_returning(&txn).await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::Case, c.id, Some(c.child_id))]).await?;
-    let model = case::Entity::find_by_id(c.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(model)
+    crate::db::transaction(db, async |txn| {
+        let res = case::Entity::update_many()
+            .set(changes)
+            .col_expr(case::Column::Version, Expr::col(case::Column::Version).add(1))
+            .filter(case::Column::Id.eq(c.id))
+            .filter(case::Column::Version.eq(expected))
+            .exec(txn)
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(field_err(
+                "input.expectedVersion",
+                UserErrorCode::Conflict,
+                "the case has changed since you read it",
+            ));
+        }
+        case_event::Entity::insert(ev).exec_without_returning(txn).await?;
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::Case, c.id, Some(c.child_id))])
+            .await?;
+        let model = case::Entity::find_by_id(c.id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(model)
+    })
+    .await
 }
 
 fn blank_changes(now: chrono::DateTime<Utc>) -> case::ActiveModel {

@@ -10,8 +10,7 @@ use crate::error::{AppError, AppResult, FieldError};
 use chrono::{Datelike, NaiveDate, Utc};
 use entity::{bank_holiday, enums::AuditAction};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, TransactionTrait,
-    sea_query::OnConflict,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
 };
 
 pub const KINDS: &[&str] = &["BANK_HOLIDAY", "LOCAL_CLOSURE"];
@@ -46,53 +45,54 @@ pub async fn set(
         c.0.push(FieldError::new("input.date", UserErrorCode::Invalid, "a date between 2000 and 2100"));
     }
     c.finish()?;
-    let txn = db.begin().await?;
-    bank_holiday::Entity::insert(bank_holiday::ActiveModel {
-        date: Set(date),
-        title: Set(title.unwrap_or_default()),
-        kind: Set(kind.to_string()),
-        substitute: Set(false),
-        created_at: Set(Utc::now()),
+    crate::db::transaction(db, async |txn| {
+        bank_holiday::Entity::insert(bank_holiday::ActiveModel {
+            date: Set(date),
+            title: Set(title.unwrap_or_default()),
+            kind: Set(kind.to_string()),
+            substitute: Set(false),
+            created_at: Set(Utc::now()),
+        })
+        .on_conflict(
+            OnConflict::column(bank_holiday::Column::Date)
+                .update_columns([bank_holiday::Column::Title, bank_holiday::Column::Kind])
+                .to_owned(),
+        )
+        .exec_without_returning(txn)
+        .await?;
+        audit::record(
+            txn,
+            ctx,
+            &[Entry {
+                record_id: None,
+                ..Entry::allowed(AuditAction::Update, RecordType::BankHoliday, sea_orm::prelude::Uuid::nil(), None)
+            }],
+        )
+        .await?;
+        let stored = bank_holiday::Entity::find_by_id(date).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(stored)
     })
-    .on_conflict(
-        OnConflict::column(bank_holiday::Column::Date)
-            .update_columns([bank_holiday::Column::Title, bank_holiday::Column::Kind])
-            .to_owned(),
-    )
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry {
-            record_id: None,
-            ..Entry::allowed(AuditAction::Update, RecordType::BankHoliday, sea_orm::prelude::Uuid::nil(), None)
-        }],
-    )
-    .await?;
-    let stored = bank_holiday::Entity::find_by_id(date).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(stored)
+    .await
 }
 
 /// Removes a non-working day; `NOT_FOUND` when there is none on that date.
 pub async fn remove(db: &DatabaseConnection, ctx: &RequestCtx, date: NaiveDate) -> AppResult<()> {
     policy::authorize(&ctx.principal, Action::ManageCalendar)?;
-    let txn = db.begin().await?;
-    let res = bank_holiday::Entity::delete_many().filter(bank_holiday::Column::Date.eq(date)).exec(&txn).await?;
-    if res.rows_affected == 0 {
-        txn.rollback().await?;
-        return Err(AppError::invalid("input.date", UserErrorCode::NotFound, "no holiday on that date"));
-    }
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry {
-            record_id: None,
-            ..Entry::allowed(AuditAction::Update, RecordType::BankHoliday, sea_orm::prelude::Uuid::nil(), None)
-        }],
-    )
-    .await?;
-    txn.commit().await?;
-    Ok(())
+    crate::db::transaction(db, async |txn| {
+        let res = bank_holiday::Entity::delete_many().filter(bank_holiday::Column::Date.eq(date)).exec(txn).await?;
+        if res.rows_affected == 0 {
+            return Err(AppError::invalid("input.date", UserErrorCode::NotFound, "no holiday on that date"));
+        }
+        audit::record(
+            txn,
+            ctx,
+            &[Entry {
+                record_id: None,
+                ..Entry::allowed(AuditAction::Update, RecordType::BankHoliday, sea_orm::prelude::Uuid::nil(), None)
+            }],
+        )
+        .await?;
+        Ok(())
+    })
+    .await
 }

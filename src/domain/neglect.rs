@@ -12,9 +12,7 @@ use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{NaiveDate, Utc};
 use entity::{enums::AuditAction, neglect_screening};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, TransactionTrait, prelude::Uuid,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, prelude::Uuid};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -209,25 +207,26 @@ pub async fn submit(
         .collect();
     let now = Utc::now();
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    neglect_screening::Entity::insert(neglect_screening::ActiveModel {
-        id: Set(id),
-        variant: Set(tool.code().into()),
-        completed_by: Set(p.user),
-        organisation_id: Set(org),
-        completed_on: Set(completed_on),
-        responses: Set(serde_json::Value::Array(responses).to_string()),
-        domain_scores: Set(serde_json::to_string(&scores).map_err(|_| AppError::Internal)?),
-        flagged: Set(flagged),
-        outcome: Set(outcome.code().into()),
-        created_at: Set(now),
+    crate::db::transaction(db, async |txn| {
+        neglect_screening::Entity::insert(neglect_screening::ActiveModel {
+            id: Set(id),
+            variant: Set(tool.code().into()),
+            completed_by: Set(p.user),
+            organisation_id: Set(org),
+            completed_on: Set(completed_on),
+            responses: Set(serde_json::Value::Array(responses).to_string()),
+            domain_scores: Set(serde_json::to_string(&scores).map_err(|_| AppError::Internal)?),
+            flagged: Set(flagged),
+            outcome: Set(outcome.code().into()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(txn)
+        .await?;
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::NeglectScreening, id, None)]).await?;
+        let stored = neglect_screening::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(stored)
     })
-    .exec_without_returning(&txn)
-    .await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::NeglectScreening, id, None)]).await?;
-    let stored = neglect_screening::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(stored)
+    .await
 }
 
 /// One screening inside the caller's scope, audited.

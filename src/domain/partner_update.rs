@@ -25,7 +25,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
-    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, SqlErr, TransactionTrait,
+    FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, SqlErr,
     prelude::Uuid,
     sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Query},
 };
@@ -636,39 +636,41 @@ pub async fn review(
         ));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let res = pu::Entity::update_many()
-        .col_expr(pu::Column::ReviewedAt, Expr::value(now))
-        .col_expr(pu::Column::ReviewedBy, Expr::value(ctx.principal.user))
-        .col_expr(pu::Column::ReviewAction, Expr::value(action.code()))
-        .col_expr(pu::Column::ReviewNote, Expr::value(note))
-        .col_expr(pu::Column::UpdatedAt, Expr::value(now))
-        .col_expr(pu::Column::Version, Expr::col(pu::Column::Version).add(1))
-        .filter(pu::Column::Id.eq(u.id))
-        .filter(pu::Column::Version.eq(expected_version))
-        .filter(pu::Column::ReviewedAt.is_null())
-        .exec(&txn)
-        .await?;
-    if res.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(AppError::invalid(
-            "input.expectedVersion",
-            UserErrorCode::Conflict,
-            "the update has changed since you read it",
-        ));
-    }
-    let stored = pu::Entity::find_by_id(u.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    let mut signals = vec![];
-    if action == ReviewAction::Escalated
-        && let Some(case_id) = stored.case_id
-        && let Some(case) = case::Entity::find_by_id(case_id).one(&txn).await?
-    {
-        let team_managers = managers(&txn, case.team_id).await?;
-        signals = raise(&txn, &stored, Some(&case), AlertKind::Escalated, &team_managers).await?;
-    }
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, u.child_id)])
-        .await?;
-    bus.commit_and_announce(txn, &signals).await?;
+    let (stored, signals) = crate::db::transaction(db, async |txn| {
+        let res = pu::Entity::update_many()
+            .col_expr(pu::Column::ReviewedAt, Expr::value(now))
+            .col_expr(pu::Column::ReviewedBy, Expr::value(ctx.principal.user))
+            .col_expr(pu::Column::ReviewAction, Expr::value(action.code()))
+            .col_expr(pu::Column::ReviewNote, Expr::value(note))
+            .col_expr(pu::Column::UpdatedAt, Expr::value(now))
+            .col_expr(pu::Column::Version, Expr::col(pu::Column::Version).add(1))
+            .filter(pu::Column::Id.eq(u.id))
+            .filter(pu::Column::Version.eq(expected_version))
+            .filter(pu::Column::ReviewedAt.is_null())
+            .exec(txn)
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(AppError::invalid(
+                "input.expectedVersion",
+                UserErrorCode::Conflict,
+                "the update has changed since you read it",
+            ));
+        }
+        let stored = pu::Entity::find_by_id(u.id).one(txn).await?.ok_or(AppError::Internal)?;
+        let mut signals = vec![];
+        if action == ReviewAction::Escalated
+            && let Some(case_id) = stored.case_id
+            && let Some(case) = case::Entity::find_by_id(case_id).one(txn).await?
+        {
+            let team_managers = managers(txn, case.team_id).await?;
+            signals = raise(txn, &stored, Some(&case), AlertKind::Escalated, &team_managers).await?;
+        }
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, u.child_id)])
+            .await?;
+        Ok((stored, signals))
+    })
+    .await?;
+    bus.announce(&signals);
     Ok(stored)
 }
 
@@ -709,32 +711,38 @@ pub async fn match_to_child(
         return Err(AppError::invalid("input.childId", UserErrorCode::Invalid, "the child has no open case"));
     };
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let res = pu::Entity::update_many()
-        .col_expr(pu::Column::ChildId, Expr::value(child_id))
-        .col_expr(pu::Column::CaseId, Expr::value(case.id))
-        .col_expr(pu::Column::MatchedAt, Expr::value(now))
-        .col_expr(pu::Column::MatchedBy, Expr::value(ctx.principal.user))
-        .col_expr(pu::Column::UpdatedAt, Expr::value(now))
-        .col_expr(pu::Column::Version, Expr::col(pu::Column::Version).add(1))
-        .filter(pu::Column::Id.eq(u.id))
-        .filter(pu::Column::Version.eq(expected_version))
-        .filter(pu::Column::ChildId.is_null())
-        .exec(&txn)
+    let (stored, signals) = crate::db::transaction(db, async |txn| {
+        let res = pu::Entity::update_many()
+            .col_expr(pu::Column::ChildId, Expr::value(child_id))
+            .col_expr(pu::Column::CaseId, Expr::value(case.id))
+            .col_expr(pu::Column::MatchedAt, Expr::value(now))
+            .col_expr(pu::Column::MatchedBy, Expr::value(ctx.principal.user))
+            .col_expr(pu::Column::UpdatedAt, Expr::value(now))
+            .col_expr(pu::Column::Version, Expr::col(pu::Column::Version).add(1))
+            .filter(pu::Column::Id.eq(u.id))
+            .filter(pu::Column::Version.eq(expected_version))
+            .filter(pu::Column::ChildId.is_null())
+            .exec(txn)
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(AppError::invalid(
+                "input.expectedVersion",
+                UserErrorCode::Conflict,
+                "the update has changed since you read it",
+            ));
+        }
+        let stored = pu::Entity::find_by_id(u.id).one(txn).await?.ok_or(AppError::Internal)?;
+        let signals = alerts_for_match(txn, &stored, &case).await?;
+        audit::record(
+            txn,
+            ctx,
+            &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, Some(child_id))],
+        )
         .await?;
-    if res.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(AppError::invalid(
-            "input.expectedVersion",
-            UserErrorCode::Conflict,
-            "the update has changed since you read it",
-        ));
-    }
-    let stored = pu::Entity::find_by_id(u.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    let signals = alerts_for_match(&txn, &stored, &case).await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, Some(child_id))])
-        .await?;
-    bus.commit_and_announce(txn, &signals).await?;
+        Ok((stored, signals))
+    })
+    .await?;
+    bus.announce(&signals);
     Ok(stored)
 }
 
@@ -754,29 +762,33 @@ pub async fn raise_overdue(db: &DatabaseConnection, bus: &AlertBus, now: DateTim
     let mut raised = 0;
     let system = RequestCtx::system("overdue-scan");
     for u in due {
-        let txn = db.begin().await?;
-        let claimed = pu::Entity::update_many()
-            .col_expr(pu::Column::OverdueAlerted, Expr::value(true))
-            .filter(pu::Column::Id.eq(u.id))
-            .filter(pu::Column::OverdueAlerted.eq(false))
-            .exec(&txn)
-            .await?;
-        if claimed.rows_affected != 1 {
-            txn.rollback().await?;
-            continue;
+        let signals = crate::db::transaction(db, async |txn| {
+            let claimed = pu::Entity::update_many()
+                .col_expr(pu::Column::OverdueAlerted, Expr::value(true))
+                .filter(pu::Column::Id.eq(u.id))
+                .filter(pu::Column::OverdueAlerted.eq(false))
+                .exec(txn)
+                .await?;
+            if claimed.rows_affected != 1 {
+                return Ok(None);
+            }
+            let mut signals = vec![];
+            if let Some(case) = case::Entity::find_by_id(u.case_id.unwrap_or_default()).one(txn).await? {
+                let team_managers = managers(txn, case.team_id).await?;
+                signals = raise(txn, &u, Some(&case), AlertKind::Overdue, &team_managers).await?;
+            }
+            let entries: Vec<Entry> = signals
+                .iter()
+                .map(|s| Entry::allowed(AuditAction::Create, RecordType::Alert, s.alert_id, u.child_id))
+                .collect();
+            audit::record(txn, &system, &entries).await?;
+            Ok(Some(signals))
+        })
+        .await?;
+        if let Some(signals) = signals {
+            raised += signals.len();
+            bus.announce(&signals);
         }
-        let mut signals = vec![];
-        if let Some(case) = case::Entity::find_by_id(u.case_id.unwrap_or_default()).one(&txn).await? {
-            let team_managers = managers(&txn, case.team_id).await?;
-            signals = raise(&txn, &u, Some(&case), AlertKind::Overdue, &team_managers).await?;
-        }
-        let entries: Vec<Entry> = signals
-            .iter()
-            .map(|s| Entry::allowed(AuditAction::Create, RecordType::Alert, s.alert_id, u.child_id))
-            .collect();
-        audit::record(&txn, &system, &entries).await?;
-        raised += signals.len();
-        bus.commit_and_announce(txn, &signals).await?;
     }
     Ok(raised)
 }
@@ -821,15 +833,16 @@ pub async fn acknowledge(db: &DatabaseConnection, ctx: &RequestCtx, id: Uuid) ->
     if a.acknowledged_at.is_some() {
         return Ok(a);
     }
-    let txn = db.begin().await?;
-    alert::Entity::update_many()
-        .col_expr(alert::Column::AcknowledgedAt, Expr::value(Utc::now()))
-        .filter(alert::Column::Id.eq(a.id))
-        .filter(alert::Column::AcknowledgedAt.is_null())
-        .exec(&txn)
-        .await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::Alert, a.id, None)]).await?;
-    let stored = alert::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(stored)
+    crate::db::transaction(db, async |txn| {
+        alert::Entity::update_many()
+            .col_expr(alert::Column::AcknowledgedAt, Expr::value(Utc::now()))
+            .filter(alert::Column::Id.eq(a.id))
+            .filter(alert::Column::AcknowledgedAt.is_null())
+            .exec(txn)
+            .await?;
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::Alert, a.id, None)]).await?;
+        let stored = alert::Entity::find_by_id(a.id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(stored)
+    })
+    .await
 }

@@ -118,29 +118,21 @@ pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> App
     } else {
         None
     };
-    let txn = db.begin().await?;
-    let r = async {
+    let changed = async |txn: &DatabaseTransaction| {
         let draft_id = match draft {
-            Some(d) => Some(request::create_draft(&txn, ctx, d, now).await?),
+            Some(d) => Some(request::create_draft(txn, ctx, d, now).await?),
             None => None,
         };
-        bump(
-            &txn,
-            &a,
-            x.expected_version,
-            now,
-            vec![
-                (eha::Column::Status, Expr::value(EarlyHelpStatus::Closed.code())),
-                (eha::Column::ClosedOn, Expr::value(Some(closed_on))),
-                (eha::Column::ClosedAt, Expr::value(Some(now))),
-                (eha::Column::ClosedBy, Expr::value(Some(p.user))),
-                (eha::Column::ClosureOutcome, Expr::value(Some(x.outcome.code()))),
-                (eha::Column::ClosureReason, Expr::value(reason.clone())),
-                (eha::Column::StepUpRequestId, Expr::value(draft_id)),
-                (eha::Column::NextReviewDue, Expr::value(Option::<NaiveDate>::None)),
-            ],
-        )
-        .await?;
+        let set = vec![
+            (eha::Column::Status, Expr::value(EarlyHelpStatus::Closed.code())),
+            (eha::Column::ClosedOn, Expr::value(Some(closed_on))),
+            (eha::Column::ClosedAt, Expr::value(Some(now))),
+            (eha::Column::ClosedBy, Expr::value(Some(p.user))),
+            (eha::Column::ClosureOutcome, Expr::value(Some(x.outcome.code()))),
+            (eha::Column::ClosureReason, Expr::value(reason.clone())),
+            (eha::Column::StepUpRequestId, Expr::value(draft_id)),
+            (eha::Column::NextReviewDue, Expr::value(Option::<NaiveDate>::None)),
+        ];
         let mut fields = vec!["outcome".to_string(), "closedOn".into()];
         if reason.is_some() {
             fields.push("reason".into());
@@ -148,13 +140,9 @@ pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> App
         if draft_id.is_some() {
             fields.push("stepUpRequest (draft made)".into());
         }
-        log_change(&txn, ctx, a.id, ChangeSection::Closure, &fields, now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        let stored = eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)?;
-        Ok((stored, draft_id))
-    }
-    .await;
-    finish(txn, r).await
+        Ok((Changed { set, history: vec![(ChangeSection::Closure, fields)], ..Default::default() }, draft_id))
+    };
+    commit_edit(db, ctx, &a, x.expected_version, now, changed).await
 }
 
 /// Links a child on an assessment to a child record the caller may see (hub workers and social
@@ -194,28 +182,18 @@ pub async fn link_child(
         ));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let r = async {
-        bump(&txn, &a, expected_version, now, vec![]).await?;
+    let changed = async |txn: &DatabaseTransaction| {
         let linked = ehc::Entity::update_many()
             .col_expr(ehc::Column::ChildId, Expr::value(Some(child_id)))
             .filter(ehc::Column::Id.eq(row.id))
             .filter(ehc::Column::ChildId.is_null())
-            .exec(&txn)
+            .exec(txn)
             .await?;
         if linked.rows_affected != 1 {
             return Err(stale());
         }
-        log_change(&txn, ctx, a.id, ChangeSection::ChildLink, &[format!("children.{}.child", row.position)], now)
-            .await?;
-        audit::record(
-            &txn,
-            ctx,
-            &[Entry::allowed(AuditAction::Update, RecordType::EarlyHelpAssessment, a.id, Some(child_id))],
-        )
-        .await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        let history = vec![(ChangeSection::ChildLink, vec![format!("children.{}.child", row.position)])];
+        Ok((Changed { history, audit_child: Some(child_id), ..Default::default() }, ()))
+    };
+    Ok(commit_edit(db, ctx, &a, expected_version, now, changed).await?.0)
 }

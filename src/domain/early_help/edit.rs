@@ -43,10 +43,9 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
     let needs = check_factors(&mut c, "input.needs", &s.needs, &none);
     c.finish()?;
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    let r = async {
+    crate::db::transaction(db, async |txn| {
         let year = chrono::Datelike::year(&now);
-        let reference = crate::domain::submission::next_reference(&txn, "EHA", year).await?;
+        let reference = crate::domain::submission::next_reference(txn, "EHA", year).await?;
         eha::Entity::insert(eha::ActiveModel {
             id: Set(id),
             reference: Set(reference),
@@ -76,16 +75,16 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
             created_at: Set(now),
             updated_at: Set(now),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
         ehc::Entity::insert_many(children.iter().enumerate().map(|(i, ch)| child_row(id, Uuid::now_v7(), i, ch)))
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
         if !household.is_empty() {
             member::Entity::insert_many(
                 household.iter().enumerate().map(|(i, m)| member_row(id, Uuid::now_v7(), i, m)),
             )
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
         }
         let factors: Vec<factor::ActiveModel> = strengths
@@ -95,14 +94,13 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
             .chain(needs.iter().enumerate().map(|(i, f)| factor_row(id, Uuid::now_v7(), FactorKind::Need, i, f)))
             .collect();
         if !factors.is_empty() {
-            factor::Entity::insert_many(factors).exec_without_returning(&txn).await?;
+            factor::Entity::insert_many(factors).exec_without_returning(txn).await?;
         }
-        log_change(&txn, ctx, id, ChangeSection::Assessment, &["started".into()], now).await?;
-        audit_write(&txn, ctx, AuditAction::Create, id).await?;
-        eha::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        log_change(txn, ctx, id, ChangeSection::Assessment, &["started".into()], now).await?;
+        audit_write(txn, ctx, AuditAction::Create, id).await?;
+        eha::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)
+    })
+    .await
 }
 
 /// Edits an assessment's sections (lead, or a TAF member while it is open).
@@ -285,24 +283,22 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> App
     for (_, name, ch) in &factor_changes {
         analysis_fields.extend(list_fields(name, ch));
     }
-    let txn = db.begin().await?;
-    let r = async {
-        bump(&txn, &a, u.expected_version, now, set).await?;
+    let changed = async |txn: &DatabaseTransaction| {
         if let Some(ch) = children {
             for (id, pos, v, fields) in &ch.kept {
                 if !fields.is_empty() {
                     let mut row = child_row(a.id, *id, *pos, v);
                     row.id = sea_orm::ActiveValue::NotSet;
                     row.assessment_id = sea_orm::ActiveValue::NotSet;
-                    ehc::Entity::update_many().set(row).filter(ehc::Column::Id.eq(*id)).exec(&txn).await?;
+                    ehc::Entity::update_many().set(row).filter(ehc::Column::Id.eq(*id)).exec(txn).await?;
                 }
             }
             if !ch.removed.is_empty() {
-                ehc::Entity::delete_many().filter(ehc::Column::Id.is_in(ch.removed.clone())).exec(&txn).await?;
+                ehc::Entity::delete_many().filter(ehc::Column::Id.is_in(ch.removed.clone())).exec(txn).await?;
             }
             if !ch.added.is_empty() {
                 ehc::Entity::insert_many(ch.added.iter().map(|(pos, v)| child_row(a.id, Uuid::now_v7(), *pos, v)))
-                    .exec_without_returning(&txn)
+                    .exec_without_returning(txn)
                     .await?;
             }
         }
@@ -312,15 +308,15 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> App
                     let mut row = member_row(a.id, *id, *pos, v);
                     row.id = sea_orm::ActiveValue::NotSet;
                     row.assessment_id = sea_orm::ActiveValue::NotSet;
-                    member::Entity::update_many().set(row).filter(member::Column::Id.eq(*id)).exec(&txn).await?;
+                    member::Entity::update_many().set(row).filter(member::Column::Id.eq(*id)).exec(txn).await?;
                 }
             }
             if !h.removed.is_empty() {
-                member::Entity::delete_many().filter(member::Column::Id.is_in(h.removed.clone())).exec(&txn).await?;
+                member::Entity::delete_many().filter(member::Column::Id.is_in(h.removed.clone())).exec(txn).await?;
             }
             if !h.added.is_empty() {
                 member::Entity::insert_many(h.added.iter().map(|(pos, v)| member_row(a.id, Uuid::now_v7(), *pos, v)))
-                    .exec_without_returning(&txn)
+                    .exec_without_returning(txn)
                     .await?;
             }
         }
@@ -330,27 +326,27 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> App
                     let mut row = factor_row(a.id, *id, kind, *pos, v);
                     row.id = sea_orm::ActiveValue::NotSet;
                     row.assessment_id = sea_orm::ActiveValue::NotSet;
-                    factor::Entity::update_many().set(row).filter(factor::Column::Id.eq(*id)).exec(&txn).await?;
+                    factor::Entity::update_many().set(row).filter(factor::Column::Id.eq(*id)).exec(txn).await?;
                 }
             }
             if !ch.removed.is_empty() {
-                factor::Entity::delete_many().filter(factor::Column::Id.is_in(ch.removed.clone())).exec(&txn).await?;
+                factor::Entity::delete_many().filter(factor::Column::Id.is_in(ch.removed.clone())).exec(txn).await?;
             }
             if !ch.added.is_empty() {
                 factor::Entity::insert_many(
                     ch.added.iter().map(|(pos, v)| factor_row(a.id, Uuid::now_v7(), kind, *pos, v)),
                 )
-                .exec_without_returning(&txn)
+                .exec_without_returning(txn)
                 .await?;
             }
         }
-        log_change(&txn, ctx, a.id, ChangeSection::Assessment, &assessment_fields, now).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Consent, &consent_fields, now).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::People, &people_fields, now).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Analysis, &analysis_fields, now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        let history = vec![
+            (ChangeSection::Assessment, assessment_fields),
+            (ChangeSection::Consent, consent_fields),
+            (ChangeSection::People, people_fields),
+            (ChangeSection::Analysis, analysis_fields),
+        ];
+        Ok((Changed { set, history, ..Default::default() }, ()))
+    };
+    Ok(commit_edit(db, ctx, &a, u.expected_version, now, changed).await?.0)
 }

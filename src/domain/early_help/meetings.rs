@@ -120,8 +120,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
         }
     }
     c.finish()?;
-    let txn = db.begin().await?;
-    let r = async {
+    let changed = async |txn: &DatabaseTransaction| {
         let meeting_id = Uuid::now_v7();
         meeting::Entity::insert(meeting::ActiveModel {
             id: Set(meeting_id),
@@ -133,7 +132,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
             recorded_by: Set(p.user),
             recorded_at: Set(now),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
         attendee::Entity::insert_many(attendees.iter().enumerate().map(|(i, (person, attended))| {
             attendee::ActiveModel {
@@ -147,7 +146,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
                 attended: Set(*attended),
             }
         }))
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
         let mut fields = vec!["meeting (added)".to_string()];
         let mut plan_fields = vec![];
@@ -162,7 +161,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
                 status: Set(r.status.code().into()),
                 target_date: Set(target),
             })
-            .exec_without_returning(&txn)
+            .exec_without_returning(txn)
             .await?;
             if r.status.code() != old.status || target != old.target_date {
                 if r.status.code() != old.status {
@@ -176,7 +175,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
                     .col_expr(action::Column::TargetDate, Expr::value(target))
                     .col_expr(action::Column::UpdatedAt, Expr::value(now))
                     .filter(action::Column::Id.eq(r.action_id))
-                    .exec(&txn)
+                    .exec(txn)
                     .await?;
             }
         }
@@ -185,7 +184,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
         }
         for (i, x) in new_actions.iter().enumerate() {
             let pos = actions.len() + i;
-            action::Entity::insert(action_row(a.id, pos, x, now)).exec_without_returning(&txn).await?;
+            action::Entity::insert(action_row(a.id, pos, x, now)).exec_without_returning(txn).await?;
             plan_fields.push(format!("plan.{pos} (added)"));
         }
         // The plan is agreed at the first meeting that makes one, if not before.
@@ -194,7 +193,7 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
             .filter(meeting::Column::AssessmentId.eq(a.id))
             .order_by_desc(meeting::Column::HeldOn)
             .order_by_desc(meeting::Column::Id)
-            .one(&txn)
+            .one(txn)
             .await?
             .map(|x| (x.held_on, x.next_meeting_on));
         let mut set =
@@ -203,12 +202,8 @@ pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: Meetin
             set.push((eha::Column::PlanAgreedOn, Expr::value(plan_agreed_on)));
             set.push((eha::Column::Status, Expr::value(EarlyHelpStatus::PlanActive.code())));
         }
-        bump(&txn, &a, m.expected_version, now, set).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Meeting, &fields, now).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Plan, &plan_fields, now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        let history = vec![(ChangeSection::Meeting, fields), (ChangeSection::Plan, plan_fields)];
+        Ok((Changed { set, history, ..Default::default() }, ()))
+    };
+    Ok(commit_edit(db, ctx, &a, m.expected_version, now, changed).await?.0)
 }

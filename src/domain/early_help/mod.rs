@@ -31,7 +31,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, DatabaseTransaction, EntityTrait, PaginatorTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, TransactionTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set,
     prelude::Uuid,
     sea_query::{Expr, ExprTrait, SimpleExpr},
 };
@@ -294,20 +294,6 @@ fn stale() -> AppError {
     err("input.expectedVersion", UserErrorCode::Conflict, "the assessment has changed since you read it")
 }
 
-/// Commits on success and rolls back on failure: nothing is stored half-way.
-async fn finish<T>(txn: DatabaseTransaction, r: AppResult<T>) -> AppResult<T> {
-    match r {
-        Ok(v) => {
-            txn.commit().await?;
-            Ok(v)
-        }
-        Err(e) => {
-            txn.rollback().await?;
-            Err(e)
-        }
-    }
-}
-
 /// The assessment the caller may edit under `scope`; `field` names the input that identified
 /// it. Missing and out of scope look the same (and are audited); a closed assessment and a
 /// stale version are refused.
@@ -406,6 +392,53 @@ async fn linked_children(conn: &impl ConnectionTrait, ids: &[Uuid]) -> AppResult
         }
     }
     Ok(out)
+}
+
+/// What one edit changed besides its own rows: columns of the assessment (set with the version
+/// bump) and the history rows, one per section, naming the fields changed.
+#[derive(Default)]
+pub(super) struct Changed {
+    pub set: Vec<(eha::Column, SimpleExpr)>,
+    pub history: Vec<(ChangeSection, Vec<String>)>,
+    /// The child record the audit row names, when the edit itself decides it (a link).
+    pub audit_child: Option<Uuid>,
+}
+
+impl Changed {
+    pub fn history(section: ChangeSection, fields: Vec<String>) -> Self {
+        Changed { history: vec![(section, fields)], ..Default::default() }
+    }
+}
+
+/// The skeleton every edit of an assessment shares, written once: in one transaction, make the
+/// change, take the optimistic lock (the version bump, with the changed columns), write the
+/// history and the audit row, and re-read the assessment. `change` also returns anything else
+/// the command answers with.
+pub(super) async fn commit_edit<T>(
+    db: &DatabaseConnection,
+    ctx: &RequestCtx,
+    a: &eha::Model,
+    expected_version: i32,
+    now: DateTime<Utc>,
+    change: impl AsyncFnOnce(&DatabaseTransaction) -> AppResult<(Changed, T)>,
+) -> AppResult<(eha::Model, T)> {
+    crate::db::transaction(db, async |txn| {
+        let (changed, extra) = change(txn).await?;
+        bump(txn, a, expected_version, now, changed.set).await?;
+        for (section, fields) in &changed.history {
+            log_change(txn, ctx, a.id, *section, fields, now).await?;
+        }
+        match changed.audit_child {
+            Some(child) => {
+                let entry = Entry::allowed(AuditAction::Update, RecordType::EarlyHelpAssessment, a.id, Some(child));
+                audit::record(txn, ctx, &[entry]).await?
+            }
+            None => audit_write(txn, ctx, AuditAction::Update, a.id).await?,
+        }
+        let stored = eha::Entity::find_by_id(a.id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok((stored, extra))
+    })
+    .await
 }
 
 async fn audit_write(conn: &impl ConnectionTrait, ctx: &RequestCtx, action: AuditAction, id: Uuid) -> AppResult<()> {

@@ -36,22 +36,18 @@ pub async fn add_action(
     c.finish()?;
     let now = Utc::now();
     let today = now.date_naive();
-    let txn = db.begin().await?;
-    let r = async {
+    let changed = async |txn: &DatabaseTransaction| {
         let mut set = vec![];
         if a.plan_agreed_on.is_none() {
             set.push((eha::Column::PlanAgreedOn, Expr::value(Some(today))));
             set.push((eha::Column::NextReviewDue, Expr::value(next_review_due(Some(today), None, REVIEW_CADENCE))));
             set.push((eha::Column::Status, Expr::value(EarlyHelpStatus::PlanActive.code())));
         }
-        bump(&txn, &a, expected_version, now, set).await?;
-        action::Entity::insert(action_row(a.id, existing, &input, now)).exec_without_returning(&txn).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Plan, &[format!("plan.{existing} (added)")], now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        action::Entity::insert(action_row(a.id, existing, &input, now)).exec_without_returning(txn).await?;
+        let history = vec![(ChangeSection::Plan, vec![format!("plan.{existing} (added)")])];
+        Ok((Changed { set, history, ..Default::default() }, ()))
+    };
+    Ok(commit_edit(db, ctx, &a, expected_version, now, changed).await?.0)
 }
 
 /// Edits a plan row (progress between meetings, a new target date, who is responsible...).
@@ -140,14 +136,9 @@ pub async fn update_action(db: &DatabaseConnection, ctx: &RequestCtx, u: ActionP
     c.finish()?;
     let now = Utc::now();
     m.updated_at = Set(now);
-    let txn = db.begin().await?;
-    let r = async {
-        bump(&txn, &a, u.expected_version, now, vec![]).await?;
-        action::Entity::update_many().set(m).filter(action::Column::Id.eq(row.id)).exec(&txn).await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Plan, &fields, now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+    let changed = async |txn: &DatabaseTransaction| {
+        action::Entity::update_many().set(m).filter(action::Column::Id.eq(row.id)).exec(txn).await?;
+        Ok((Changed::history(ChangeSection::Plan, fields), ()))
+    };
+    Ok(commit_edit(db, ctx, &a, u.expected_version, now, changed).await?.0)
 }

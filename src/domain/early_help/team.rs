@@ -32,9 +32,7 @@ pub async fn add_member(
         return Err(err("input.staffId", UserErrorCode::TooLong, format!("at most {MAX_TAF_MEMBERS} members")));
     }
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let r = async {
-        bump(&txn, &a, expected_version, now, vec![]).await?;
+    let changed = async |txn: &DatabaseTransaction| {
         taf::Entity::insert(taf::ActiveModel {
             id: Set(Uuid::now_v7()),
             assessment_id: Set(a.id),
@@ -44,14 +42,11 @@ pub async fn add_member(
             removed_at: Set(None),
             removed_by: Set(None),
         })
-        .exec_without_returning(&txn)
+        .exec_without_returning(txn)
         .await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Team, &["teamAroundFamily (member added)".into()], now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        Ok((Changed::history(ChangeSection::Team, vec!["teamAroundFamily (member added)".into()]), ()))
+    };
+    Ok(commit_edit(db, ctx, &a, expected_version, now, changed).await?.0)
 }
 
 /// Ends a practitioner's membership (the lead only); their access ends with it.
@@ -76,19 +71,14 @@ pub async fn remove_member(
         return Err(err("input.staffId", UserErrorCode::NotFound, "not a member of the team around the family"));
     };
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let r = async {
-        bump(&txn, &a, expected_version, now, vec![]).await?;
+    let changed = async |txn: &DatabaseTransaction| {
         taf::Entity::update_many()
             .col_expr(taf::Column::RemovedAt, Expr::value(Some(now)))
             .col_expr(taf::Column::RemovedBy, Expr::value(Some(p.user)))
             .filter(taf::Column::Id.eq(m.id))
-            .exec(&txn)
+            .exec(txn)
             .await?;
-        log_change(&txn, ctx, a.id, ChangeSection::Team, &["teamAroundFamily (member removed)".into()], now).await?;
-        audit_write(&txn, ctx, AuditAction::Update, a.id).await?;
-        eha::Entity::find_by_id(a.id).one(&txn).await?.ok_or(AppError::Internal)
-    }
-    .await;
-    finish(txn, r).await
+        Ok((Changed::history(ChangeSection::Team, vec!["teamAroundFamily (member removed)".into()]), ()))
+    };
+    Ok(commit_edit(db, ctx, &a, expected_version, now, changed).await?.0)
 }

@@ -228,38 +228,44 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
     let calendar = calendar::load(db).await?;
     let due_at = calendar.due_after_working_days(now, 1);
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    let year = chrono::Datelike::year(&now);
-    let reference = submission::next_reference(&txn, "RFS", year).await?;
-    let model = rfs::ActiveModel {
-        id: Set(id),
-        reference: Set(reference),
-        referrer_id: Set(p.user),
-        referrer_org_id: Set(org),
-        status: Set(RequestStatus::Received.code().into()),
-        received_at: Set(now),
-        due_at: Set(due_at),
-        payload_hash: Set(hash.clone()),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..stored_fields(&s)
-    };
-    if let Err(e) = rfs::Entity::insert(model).exec_without_returning(&txn).await {
-        txn.rollback().await?;
-        // Two identical submissions raced: the first one stands.
-        if let (Some(SqlErr::UniqueConstraintViolation(_)), Some(key)) = (e.sql_err(), &s.idempotency_key)
-            && let Some(existing) = by_idempotency_key(db, p.user, key).await?
-        {
-            return replay(existing, &hash);
+    let stored = crate::db::transaction(db, async |txn| {
+        let year = chrono::Datelike::year(&now);
+        let reference = submission::next_reference(txn, "RFS", year).await?;
+        let model = rfs::ActiveModel {
+            id: Set(id),
+            reference: Set(reference),
+            referrer_id: Set(p.user),
+            referrer_org_id: Set(org),
+            status: Set(RequestStatus::Received.code().into()),
+            received_at: Set(now),
+            due_at: Set(due_at),
+            payload_hash: Set(hash.clone()),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..stored_fields(&s)
+        };
+        if let Err(e) = rfs::Entity::insert(model).exec_without_returning(txn).await {
+            return Err(match e.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) if s.idempotency_key.is_some() => AppError::Conflict,
+                _ => e.into(),
+            });
         }
-        return Err(e.into());
+        insert_people(txn, id, &s.children, &[], &s.household).await?;
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)])
+            .await?;
+        Ok(rfs::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)?)
+    })
+    .await;
+    match (stored, &s.idempotency_key) {
+        // Two identical submissions raced and this one lost (its transaction is rolled back):
+        // the first one stands.
+        (Err(AppError::Conflict), Some(key)) => match by_idempotency_key(db, p.user, key).await? {
+            Some(existing) => replay(existing, &hash),
+            None => Err(AppError::Internal),
+        },
+        (stored, _) => stored,
     }
-    insert_people(&txn, id, &s.children, &[], &s.household).await?;
-    audit::record(&txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)]).await?;
-    let stored = rfs::Entity::find_by_id(id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(stored)
 }
 
 /// What an early help step up carries into a draft request for support (docs/domain.md §4.5).
@@ -440,44 +446,44 @@ pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCom
     let s = vet(db, p, &s, now).await?;
     let calendar = calendar::load(db).await?;
     let due_at = calendar.due_after_working_days(now, 1);
-    let txn = db.begin().await?;
-    let year = chrono::Datelike::year(&now);
-    let reference = submission::next_reference(&txn, "RFS", year).await?;
-    let model = rfs::ActiveModel {
-        reference: Set(reference),
-        status: Set(RequestStatus::Received.code().into()),
-        received_at: Set(now),
-        due_at: Set(due_at),
-        payload_hash: Set(fingerprint(&s)),
-        updated_at: Set(now),
-        ..stored_fields(&s)
-    };
-    let updated = rfs::Entity::update_many()
-        .set(model)
-        .col_expr(rfs::Column::Version, Expr::col(rfs::Column::Version).add(1))
-        .filter(rfs::Column::Id.eq(draft.id))
-        .filter(rfs::Column::Version.eq(d.expected_version))
-        .filter(rfs::Column::Status.eq(RequestStatus::Draft.code()))
-        .exec(&txn)
+    crate::db::transaction(db, async |txn| {
+        let year = chrono::Datelike::year(&now);
+        let reference = submission::next_reference(txn, "RFS", year).await?;
+        let model = rfs::ActiveModel {
+            reference: Set(reference),
+            status: Set(RequestStatus::Received.code().into()),
+            received_at: Set(now),
+            due_at: Set(due_at),
+            payload_hash: Set(fingerprint(&s)),
+            updated_at: Set(now),
+            ..stored_fields(&s)
+        };
+        let updated = rfs::Entity::update_many()
+            .set(model)
+            .col_expr(rfs::Column::Version, Expr::col(rfs::Column::Version).add(1))
+            .filter(rfs::Column::Id.eq(draft.id))
+            .filter(rfs::Column::Version.eq(d.expected_version))
+            .filter(rfs::Column::Status.eq(RequestStatus::Draft.code()))
+            .exec(txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AppError::invalid(
+                "input.expectedVersion",
+                UserErrorCode::Conflict,
+                "the draft has changed since you read it",
+            ));
+        }
+        let first_child = kids.iter().find_map(|k| k.child_id);
+        audit::record(
+            txn,
+            ctx,
+            &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, draft.id, first_child)],
+        )
         .await?;
-    if updated.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(AppError::invalid(
-            "input.expectedVersion",
-            UserErrorCode::Conflict,
-            "the draft has changed since you read it",
-        ));
-    }
-    let first_child = kids.iter().find_map(|k| k.child_id);
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, draft.id, first_child)],
-    )
-    .await?;
-    let stored = rfs::Entity::find_by_id(draft.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(stored)
+        let stored = rfs::Entity::find_by_id(draft.id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(stored)
+    })
+    .await
 }
 
 pub(super) async fn by_idempotency_key(

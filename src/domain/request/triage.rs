@@ -38,21 +38,22 @@ pub async fn match_child(
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
         return Err(AppError::invalid("input.childId", UserErrorCode::NotFound, "no such child"));
     }
-    let txn = db.begin().await?;
-    request_child::Entity::update_many()
-        .col_expr(request_child::Column::ChildId, Expr::value(child_id))
-        .filter(request_child::Column::Id.eq(rc.id))
-        .exec(&txn)
+    crate::db::transaction(db, async |txn| {
+        request_child::Entity::update_many()
+            .col_expr(request_child::Column::ChildId, Expr::value(child_id))
+            .filter(request_child::Column::Id.eq(rc.id))
+            .exec(txn)
+            .await?;
+        audit::record(
+            txn,
+            ctx,
+            &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, rc.request_id, Some(child_id))],
+        )
         .await?;
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, rc.request_id, Some(child_id))],
-    )
-    .await?;
-    let out = request_child::Entity::find_by_id(rc.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(out)
+        let out = request_child::Entity::find_by_id(rc.id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(out)
+    })
+    .await
 }
 
 /// Creates a child record from what the referrer wrote, and links it.
@@ -71,56 +72,56 @@ pub async fn create_child(
     }
     let now = Utc::now();
     let id = Uuid::now_v7();
-    let txn = db.begin().await?;
-    child::Entity::insert(child::ActiveModel {
-        id: Set(id),
-        given_name: Set(rc.given_name.clone()),
-        family_name: Set(rc.family_name.clone()),
-        given_key: Set(names::key(&rc.given_name)),
-        family_key: Set(names::key(&rc.family_name)),
-        date_of_birth: Set(rc.date_of_birth),
-        expected_delivery_date: Set(rc.expected_delivery_date),
-        sex: Set(rc.sex),
-        ethnicity: Set(None),
-        address_line: Set(rc.address_line.clone()),
-        town: Set(None),
-        postcode: Set(rc.postcode.clone()),
-        nhs_number: Set(None),
-        upn: Set(None),
-        restricted: Set(false),
-        synthetic: Set(false),
-        version: Set(1),
-        created_at: Set(now),
-        updated_at: Set(now),
-    })
-    .exec_without_returning(&txn)
-    .await?;
-    let linked = request_child::Entity::update_many()
-        .col_expr(request_child::Column::ChildId, Expr::value(id))
-        .filter(request_child::Column::Id.eq(rc.id))
-        .filter(request_child::Column::ChildId.is_null())
-        .exec(&txn)
+    crate::db::transaction(db, async |txn| {
+        child::Entity::insert(child::ActiveModel {
+            id: Set(id),
+            given_name: Set(rc.given_name.clone()),
+            family_name: Set(rc.family_name.clone()),
+            given_key: Set(names::key(&rc.given_name)),
+            family_key: Set(names::key(&rc.family_name)),
+            date_of_birth: Set(rc.date_of_birth),
+            expected_delivery_date: Set(rc.expected_delivery_date),
+            sex: Set(rc.sex),
+            ethnicity: Set(None),
+            address_line: Set(rc.address_line.clone()),
+            town: Set(None),
+            postcode: Set(rc.postcode.clone()),
+            nhs_number: Set(None),
+            upn: Set(None),
+            restricted: Set(false),
+            synthetic: Set(false),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_without_returning(txn)
         .await?;
-    if linked.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(AppError::invalid(
-            "input.requestChildId",
-            UserErrorCode::Conflict,
-            "this child is already matched to a record",
-        ));
-    }
-    audit::record(
-        &txn,
-        ctx,
-        &[
-            Entry::allowed(AuditAction::Create, RecordType::Child, id, Some(id)),
-            Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, rc.request_id, Some(id)),
-        ],
-    )
-    .await?;
-    let out = request_child::Entity::find_by_id(rc.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok(out)
+        let linked = request_child::Entity::update_many()
+            .col_expr(request_child::Column::ChildId, Expr::value(id))
+            .filter(request_child::Column::Id.eq(rc.id))
+            .filter(request_child::Column::ChildId.is_null())
+            .exec(txn)
+            .await?;
+        if linked.rows_affected != 1 {
+            return Err(AppError::invalid(
+                "input.requestChildId",
+                UserErrorCode::Conflict,
+                "this child is already matched to a record",
+            ));
+        }
+        audit::record(
+            txn,
+            ctx,
+            &[
+                Entry::allowed(AuditAction::Create, RecordType::Child, id, Some(id)),
+                Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, rc.request_id, Some(id)),
+            ],
+        )
+        .await?;
+        let out = request_child::Entity::find_by_id(rc.id).one(txn).await?.ok_or(AppError::Internal)?;
+        Ok(out)
+    })
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -210,79 +211,78 @@ pub async fn decide(
     }
     c.finish()?;
     let now = Utc::now();
-    let txn = db.begin().await?;
-    let updated = rfs::Entity::update_many()
-        .col_expr(rfs::Column::Status, Expr::value(RequestStatus::Decided.code()))
-        .col_expr(rfs::Column::UpdatedAt, Expr::value(now))
-        .col_expr(rfs::Column::Version, Expr::col(rfs::Column::Version).add(1))
-        .filter(rfs::Column::Id.eq(r.id))
-        .filter(rfs::Column::Version.eq(d.expected_version))
-        .filter(rfs::Column::Status.eq(RequestStatus::Received.code()))
-        .exec(&txn)
-        .await?;
-    if updated.rows_affected != 1 {
-        txn.rollback().await?;
-        return Err(AppError::invalid(
-            "input.requestId",
-            UserErrorCode::Conflict,
-            "the request has already been decided",
-        ));
-    }
-    let decision = hub_decision::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        request_id: Set(r.id),
-        outcome: Set(d.outcome.code().into()),
-        decided_level: Set(d.decided_level),
-        rationale: Set(rationale.unwrap_or_default()),
-        feedback: Set(feedback.unwrap_or_default()),
-        decided_by: Set(p.user),
-        decided_at: Set(now),
-        late: Set(now > r.due_at),
-    };
-    hub_decision::Entity::insert(decision).exec_without_returning(&txn).await?;
-    if let (Some(kind), Some(team)) = (opens, d.team_id) {
-        for (i, child_id) in matched.iter().enumerate() {
-            let opened = cases::open_on(
-                &txn,
-                ctx,
-                cases::OpenCase {
-                    child_id: *child_id,
-                    kind,
-                    team_id: team,
-                    allocated_worker_id: d.allocated_worker_id,
-                    origin_request_id: Some(r.id),
-                },
-                "input",
-            )
-            .await;
-            if let Err(e) = opened {
-                txn.rollback().await?;
-                return Err(match e {
-                    AppError::Invalid(mut errs) => {
-                        for f in &mut errs {
-                            if f.field.last().is_some_and(|l| l == "childId") {
-                                f.field = vec!["input".into(), "requestId".into(), format!("children.{i}")];
+    crate::db::transaction(db, async |txn| {
+        let updated = rfs::Entity::update_many()
+            .col_expr(rfs::Column::Status, Expr::value(RequestStatus::Decided.code()))
+            .col_expr(rfs::Column::UpdatedAt, Expr::value(now))
+            .col_expr(rfs::Column::Version, Expr::col(rfs::Column::Version).add(1))
+            .filter(rfs::Column::Id.eq(r.id))
+            .filter(rfs::Column::Version.eq(d.expected_version))
+            .filter(rfs::Column::Status.eq(RequestStatus::Received.code()))
+            .exec(txn)
+            .await?;
+        if updated.rows_affected != 1 {
+            return Err(AppError::invalid(
+                "input.requestId",
+                UserErrorCode::Conflict,
+                "the request has already been decided",
+            ));
+        }
+        let decision = hub_decision::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            request_id: Set(r.id),
+            outcome: Set(d.outcome.code().into()),
+            decided_level: Set(d.decided_level),
+            rationale: Set(rationale.unwrap_or_default()),
+            feedback: Set(feedback.unwrap_or_default()),
+            decided_by: Set(p.user),
+            decided_at: Set(now),
+            late: Set(now > r.due_at),
+        };
+        hub_decision::Entity::insert(decision).exec_without_returning(txn).await?;
+        if let (Some(kind), Some(team)) = (opens, d.team_id) {
+            for (i, child_id) in matched.iter().enumerate() {
+                let opened = cases::open_on(
+                    txn,
+                    ctx,
+                    cases::OpenCase {
+                        child_id: *child_id,
+                        kind,
+                        team_id: team,
+                        allocated_worker_id: d.allocated_worker_id,
+                        origin_request_id: Some(r.id),
+                    },
+                    "input",
+                )
+                .await;
+                if let Err(e) = opened {
+                    return Err(match e {
+                        AppError::Invalid(mut errs) => {
+                            for f in &mut errs {
+                                if f.field.last().is_some_and(|l| l == "childId") {
+                                    f.field = vec!["input".into(), "requestId".into(), format!("children.{i}")];
+                                }
                             }
+                            AppError::Invalid(errs)
                         }
-                        AppError::Invalid(errs)
-                    }
-                    other => other,
-                });
+                        other => other,
+                    });
+                }
             }
         }
-    }
-    audit::record(
-        &txn,
-        ctx,
-        &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, r.id, matched.first().copied())],
-    )
-    .await?;
-    let stored = rfs::Entity::find_by_id(r.id).one(&txn).await?.ok_or(AppError::Internal)?;
-    let decision = hub_decision::Entity::find()
-        .filter(hub_decision::Column::RequestId.eq(r.id))
-        .one(&txn)
-        .await?
-        .ok_or(AppError::Internal)?;
-    txn.commit().await?;
-    Ok((stored, decision))
+        audit::record(
+            txn,
+            ctx,
+            &[Entry::allowed(AuditAction::Update, RecordType::RequestForSupport, r.id, matched.first().copied())],
+        )
+        .await?;
+        let stored = rfs::Entity::find_by_id(r.id).one(txn).await?.ok_or(AppError::Internal)?;
+        let decision = hub_decision::Entity::find()
+            .filter(hub_decision::Column::RequestId.eq(r.id))
+            .one(txn)
+            .await?
+            .ok_or(AppError::Internal)?;
+        Ok((stored, decision))
+    })
+    .await
 }
