@@ -202,53 +202,68 @@ pub const TABLE: &[(Role, &[Action])] = &[
     (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar]),
 ];
 
-/// GraphQL root fields and the action each one needs.
-pub const OPERATIONS: &[(&str, Action)] = &[
-    ("Query.viewer", ReadViewer),
-    ("Query.node", ReadNode),
-    ("Query.levelsOfNeed", ReadReferenceData),
-    ("Query.child", ReadChild),
-    ("Query.case", ReadCase),
-    ("Query.children", SearchChildren),
-    ("Query.caseload", ReadCaseload),
-    ("Query.auditEvents", ReadAuditTrail),
-    ("Query.requestsForSupport", ReadRequests),
-    ("Query.requestForSupport", ReadRequests),
-    ("Query.neglectScreening", SubmitNeglectScreening),
-    ("Query.adviceConsultations", AdviceLine),
-    ("Query.bankHolidays", ReadReferenceData),
-    ("Query.partnerUpdates", ReadPartnerUpdates),
-    ("Query.partnerUpdate", ReadPartnerUpdates),
-    ("Query.alerts", ReceiveAlerts),
-    ("Mutation.submitPartnerUpdate", SubmitPartnerUpdate),
-    ("Mutation.reviewPartnerUpdate", ReviewPartnerUpdates),
-    ("Mutation.matchPartnerUpdate", MatchPartnerUpdates),
-    ("Mutation.acknowledgeAlert", ReceiveAlerts),
-    ("Subscription.alertRaised", ReceiveAlerts),
-    ("Mutation.openCase", OpenCase),
-    ("Mutation.submitRequestForSupport", SubmitRequestForSupport),
-    ("Mutation.submitNeglectScreening", SubmitNeglectScreening),
-    ("Mutation.matchRequestChild", TriageRequests),
-    ("Mutation.createChildFromRequest", TriageRequests),
-    ("Mutation.recordHubDecision", TriageRequests),
-    ("Mutation.logAdviceConsultation", AdviceLine),
-    ("Mutation.setBankHoliday", ManageCalendar),
-    ("Mutation.removeBankHoliday", ManageCalendar),
-    ("Mutation.allocateCase", AllocateCase),
-    ("Mutation.closeCase", CloseCase),
-    ("Query.earlyHelpAssessment", ReadEarlyHelp),
-    ("Query.earlyHelpAssessments", ReadEarlyHelp),
-    ("Query.earlyHelpSummary", ReadEarlyHelpSummary),
-    ("Mutation.startEarlyHelpAssessment", LeadEarlyHelp),
-    ("Mutation.updateEarlyHelpAssessment", ContributeEarlyHelp),
-    ("Mutation.addEarlyHelpPlanAction", ContributeEarlyHelp),
-    ("Mutation.updateEarlyHelpPlanAction", ContributeEarlyHelp),
-    ("Mutation.recordEarlyHelpMeeting", ContributeEarlyHelp),
-    ("Mutation.addTeamAroundFamilyMember", LeadEarlyHelp),
-    ("Mutation.removeTeamAroundFamilyMember", LeadEarlyHelp),
-    ("Mutation.closeEarlyHelpAssessment", LeadEarlyHelp),
-    ("Mutation.linkEarlyHelpChild", LinkEarlyHelpChild),
-    ("Mutation.submitDraftRequestForSupport", SubmitDraftRequest),
+/// How a refusal looks to the caller.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refusal {
+    /// `FORBIDDEN`, before anything runs.
+    Forbidden,
+    /// Exactly like a missing record (reads by ID, AUTHZ-01/02): the operation runs and its row
+    /// scope, which admits nothing for a role without the action, finds nothing; the refused
+    /// attempt is audited like any miss. One code path, so the two cannot differ by a byte.
+    AsMissing,
+}
+
+use Refusal::{AsMissing, Forbidden};
+
+/// GraphQL root fields, the action each one needs, and how a refusal looks. This table is what
+/// runs: every root field carries the guard that calls [`authorize_operation`], and a root field
+/// missing here is refused (default deny).
+pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
+    ("Query.viewer", ReadViewer, Forbidden),
+    ("Query.node", ReadNode, Forbidden),
+    ("Query.levelsOfNeed", ReadReferenceData, Forbidden),
+    ("Query.child", ReadChild, AsMissing),
+    ("Query.case", ReadCase, AsMissing),
+    ("Query.children", SearchChildren, Forbidden),
+    ("Query.caseload", ReadCaseload, Forbidden),
+    ("Query.auditEvents", ReadAuditTrail, Forbidden),
+    ("Query.requestsForSupport", ReadRequests, Forbidden),
+    ("Query.requestForSupport", ReadRequests, AsMissing),
+    ("Query.neglectScreening", SubmitNeglectScreening, AsMissing),
+    ("Query.adviceConsultations", AdviceLine, Forbidden),
+    ("Query.bankHolidays", ReadReferenceData, Forbidden),
+    ("Query.partnerUpdates", ReadPartnerUpdates, Forbidden),
+    ("Query.partnerUpdate", ReadPartnerUpdates, AsMissing),
+    ("Query.alerts", ReceiveAlerts, Forbidden),
+    ("Mutation.submitPartnerUpdate", SubmitPartnerUpdate, Forbidden),
+    ("Mutation.reviewPartnerUpdate", ReviewPartnerUpdates, Forbidden),
+    ("Mutation.matchPartnerUpdate", MatchPartnerUpdates, Forbidden),
+    ("Mutation.acknowledgeAlert", ReceiveAlerts, Forbidden),
+    ("Subscription.alertRaised", ReceiveAlerts, Forbidden),
+    ("Mutation.openCase", OpenCase, Forbidden),
+    ("Mutation.submitRequestForSupport", SubmitRequestForSupport, Forbidden),
+    ("Mutation.submitNeglectScreening", SubmitNeglectScreening, Forbidden),
+    ("Mutation.matchRequestChild", TriageRequests, Forbidden),
+    ("Mutation.createChildFromRequest", TriageRequests, Forbidden),
+    ("Mutation.recordHubDecision", TriageRequests, Forbidden),
+    ("Mutation.logAdviceConsultation", AdviceLine, Forbidden),
+    ("Mutation.setBankHoliday", ManageCalendar, Forbidden),
+    ("Mutation.removeBankHoliday", ManageCalendar, Forbidden),
+    ("Mutation.allocateCase", AllocateCase, Forbidden),
+    ("Mutation.closeCase", CloseCase, Forbidden),
+    ("Query.earlyHelpAssessment", ReadEarlyHelp, AsMissing),
+    ("Query.earlyHelpAssessments", ReadEarlyHelp, Forbidden),
+    ("Query.earlyHelpSummary", ReadEarlyHelpSummary, Forbidden),
+    ("Mutation.startEarlyHelpAssessment", LeadEarlyHelp, Forbidden),
+    ("Mutation.updateEarlyHelpAssessment", ContributeEarlyHelp, Forbidden),
+    ("Mutation.addEarlyHelpPlanAction", ContributeEarlyHelp, Forbidden),
+    ("Mutation.updateEarlyHelpPlanAction", ContributeEarlyHelp, Forbidden),
+    ("Mutation.recordEarlyHelpMeeting", ContributeEarlyHelp, Forbidden),
+    ("Mutation.addTeamAroundFamilyMember", LeadEarlyHelp, Forbidden),
+    ("Mutation.removeTeamAroundFamilyMember", LeadEarlyHelp, Forbidden),
+    ("Mutation.closeEarlyHelpAssessment", LeadEarlyHelp, Forbidden),
+    ("Mutation.linkEarlyHelpChild", LinkEarlyHelpChild, Forbidden),
+    ("Mutation.submitDraftRequestForSupport", SubmitDraftRequest, Forbidden),
 ];
 
 /// Does the role's row of the table hold the action?
@@ -280,10 +295,18 @@ pub fn authorize(p: &Principal, action: Action) -> AppResult<()> {
     if permits(p, action) { Ok(()) } else { Err(AppError::Forbidden) }
 }
 
-/// Like [`authorize`], but answers `NOT_FOUND`: for reads by ID, where "you may not" must look
-/// exactly like "there is none".
-pub fn authorize_or_hide(p: &Principal, action: Action) -> AppResult<()> {
-    if permits(p, action) { Ok(()) } else { Err(AppError::NotFound) }
+/// The one check every GraphQL root field goes through (`root` is `Query`, `Mutation` or
+/// `Subscription`). An operation missing from [`OPERATIONS`] is refused.
+pub fn authorize_operation(p: &Principal, root: &str, field: &str) -> AppResult<()> {
+    let entry = OPERATIONS.iter().find(|(name, ..)| name.split_once('.') == Some((root, field)));
+    match entry {
+        Some((_, action, Forbidden)) => authorize(p, *action),
+        Some((_, _, AsMissing)) => Ok(()),
+        None => {
+            tracing::error!(root, field, "a root field with no policy entry was refused");
+            Err(AppError::Forbidden)
+        }
+    }
 }
 
 fn never() -> Condition {

@@ -4,7 +4,6 @@ use super::{
     ids::{self, Kind},
     req,
 };
-use crate::auth::policy::{self, Action};
 use crate::domain::{self, page::PageArgs};
 use async_graphql::{Context, Enum, ID, Object, Result, connection::Connection};
 use chrono::{DateTime, Utc};
@@ -75,7 +74,7 @@ impl AuditEvent {
 #[derive(Default)]
 pub struct AuditQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl AuditQuery {
     /// Who read or changed a child's records, newest first (team managers for children in their
     /// scope; admins for any child).
@@ -88,7 +87,6 @@ impl AuditQuery {
         after: Option<String>,
     ) -> Result<Connection<String, AuditEvent>> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ReadAuditTrail)?;
         let child_id = ids::decode(&child_id, Kind::Child, "childId")?;
         let page = PageArgs::parse(first, after.as_deref())?;
         let page = domain::audit_trail::for_child(&r.db, &r.ctx, child_id, &page).await?;

@@ -8,7 +8,6 @@ use super::{
     payload::{UserError, split},
     req,
 };
-use crate::auth::policy::{self, Action};
 use crate::domain::{self, page::PageArgs};
 use crate::error::AppResult;
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
@@ -136,7 +135,7 @@ impl CaseEvent {
 #[derive(Default)]
 pub struct CaseQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl CaseQuery {
     /// One case by ID; `NOT_FOUND` when missing or not visible to the caller.
     async fn case(&self, ctx: &Context<'_>, id: ID) -> Result<Case> {
@@ -200,13 +199,12 @@ fn payload(r: AppResult<case::Model>) -> Result<CasePayload> {
 #[derive(Default)]
 pub struct CaseMutation;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Mutation\")")]
 impl CaseMutation {
     /// Opens a case for a child (hub workers; team managers for their own team).
     async fn open_case(&self, ctx: &Context<'_>, input: OpenCaseInput) -> Result<CasePayload> {
         let r = req(ctx)?;
         // Refuse a role that may not do this before even reading its input.
-        policy::authorize(&r.ctx.principal, Action::OpenCase)?;
         let parsed = (|| {
             Ok(domain::case::OpenCase {
                 child_id: ids::decode(&input.child_id, Kind::Child, "input.childId")?,
@@ -230,7 +228,6 @@ impl CaseMutation {
     async fn allocate_case(&self, ctx: &Context<'_>, input: AllocateCaseInput) -> Result<CasePayload> {
         let r = req(ctx)?;
         // Refuse a role that may not do this before even reading its input.
-        policy::authorize(&r.ctx.principal, Action::AllocateCase)?;
         let parsed: AppResult<_> = (|| {
             Ok(domain::case::AllocateCase {
                 case_id: ids::decode(&input.case_id, Kind::Case, "input.caseId")?,
@@ -248,7 +245,6 @@ impl CaseMutation {
     async fn close_case(&self, ctx: &Context<'_>, input: CloseCaseInput) -> Result<CasePayload> {
         let r = req(ctx)?;
         // Refuse a role that may not do this before even reading its input.
-        policy::authorize(&r.ctx.principal, Action::CloseCase)?;
         let parsed: AppResult<_> = (|| {
             Ok(domain::case::CloseCase {
                 case_id: ids::decode(&input.case_id, Kind::Case, "input.caseId")?,

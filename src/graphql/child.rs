@@ -188,7 +188,7 @@ pub struct ChildSearch {
 #[derive(Default)]
 pub struct ChildQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl ChildQuery {
     /// One child by ID. A child the caller may not see is reported as `NOT_FOUND`, exactly
     /// like one that does not exist.

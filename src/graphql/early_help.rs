@@ -14,7 +14,6 @@ use super::{
     request::{Consent, ConsentInput, RequestForSupport, RequestForSupportPayload},
     scalars::Date,
 };
-use crate::auth::policy::{self, Action};
 use crate::domain::{
     self,
     codes::ConcernCategory,
@@ -561,7 +560,7 @@ pub struct EarlyHelpAssessmentFilter {
 #[derive(Default)]
 pub struct EarlyHelpQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl EarlyHelpQuery {
     /// One early help assessment by ID; `NOT_FOUND` when missing or not the caller's to see.
     async fn early_help_assessment(&self, ctx: &Context<'_>, id: ID) -> Result<EarlyHelpAssessment> {
@@ -581,7 +580,6 @@ impl EarlyHelpQuery {
         after: Option<String>,
     ) -> Result<Connection<String, EarlyHelpAssessment>> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ReadEarlyHelp)?;
         let f = filter.unwrap_or_default();
         let page = PageArgs::parse(first, after.as_deref())?;
         let f = domain::early_help::ListFilter {
@@ -931,7 +929,7 @@ fn assessment_payload(r: AppResult<eha::Model>) -> Result<EarlyHelpAssessmentPay
 #[derive(Default)]
 pub struct EarlyHelpMutation;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Mutation\")")]
 impl EarlyHelpMutation {
     /// Starts an early help assessment led by the caller (an early help or partner
     /// practitioner) for their organisation.
@@ -941,7 +939,6 @@ impl EarlyHelpMutation {
         input: StartEarlyHelpAssessmentInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::LeadEarlyHelp)?;
         let result = async {
             let s = domain::early_help::Start {
                 children: input.children.into_iter().map(child_in).collect(),
@@ -968,7 +965,6 @@ impl EarlyHelpMutation {
         input: UpdateEarlyHelpAssessmentInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ContributeEarlyHelp)?;
         let result = async {
             let children = match input.children {
                 Some(list) => Some(
@@ -1023,7 +1019,6 @@ impl EarlyHelpMutation {
         input: AddEarlyHelpPlanActionInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ContributeEarlyHelp)?;
         let result = async {
             let id = ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?;
             let a = action_in(input.plan_action, "input.planAction")?;
@@ -1040,7 +1035,6 @@ impl EarlyHelpMutation {
         input: UpdateEarlyHelpPlanActionInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ContributeEarlyHelp)?;
         let result = async {
             let u = domain::early_help::ActionPatch {
                 action_id: ids::decode(&input.action_id, Kind::EarlyHelpPlanAction, "input.actionId")?,
@@ -1069,7 +1063,6 @@ impl EarlyHelpMutation {
         input: RecordEarlyHelpMeetingInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ContributeEarlyHelp)?;
         let result = async {
             let m = domain::early_help::MeetingIn {
                 assessment_id: ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?,
@@ -1121,7 +1114,6 @@ impl EarlyHelpMutation {
         input: TeamAroundFamilyMemberInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::LeadEarlyHelp)?;
         let result = async {
             let id = ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?;
             let staff = ids::decode(&input.staff_id, Kind::Staff, "input.staffId")?;
@@ -1138,7 +1130,6 @@ impl EarlyHelpMutation {
         input: TeamAroundFamilyMemberInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::LeadEarlyHelp)?;
         let result = async {
             let id = ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?;
             let staff = ids::decode(&input.staff_id, Kind::Staff, "input.staffId")?;
@@ -1156,7 +1147,6 @@ impl EarlyHelpMutation {
         input: CloseEarlyHelpAssessmentInput,
     ) -> Result<CloseEarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::LeadEarlyHelp)?;
         let result = async {
             let c = domain::early_help::Closure {
                 assessment_id: ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?,
@@ -1188,7 +1178,6 @@ impl EarlyHelpMutation {
         input: LinkEarlyHelpChildInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::LinkEarlyHelpChild)?;
         let result = async {
             let ehc = ids::decode(&input.assessment_child_id, Kind::EarlyHelpChild, "input.assessmentChildId")?;
             let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
@@ -1207,7 +1196,6 @@ impl EarlyHelpMutation {
         input: SubmitDraftRequestForSupportInput,
     ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::SubmitDraftRequest)?;
         let result = async {
             let d = domain::request::DraftCompletion {
                 request_id: ids::decode(&input.request_id, Kind::RequestForSupport, "input.requestId")?,

@@ -17,6 +17,7 @@ pub mod request;
 pub mod scalars;
 
 use crate::alerts::AlertBus;
+use crate::auth::policy;
 use crate::context::RequestCtx;
 use crate::domain::page::{Page, encode_cursor};
 use crate::domain::partner_update::CheckTimes;
@@ -95,6 +96,8 @@ pub struct RequestData {
     pub ctx: Arc<RequestCtx>,
     pub loaders: Loaders,
     pub services: Services,
+    /// Response keys of the root fields whose [`Authorized`] guard has passed.
+    authorized: std::sync::Mutex<Vec<String>>,
 }
 
 /// Shared services a request may need besides the database.
@@ -110,7 +113,48 @@ impl RequestData {
     pub fn new(db: DatabaseConnection, services: Services, ctx: RequestCtx) -> Self {
         let ctx = Arc::new(ctx);
         let loaders = Loaders::new(db.clone(), ctx.clone(), services.organisations.clone());
-        RequestData { db, ctx, loaders, services }
+        RequestData { db, ctx, loaders, services, authorized: Default::default() }
+    }
+
+    fn mark_authorized(&self, key: &str) {
+        if let Ok(mut keys) = self.authorized.lock()
+            && !keys.iter().any(|k| k == key)
+        {
+            keys.push(key.to_string());
+        }
+    }
+
+    fn was_authorized(&self, key: &str) -> bool {
+        self.authorized.lock().is_ok_and(|keys| keys.iter().any(|k| k == key))
+    }
+}
+
+/// The policy table, enforced: every root object carries `#[Object(guard =
+/// "Authorized(\"Query\")")]` (or `Mutation`, `Subscription`), so each root field is
+/// authorised by [`policy::authorize_operation`] from its `OPERATIONS` entry before it runs.
+/// Resolvers and domain functions do not authorise again; they apply the policy's row scopes.
+pub struct Authorized(pub &'static str);
+
+impl async_graphql::Guard for Authorized {
+    async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
+        let r = ctx.data::<RequestData>().map_err(|_| AppError::Internal)?;
+        policy::authorize_operation(&r.ctx.principal, self.0, &ctx.item.node.name.node)?;
+        if let Some(key) = root_key(ctx) {
+            r.mark_authorized(key);
+        }
+        Ok(())
+    }
+}
+
+/// The response key of the root field a context lies under.
+fn root_key<'a>(ctx: &Context<'a>) -> Option<&'a str> {
+    let mut node = ctx.path_node.as_ref()?;
+    while let Some(parent) = node.parent {
+        node = parent;
+    }
+    match node.segment {
+        async_graphql::QueryPathSegment::Name(name) => Some(name),
+        async_graphql::QueryPathSegment::Index(_) => None,
     }
 }
 
@@ -125,8 +169,19 @@ impl RequestData {
     }
 }
 
+/// The request's data, for a resolver. A root resolver gets it only after its [`Authorized`]
+/// guard has passed: one that was added without the guard fails with `INTERNAL` on its first
+/// call instead of running unauthorised.
 pub fn req<'a>(ctx: &Context<'a>) -> async_graphql::Result<&'a RequestData> {
-    ctx.data::<RequestData>().map_err(|_| AppError::Internal.into())
+    let r = ctx.data::<RequestData>().map_err(|_| AppError::Internal)?;
+    if let Some(node) = ctx.path_node.as_ref()
+        && node.parent.is_none()
+        && root_key(ctx).is_some_and(|key| !r.was_authorized(key))
+    {
+        tracing::error!(field = %ctx.item.node.name.node, "a root field ran without its policy guard");
+        return Err(AppError::Internal.into());
+    }
+    Ok(r)
 }
 
 /// A Relay connection over a keyset page.
@@ -143,4 +198,78 @@ pub fn connection<M, N: OutputType>(
 /// Complexity of a connection field: its selection times the page size asked for.
 pub fn page_cost(first: i32, child_complexity: usize) -> usize {
     (first.clamp(1, crate::domain::page::MAX_PAGE) as usize).saturating_mul(child_complexity.max(1)).saturating_add(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::{Principal, Role};
+    use async_graphql::{EmptyMutation, EmptySubscription, Object};
+
+    /// A root object added without the guard: its resolver must not get the request's data.
+    struct Unguarded;
+
+    #[Object]
+    impl Unguarded {
+        async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+            req(ctx)?;
+            Ok(true)
+        }
+    }
+
+    /// The same field behind the guard, and one with no `OPERATIONS` entry.
+    struct Guarded;
+
+    #[Object(guard = "Authorized(\"Query\")")]
+    impl Guarded {
+        async fn viewer(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+            req(ctx)?;
+            Ok(true)
+        }
+
+        async fn not_in_the_table(&self, ctx: &Context<'_>) -> async_graphql::Result<bool> {
+            req(ctx)?;
+            Ok(true)
+        }
+    }
+
+    async fn data() -> RequestData {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.expect("sqlite");
+        let services = Services {
+            bus: AlertBus::new(sea_orm::DatabaseBackend::Sqlite),
+            check_times: Default::default(),
+            organisations: Default::default(),
+            calendar: Default::default(),
+        };
+        let principal = Principal {
+            user: Uuid::now_v7(),
+            roles: vec![Role::HubWorker],
+            organisation: None,
+            team: None,
+            scopes: vec![],
+            expires_at: u64::MAX,
+        };
+        RequestData::new(db, services, RequestCtx::new(principal, "test", None))
+    }
+
+    fn code(res: &async_graphql::Response) -> Option<String> {
+        let e = res.errors.first()?;
+        match e.extensions.as_ref()?.get("code")? {
+            async_graphql::Value::String(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_root_field_runs_only_through_the_policy_guard() {
+        let unguarded = Schema::new(Unguarded, EmptyMutation, EmptySubscription);
+        let res = unguarded.execute(async_graphql::Request::new("{ viewer }").data(data().await)).await;
+        assert_eq!(code(&res).as_deref(), Some("INTERNAL"), "an unguarded root resolver must not run: {res:?}");
+
+        let guarded = Schema::new(Guarded, EmptyMutation, EmptySubscription);
+        let res = guarded.execute(async_graphql::Request::new("{ v: viewer }").data(data().await)).await;
+        assert!(res.errors.is_empty(), "{res:?}");
+        let res = guarded.execute(async_graphql::Request::new("{ notInTheTable }").data(data().await)).await;
+        assert_eq!(code(&res).as_deref(), Some("FORBIDDEN"), "default deny: {res:?}");
+    }
 }

@@ -9,7 +9,7 @@ use super::{
     req,
     scalars::Date,
 };
-use crate::auth::policy::{self, Action};
+use crate::auth::policy::{self};
 use crate::domain::{
     self,
     page::PageArgs,
@@ -178,7 +178,7 @@ pub struct PartnerUpdateFilter {
 #[derive(Default)]
 pub struct PartnerUpdateQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl PartnerUpdateQuery {
     /// The inbox (soonest due first): reviewers see the updates on their cases, the hub all of
     /// them; senders their own.
@@ -225,7 +225,6 @@ impl PartnerUpdateQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Alert>> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ReceiveAlerts)?;
         let page = PageArgs::parse(first, after.as_deref())?;
         let page = domain::partner_update::alerts(&r.db, &r.ctx, unacknowledged_only, &page).await?;
         Ok(super::connection(page, |a| a.id, Alert))
@@ -300,7 +299,7 @@ pub struct AlertPayload {
 #[derive(Default)]
 pub struct PartnerUpdateMutation;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Mutation\")")]
 impl PartnerUpdateMutation {
     /// Sends information about a child open to children's social care. Not for anything that
     /// needs an immediate safeguarding response (telephone the MASH on 01253 477299).
@@ -310,7 +309,6 @@ impl PartnerUpdateMutation {
         input: SubmitPartnerUpdateInput,
     ) -> Result<SubmitPartnerUpdatePayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::SubmitPartnerUpdate)?;
         let u = domain::partner_update::UpdateIn {
             given_name: input.child_given_name,
             family_name: input.child_family_name,
@@ -339,7 +337,6 @@ impl PartnerUpdateMutation {
         input: ReviewPartnerUpdateInput,
     ) -> Result<PartnerUpdatePayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ReviewPartnerUpdates)?;
         let result = async {
             let id = ids::decode(&input.partner_update_id, Kind::PartnerUpdate, "input.partnerUpdateId")?;
             domain::partner_update::review(
@@ -365,7 +362,6 @@ impl PartnerUpdateMutation {
         input: MatchPartnerUpdateInput,
     ) -> Result<PartnerUpdatePayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::MatchPartnerUpdates)?;
         let result = async {
             let id = ids::decode(&input.partner_update_id, Kind::PartnerUpdate, "input.partnerUpdateId")?;
             let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
@@ -380,7 +376,6 @@ impl PartnerUpdateMutation {
     /// Marks one of the caller's alerts as seen.
     async fn acknowledge_alert(&self, ctx: &Context<'_>, input: AcknowledgeAlertInput) -> Result<AlertPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ReceiveAlerts)?;
         let result = async {
             let id = ids::decode(&input.alert_id, Kind::Alert, "input.alertId")?;
             domain::partner_update::acknowledge(&r.db, &r.ctx, id).await
@@ -394,14 +389,13 @@ impl PartnerUpdateMutation {
 #[derive(Default)]
 pub struct Subscription;
 
-#[GqlSubscription]
+#[GqlSubscription(guard = "super::Authorized(\"Subscription\")")]
 impl Subscription {
     /// The caller's alerts as they are raised, on any server instance (`graphql-transport-ws`
     /// on `/graphql/ws`, authenticated in `connection_init`; the socket closes when the token
     /// expires).
     async fn alert_raised(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Alert> + use<>> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::ReceiveAlerts)?;
         let rx = r.services.bus.subscribe();
         let (db, rctx) = (r.db.clone(), r.ctx.clone());
         Ok(futures_util::stream::unfold((rx, db, rctx), |(mut rx, db, rctx)| async move {

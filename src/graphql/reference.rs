@@ -34,7 +34,7 @@ pub struct LevelOfNeed {
 #[derive(Default)]
 pub struct ReferenceQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl ReferenceQuery {
     /// The levels of need, lowest first, with their expected response and example indicators.
     async fn levels_of_need(&self, ctx: &Context<'_>) -> Result<Vec<LevelOfNeed>> {

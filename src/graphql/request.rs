@@ -12,7 +12,7 @@ use super::{
     req,
     scalars::Date,
 };
-use crate::auth::policy::{self, Action};
+use crate::auth::policy::{self};
 use crate::domain::{
     self,
     advice::AdviceOutcome,
@@ -385,7 +385,7 @@ pub struct RequestQueueFilter {
 #[derive(Default)]
 pub struct RequestQuery;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Query\")")]
 impl RequestQuery {
     /// Requests for support: the hub's queue (urgent first, then by due time), a referrer's own,
     /// or a safeguarding lead's organisation's.
@@ -435,7 +435,6 @@ impl RequestQuery {
         after: Option<String>,
     ) -> Result<Connection<String, AdviceConsultation>> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::AdviceLine)?;
         let page = PageArgs::parse(first, after.as_deref())?;
         let page = domain::advice::list(&r.db, &r.ctx, &page).await?;
         Ok(connection(page, |m| m.id, AdviceConsultation))
@@ -698,7 +697,7 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
 #[derive(Default)]
 pub struct RequestMutation;
 
-#[Object]
+#[Object(guard = "super::Authorized(\"Mutation\")")]
 impl RequestMutation {
     /// Asks the Request for Support Hub for help. The referrer is the caller. A child at
     /// immediate risk of significant harm is refused here: telephone the MASH on 01253 477299.
@@ -708,7 +707,6 @@ impl RequestMutation {
         input: SubmitRequestForSupportInput,
     ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::SubmitRequestForSupport)?;
         let result = match submission(input) {
             Ok(s) => domain::request::submit(&r.db, &r.ctx, s).await,
             Err(e) => Err(e),
@@ -724,7 +722,6 @@ impl RequestMutation {
         input: SubmitNeglectScreeningInput,
     ) -> Result<NeglectScreeningPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::SubmitNeglectScreening)?;
         let domains = input
             .domains
             .into_iter()
@@ -745,7 +742,6 @@ impl RequestMutation {
         input: MatchRequestChildInput,
     ) -> Result<RequestChildPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::TriageRequests)?;
         let result = async {
             let rc = ids::decode(&input.request_child_id, Kind::RequestChild, "input.requestChildId")?;
             let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
@@ -763,7 +759,6 @@ impl RequestMutation {
         input: CreateChildFromRequestInput,
     ) -> Result<RequestChildPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::TriageRequests)?;
         let result = async {
             let rc = ids::decode(&input.request_child_id, Kind::RequestChild, "input.requestChildId")?;
             domain::request::create_child(&r.db, &r.ctx, rc).await
@@ -781,7 +776,6 @@ impl RequestMutation {
         input: RecordHubDecisionInput,
     ) -> Result<HubDecisionPayload> {
         let r = req(ctx)?;
-        policy::authorize(&r.ctx.principal, Action::TriageRequests)?;
         let result = async {
             let d = domain::request::Decision {
                 request_id: ids::decode(&input.request_id, Kind::RequestForSupport, "input.requestId")?,

@@ -139,14 +139,14 @@ fn default_deny_every_root_field_has_a_policy_entry() {
     let mut fields = root_fields(&sdl, "Query");
     fields.extend(root_fields(&sdl, "Mutation"));
     fields.extend(root_fields(&sdl, "Subscription"));
-    let in_policy: BTreeSet<String> = policy::OPERATIONS.iter().map(|(n, _)| n.to_string()).collect();
+    let in_policy: BTreeSet<String> = policy::OPERATIONS.iter().map(|(n, ..)| n.to_string()).collect();
     let in_schema: BTreeSet<String> = fields.into_iter().collect();
     assert!(
         in_schema.contains("Query.caseload") && in_schema.contains("Mutation.openCase"),
         "parser sanity: {in_schema:?}"
     );
     assert_eq!(in_schema, in_policy, "every root field needs exactly one policy entry (and the matrix test below)");
-    for (op, _) in policy::OPERATIONS {
+    for (op, ..) in policy::OPERATIONS {
         expected_allowed(op);
     }
 }
@@ -199,7 +199,7 @@ async fn authz_06_role_by_operation_matrix() {
         })
         .map(|c| gid("Child", c.child_id))
         .expect("a closed alpha case");
-    for (op, _) in policy::OPERATIONS {
+    for (op, ..) in policy::OPERATIONS {
         if op.starts_with("Subscription.") {
             continue; // over WebSocket: partner_updates::subscription_* tests cover it
         }

@@ -8,7 +8,6 @@ use super::*;
 /// transaction. Returns the closed assessment and the draft's ID.
 pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> AppResult<(eha::Model, Option<Uuid>)> {
     let p = &ctx.principal;
-    policy::authorize(p, Action::LeadEarlyHelp)?;
     let a =
         for_edit(db, ctx, x.assessment_id, x.expected_version, policy::early_help_lead_scope(p), "input.assessmentId")
             .await?;
@@ -155,7 +154,6 @@ pub async fn link_child(
     expected_version: i32,
 ) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    policy::authorize(p, Action::LinkEarlyHelpChild)?;
     let Some(row) = ehc::Entity::find_by_id(assessment_child_id).one(db).await? else {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
         return Err(err("input.assessmentChildId", UserErrorCode::NotFound, "no such child on an assessment"));

@@ -6,7 +6,6 @@ use super::*;
 /// token, never the input.
 pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    policy::authorize(p, Action::LeadEarlyHelp)?;
     let org = p.organisation.ok_or(AppError::Forbidden)?;
     let now = Utc::now();
     let today = now.date_naive();
@@ -106,7 +105,6 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
 /// Edits an assessment's sections (lead, or a TAF member while it is open).
 pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    policy::authorize(p, Action::ContributeEarlyHelp)?;
     let a = for_edit(
         db,
         ctx,
