@@ -253,7 +253,7 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         insert_people(txn, id, &s.children, &[], &s.household).await?;
         audit::record(txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)])
             .await?;
-        Ok(rfs::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)?)
+        rfs::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)
     })
     .await;
     match (stored, &s.idempotency_key) {
