@@ -97,6 +97,11 @@ pub fn decode(id: &ID, kind: Kind, field: &str) -> AppResult<Uuid> {
     }
 }
 
+/// An optional ID of `kind`: absent stays absent, a malformed one is a user error on `field`.
+pub fn decode_opt(id: &Option<ID>, kind: Kind, field: &str) -> AppResult<Option<Uuid>> {
+    id.as_ref().map(|i| decode(i, kind, field)).transpose()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! The GraphQL schema: roots merged from one module per area. Resolvers stay thin: they take
 //! the request context, call a domain function and map the result.
+pub mod advice;
 pub mod audit;
+pub mod calendar;
 pub mod case;
 pub mod child;
 pub mod directory;
@@ -9,6 +11,7 @@ pub mod fast;
 pub mod ids;
 pub mod limits;
 pub mod loaders;
+pub mod neglect;
 pub mod node;
 pub mod partner_update;
 pub mod payload;
@@ -46,6 +49,9 @@ pub struct Query(
     case::CaseQuery,
     audit::AuditQuery,
     request::RequestQuery,
+    neglect::NeglectQuery,
+    advice::AdviceQuery,
+    calendar::CalendarQuery,
     partner_update::PartnerUpdateQuery,
     early_help::EarlyHelpQuery,
 );
@@ -54,6 +60,9 @@ pub struct Query(
 pub struct Mutation(
     case::CaseMutation,
     request::RequestMutation,
+    neglect::NeglectMutation,
+    advice::AdviceMutation,
+    calendar::CalendarMutation,
     partner_update::PartnerUpdateMutation,
     early_help::EarlyHelpMutation,
 );

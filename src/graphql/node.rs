@@ -5,9 +5,10 @@ use super::{
     directory::{Organisation, Staff, Team},
     early_help::EarlyHelpAssessment,
     ids::{self, Kind},
+    neglect::NeglectScreening,
     partner_update::PartnerUpdate,
     req,
-    request::{NeglectScreening, RequestForSupport},
+    request::RequestForSupport,
 };
 use crate::domain;
 use crate::error::AppError;

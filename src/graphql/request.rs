@@ -1,11 +1,11 @@
-//! Requests for support, hub decisions, neglect screenings, the advice line and the holiday
-//! table. Types wrap stored rows; resolvers call `domain::request`, `domain::neglect`,
-//! `domain::advice` and `domain::holidays`.
+//! Requests for support: submission (and completing an early help step-up draft), the hub
+//! queue, matching children and hub decisions. Types wrap stored rows; resolvers call
+//! `domain::request`.
+use super::neglect::NeglectScreening;
 use super::{
     case::Case,
     child::{Relationship, Sex},
-    connection,
-    directory::{AgencyType, Organisation, Staff},
+    directory::{Organisation, Staff},
     ids::{self, Kind},
     payload::{UserError, split},
     reference::Level,
@@ -15,20 +15,14 @@ use super::{
 use crate::auth::policy::{self};
 use crate::domain::{
     self,
-    advice::AdviceOutcome,
     codes::{self, ConcernCategory},
     intake::{ConsentGivenBy, ConsentStatus, SafeguardingConsentReason},
-    neglect::{ItemResponse, NeglectDomain, NeglectTool, ScreeningOutcome},
-    page::PageArgs,
     request::{HubOutcome, RequestStatus},
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
-use entity::{
-    advice_consultation, bank_holiday, hub_decision, neglect_screening, request_child, request_for_support as rfs,
-    request_household_member,
-};
+use entity::{hub_decision, request_child, request_for_support as rfs, request_household_member};
 
 /// A request for support: what the referrer sent, where it is in the hub's queue, and the
 /// decision. Referrers (and their organisation's safeguarding lead) see their own requests and
@@ -282,99 +276,6 @@ impl HubDecision {
     }
 }
 
-#[derive(SimpleObject)]
-pub struct DomainScore {
-    pub domain: NeglectDomain,
-    pub score: i32,
-    /// At or above the concern threshold.
-    pub flagged: bool,
-}
-
-/// A completed neglect screening.
-pub struct NeglectScreening(pub neglect_screening::Model);
-
-#[Object]
-impl NeglectScreening {
-    pub async fn id(&self) -> ID {
-        ids::encode(Kind::NeglectScreening, self.0.id)
-    }
-    async fn tool(&self) -> NeglectTool {
-        NeglectTool::from_code(&self.0.variant).unwrap_or(NeglectTool::Child)
-    }
-    async fn completed_on(&self) -> Date {
-        Date(self.0.completed_on)
-    }
-    async fn domain_scores(&self) -> Vec<DomainScore> {
-        domain::neglect::scores_of(&self.0)
-            .into_iter()
-            .filter_map(|s| {
-                Some(DomainScore {
-                    domain: NeglectDomain::from_code(&s.domain)?,
-                    score: s.score as i32,
-                    flagged: s.flagged,
-                })
-            })
-            .collect()
-    }
-    /// Any domain at or above the concern threshold.
-    async fn flagged(&self) -> bool {
-        self.0.flagged
-    }
-    /// The recommended next step (e.g. a Graded Care Profile 2).
-    async fn outcome(&self) -> ScreeningOutcome {
-        ScreeningOutcome::from_code(&self.0.outcome).unwrap_or(ScreeningOutcome::NoIndicators)
-    }
-}
-
-/// An advice-line consultation: no child, family or address, by design.
-pub struct AdviceConsultation(pub advice_consultation::Model);
-
-#[Object]
-impl AdviceConsultation {
-    async fn id(&self) -> ID {
-        ids::encode(Kind::AdviceConsultation, self.0.id)
-    }
-    async fn called_at(&self) -> DateTime<Utc> {
-        self.0.called_at
-    }
-    async fn duration_minutes(&self) -> i32 {
-        self.0.duration_minutes
-    }
-    async fn caller_agency_type(&self) -> AgencyType {
-        self.0.caller_agency_type.into()
-    }
-    async fn concern_categories(&self) -> Vec<ConcernCategory> {
-        codes::split(&self.0.concern_categories, ConcernCategory::from_code)
-    }
-    async fn level_discussed(&self) -> Option<Level> {
-        self.0.level_discussed.map(Into::into)
-    }
-    async fn summary(&self) -> &str {
-        &self.0.summary
-    }
-    async fn outcome(&self) -> AdviceOutcome {
-        AdviceOutcome::from_code(&self.0.outcome).unwrap_or(AdviceOutcome::AdviceOnly)
-    }
-    async fn request_for_support_advised(&self) -> bool {
-        self.0.request_advised
-    }
-}
-
-#[derive(SimpleObject)]
-pub struct BankHoliday {
-    pub date: Date,
-    pub title: String,
-    /// `BANK_HOLIDAY` or `LOCAL_CLOSURE`.
-    pub kind: String,
-    pub substitute: bool,
-}
-
-impl From<bank_holiday::Model> for BankHoliday {
-    fn from(m: bank_holiday::Model) -> Self {
-        BankHoliday { date: Date(m.date), title: m.title, kind: m.kind, substitute: m.substitute }
-    }
-}
-
 #[derive(InputObject, Default)]
 pub struct RequestQueueFilter {
     pub status: Option<RequestStatus>,
@@ -417,33 +318,6 @@ impl RequestQuery {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::RequestForSupport, "id")?;
         Ok(domain::request::get(&r.db, &r.ctx, id).await?.into())
-    }
-
-    /// One neglect screening by ID (its author, their safeguarding lead, the hub).
-    async fn neglect_screening(&self, ctx: &Context<'_>, id: ID) -> Result<NeglectScreening> {
-        let r = req(ctx)?;
-        let id = ids::decode(&id, Kind::NeglectScreening, "id")?;
-        Ok(NeglectScreening(domain::neglect::get(&r.db, &r.ctx, id).await?))
-    }
-
-    /// The advice line's log, newest first (hub workers).
-    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
-    async fn advice_consultations(
-        &self,
-        ctx: &Context<'_>,
-        first: i32,
-        after: Option<String>,
-    ) -> Result<Connection<String, AdviceConsultation>> {
-        let r = req(ctx)?;
-        let page = PageArgs::parse(first, after.as_deref())?;
-        let page = domain::advice::list(&r.db, &r.ctx, &page).await?;
-        Ok(connection(page, |m| m.id, AdviceConsultation))
-    }
-
-    /// Bank holidays and local closures of a year (they stop the working-day clocks).
-    async fn bank_holidays(&self, ctx: &Context<'_>, year: i32) -> Result<Vec<BankHoliday>> {
-        let r = req(ctx)?;
-        Ok(domain::holidays::list(&r.db, &r.ctx, year).await?.into_iter().map(Into::into).collect())
     }
 }
 
@@ -526,34 +400,6 @@ pub struct RequestForSupportPayload {
 }
 
 #[derive(InputObject)]
-pub struct NeglectItemInput {
-    /// The item's number in the tool.
-    pub item: i32,
-    pub response: ItemResponse,
-    /// Required for every item that applies (even sometimes).
-    pub evidence: Option<String>,
-}
-
-#[derive(InputObject)]
-pub struct NeglectDomainInput {
-    pub domain: NeglectDomain,
-    pub items: Vec<NeglectItemInput>,
-}
-
-#[derive(InputObject)]
-pub struct SubmitNeglectScreeningInput {
-    pub tool: NeglectTool,
-    pub completed_on: Date,
-    pub domains: Vec<NeglectDomainInput>,
-}
-
-#[derive(SimpleObject)]
-pub struct NeglectScreeningPayload {
-    pub screening: Option<NeglectScreening>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
 pub struct MatchRequestChildInput {
     pub request_child_id: ID,
     pub child_id: ID,
@@ -590,46 +436,6 @@ pub struct RecordHubDecisionInput {
 pub struct HubDecisionPayload {
     pub request: Option<RequestForSupport>,
     pub decision: Option<HubDecision>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct LogAdviceConsultationInput {
-    pub called_at: DateTime<Utc>,
-    pub duration_minutes: i32,
-    pub caller_agency_type: AgencyType,
-    #[graphql(default)]
-    pub concern_categories: Vec<ConcernCategory>,
-    pub level_discussed: Option<Level>,
-    /// No names, dates of birth, addresses, postcodes or NHS numbers.
-    pub summary: String,
-    pub outcome: AdviceOutcome,
-    pub request_for_support_advised: bool,
-}
-
-#[derive(SimpleObject)]
-pub struct AdviceConsultationPayload {
-    pub consultation: Option<AdviceConsultation>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct SetBankHolidayInput {
-    pub date: Date,
-    pub title: String,
-    /// `BANK_HOLIDAY` or `LOCAL_CLOSURE`.
-    pub kind: String,
-}
-
-#[derive(InputObject)]
-pub struct RemoveBankHolidayInput {
-    pub date: Date,
-}
-
-#[derive(SimpleObject)]
-pub struct BankHolidayPayload {
-    pub bank_holiday: Option<BankHoliday>,
-    pub removed: bool,
     pub user_errors: Vec<UserError>,
 }
 
@@ -694,6 +500,38 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
     })
 }
 
+/// What the referrer confirms to submit a draft made by a step up. Fields marked "replaces"
+/// keep the pre-filled text when left out.
+#[derive(InputObject)]
+pub struct SubmitDraftRequestForSupportInput {
+    pub request_id: ID,
+    pub expected_version: i32,
+    /// Replaces the pre-filled concerns.
+    pub concerns: Option<String>,
+    pub concern_categories: Vec<ConcernCategory>,
+    /// Replaces the pre-filled support in place (the early help plan).
+    pub support_in_place: Option<String>,
+    pub support_outcome: Option<String>,
+    /// Replaces the pre-filled child's views (the voice of the child).
+    pub child_views: Option<String>,
+    /// Replaces the pre-filled level (the assessment's).
+    pub referrer_level: Option<Level>,
+    pub discussed_with_safeguarding_lead: bool,
+    pub safeguarding_lead_name: Option<String>,
+    pub safeguarding_lead_consulted_on: Option<Date>,
+    #[graphql(default)]
+    pub advice_line_consulted: bool,
+    pub parents_aware: bool,
+    pub parents_not_aware_reason: Option<String>,
+    #[graphql(default)]
+    pub anonymous_source: bool,
+    /// Is the child at immediate risk of significant harm? Then telephone the MASH first
+    /// (01253 477299) and give the time of the call in `phoneContactMadeAt`.
+    pub immediate_risk_of_significant_harm: bool,
+    pub phone_contact_made_at: Option<DateTime<Utc>>,
+    pub neglect_screening_id: Option<ID>,
+}
+
 #[derive(Default)]
 pub struct RequestMutation;
 
@@ -713,26 +551,6 @@ impl RequestMutation {
         };
         let (request, user_errors) = split(result)?;
         Ok(RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors })
-    }
-
-    /// Records a completed neglect screening (child or pre-birth tool).
-    async fn submit_neglect_screening(
-        &self,
-        ctx: &Context<'_>,
-        input: SubmitNeglectScreeningInput,
-    ) -> Result<NeglectScreeningPayload> {
-        let r = req(ctx)?;
-        let domains = input
-            .domains
-            .into_iter()
-            .map(|d| domain::neglect::DomainIn {
-                domain: d.domain,
-                items: d.items.into_iter().map(|i| (i.item, i.response, i.evidence)).collect(),
-            })
-            .collect();
-        let (s, user_errors) =
-            split(domain::neglect::submit(&r.db, &r.ctx, input.tool, input.completed_on.0, domains).await)?;
-        Ok(NeglectScreeningPayload { screening: s.map(NeglectScreening), user_errors })
     }
 
     /// Links a child named on a request to an existing child record (hub workers).
@@ -802,43 +620,44 @@ impl RequestMutation {
         Ok(HubDecisionPayload { request, decision, user_errors })
     }
 
-    /// Logs an advice-line consultation (hub workers). It has no field for a child or family.
-    async fn log_advice_consultation(
+    /// Submits one's own draft request for support (made by a step up) through the same rules
+    /// as `submitRequestForSupport`: the significant-harm route, consent, the Neglect Protocol.
+    /// It then joins the hub's queue with a reference number and a due time.
+    async fn submit_draft_request_for_support(
         &self,
         ctx: &Context<'_>,
-        input: LogAdviceConsultationInput,
-    ) -> Result<AdviceConsultationPayload> {
+        input: SubmitDraftRequestForSupportInput,
+    ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
-        let c = domain::advice::Consultation {
-            called_at: input.called_at,
-            duration_minutes: input.duration_minutes,
-            caller_agency_type: input.caller_agency_type.into(),
-            concern_categories: input.concern_categories,
-            level_discussed: input.level_discussed.map(Into::into),
-            summary: input.summary,
-            outcome: input.outcome,
-            request_for_support_advised: input.request_for_support_advised,
-        };
-        let (c, user_errors) = split(domain::advice::log(&r.db, &r.ctx, c).await)?;
-        Ok(AdviceConsultationPayload { consultation: c.map(AdviceConsultation), user_errors })
-    }
-
-    /// Adds or renames a bank holiday or local closure (admins). Stored deadlines do not move.
-    async fn set_bank_holiday(&self, ctx: &Context<'_>, input: SetBankHolidayInput) -> Result<BankHolidayPayload> {
-        let r = req(ctx)?;
-        let (h, user_errors) =
-            split(domain::holidays::set(&r.db, &r.ctx, input.date.0, &input.title, &input.kind).await)?;
-        Ok(BankHolidayPayload { bank_holiday: h.map(Into::into), removed: false, user_errors })
-    }
-
-    /// Removes a bank holiday or local closure (admins).
-    async fn remove_bank_holiday(
-        &self,
-        ctx: &Context<'_>,
-        input: RemoveBankHolidayInput,
-    ) -> Result<BankHolidayPayload> {
-        let r = req(ctx)?;
-        let (done, user_errors) = split(domain::holidays::remove(&r.db, &r.ctx, input.date.0).await)?;
-        Ok(BankHolidayPayload { bank_holiday: None, removed: done.is_some(), user_errors })
+        let result = async {
+            let d = domain::request::DraftCompletion {
+                request_id: ids::decode(&input.request_id, Kind::RequestForSupport, "input.requestId")?,
+                expected_version: input.expected_version,
+                concerns: input.concerns,
+                concern_categories: input.concern_categories,
+                support_in_place: input.support_in_place,
+                support_outcome: input.support_outcome,
+                child_views: input.child_views,
+                referrer_level: input.referrer_level.map(Into::into),
+                discussed_with_safeguarding_lead: input.discussed_with_safeguarding_lead,
+                safeguarding_lead_name: input.safeguarding_lead_name,
+                safeguarding_lead_consulted_on: input.safeguarding_lead_consulted_on.map(|d| d.0),
+                advice_line_consulted: input.advice_line_consulted,
+                parents_aware: input.parents_aware,
+                parents_not_aware_reason: input.parents_not_aware_reason,
+                anonymous_source: input.anonymous_source,
+                immediate_risk_of_significant_harm: input.immediate_risk_of_significant_harm,
+                phone_contact_made_at: input.phone_contact_made_at,
+                neglect_screening_id: ids::decode_opt(
+                    &input.neglect_screening_id,
+                    Kind::NeglectScreening,
+                    "input.neglectScreeningId",
+                )?,
+            };
+            domain::request::submit_draft(&r.db, &r.ctx, d).await
+        }
+        .await;
+        let (request, user_errors) = split(result)?;
+        Ok(RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors })
     }
 }

@@ -1,0 +1,83 @@
+//! Closing an assessment (with step up or step down) and linking its children to records.
+use super::*;
+
+#[derive(InputObject)]
+pub struct CloseEarlyHelpAssessmentInput {
+    pub assessment_id: ID,
+    pub expected_version: i32,
+    pub outcome: EarlyHelpClosureOutcome,
+    /// Required with open plan actions, and for a step up (the concern).
+    pub reason: Option<String>,
+    /// Defaults to today.
+    pub closed_on: Option<Date>,
+}
+
+#[derive(InputObject)]
+pub struct LinkEarlyHelpChildInput {
+    pub assessment_child_id: ID,
+    pub child_id: ID,
+    pub expected_version: i32,
+}
+
+#[derive(SimpleObject)]
+pub struct CloseEarlyHelpAssessmentPayload {
+    pub assessment: Option<EarlyHelpAssessment>,
+    /// For a step up: the draft request for support, pre-filled, for the lead to review and
+    /// submit with `submitDraftRequestForSupport`.
+    pub draft_request: Option<RequestForSupport>,
+    pub user_errors: Vec<UserError>,
+}
+
+#[derive(Default)]
+pub struct ClosureMutation;
+
+#[Object(guard = "crate::graphql::Authorized(\"Mutation\")")]
+impl ClosureMutation {
+    /// Closes the assessment with its outcome (the lead only). A step up to social care returns
+    /// a draft request for support pre-filled from the assessment.
+    async fn close_early_help_assessment(
+        &self,
+        ctx: &Context<'_>,
+        input: CloseEarlyHelpAssessmentInput,
+    ) -> Result<CloseEarlyHelpAssessmentPayload> {
+        let r = req(ctx)?;
+        let result = async {
+            let c = domain::early_help::Closure {
+                assessment_id: ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?,
+                expected_version: input.expected_version,
+                outcome: input.outcome,
+                reason: input.reason,
+                closed_on: input.closed_on.map(|d| d.0),
+            };
+            domain::early_help::close(&r.db, &r.ctx, c).await
+        }
+        .await;
+        let (pair, user_errors) = split(result)?;
+        let (assessment, draft) = match pair {
+            Some((a, d)) => (Some(EarlyHelpAssessment::from(a)), d),
+            None => (None, None),
+        };
+        let draft_request = match draft {
+            Some(id) => r.loaders.eh_requests.load_one(id).await?.map(RequestForSupport::from),
+            None => None,
+        };
+        Ok(CloseEarlyHelpAssessmentPayload { assessment, draft_request, user_errors })
+    }
+
+    /// Links a child on an assessment to a child record the caller may see (hub workers and
+    /// social workers).
+    async fn link_early_help_child(
+        &self,
+        ctx: &Context<'_>,
+        input: LinkEarlyHelpChildInput,
+    ) -> Result<EarlyHelpAssessmentPayload> {
+        let r = req(ctx)?;
+        let result = async {
+            let ehc = ids::decode(&input.assessment_child_id, Kind::EarlyHelpChild, "input.assessmentChildId")?;
+            let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
+            domain::early_help::link_child(&r.db, &r.ctx, ehc, child, input.expected_version).await
+        }
+        .await;
+        assessment_payload(result)
+    }
+}

@@ -1,0 +1,125 @@
+//! The plan: adding and editing plan actions.
+use super::*;
+
+/// Exactly one of: a practitioner (`staffId`), a household member of the assessment
+/// (`householdMemberId`), or an external person (`name` and `organisation`).
+#[derive(InputObject, Default)]
+pub struct EarlyHelpPersonInput {
+    pub staff_id: Option<ID>,
+    pub household_member_id: Option<ID>,
+    pub name: Option<String>,
+    pub organisation: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct EarlyHelpPlanActionInput {
+    pub need: String,
+    pub action: String,
+    pub responsible: EarlyHelpPersonInput,
+    pub intended_outcome: String,
+    /// Not before the assessment started.
+    pub target_date: Date,
+    pub compartment: Option<ResilienceCompartment>,
+    /// The family agreed this action.
+    pub agreed_with_family: bool,
+    #[graphql(default_with = "PlanActionStatus::NotStarted")]
+    pub status: PlanActionStatus,
+}
+
+#[derive(InputObject)]
+pub struct AddEarlyHelpPlanActionInput {
+    pub assessment_id: ID,
+    pub expected_version: i32,
+    pub plan_action: EarlyHelpPlanActionInput,
+}
+
+/// Fields left out stay as they are.
+#[derive(InputObject)]
+pub struct UpdateEarlyHelpPlanActionInput {
+    pub action_id: ID,
+    /// The `version` of the assessment as last read.
+    pub expected_version: i32,
+    pub need: Option<String>,
+    pub action: Option<String>,
+    pub responsible: Option<EarlyHelpPersonInput>,
+    pub intended_outcome: Option<String>,
+    pub target_date: Option<Date>,
+    pub compartment: Option<ResilienceCompartment>,
+    pub agreed_with_family: Option<bool>,
+    pub status: Option<PlanActionStatus>,
+}
+
+pub(super) fn person_in(p: EarlyHelpPersonInput, field: &str) -> AppResult<domain::early_help::PersonIn> {
+    Ok(domain::early_help::PersonIn {
+        staff_id: ids::decode_opt(&p.staff_id, Kind::Staff, &format!("{field}.staffId"))?,
+        household_member_id: ids::decode_opt(
+            &p.household_member_id,
+            Kind::EarlyHelpHouseholdMember,
+            &format!("{field}.householdMemberId"),
+        )?,
+        name: p.name,
+        organisation: p.organisation,
+    })
+}
+
+pub(super) fn action_in(a: EarlyHelpPlanActionInput, field: &str) -> AppResult<domain::early_help::ActionIn> {
+    Ok(domain::early_help::ActionIn {
+        need: a.need,
+        action: a.action,
+        responsible: person_in(a.responsible, &format!("{field}.responsible"))?,
+        intended_outcome: a.intended_outcome,
+        target_date: a.target_date.0,
+        compartment: a.compartment,
+        agreed_with_family: a.agreed_with_family,
+        status: a.status,
+    })
+}
+
+#[derive(Default)]
+pub struct PlanMutation;
+
+#[Object(guard = "crate::graphql::Authorized(\"Mutation\")")]
+impl PlanMutation {
+    /// Adds an action to the co-produced plan. The first action agrees the plan and starts the
+    /// review clock.
+    async fn add_early_help_plan_action(
+        &self,
+        ctx: &Context<'_>,
+        input: AddEarlyHelpPlanActionInput,
+    ) -> Result<EarlyHelpAssessmentPayload> {
+        let r = req(ctx)?;
+        let result = async {
+            let id = ids::decode(&input.assessment_id, Kind::EarlyHelpAssessment, "input.assessmentId")?;
+            let a = action_in(input.plan_action, "input.planAction")?;
+            domain::early_help::add_action(&r.db, &r.ctx, id, input.expected_version, a).await
+        }
+        .await;
+        assessment_payload(result)
+    }
+
+    /// Edits a plan action (status, target date, who is responsible...).
+    async fn update_early_help_plan_action(
+        &self,
+        ctx: &Context<'_>,
+        input: UpdateEarlyHelpPlanActionInput,
+    ) -> Result<EarlyHelpAssessmentPayload> {
+        let r = req(ctx)?;
+        let result = async {
+            let u = domain::early_help::ActionPatch {
+                action_id: ids::decode(&input.action_id, Kind::EarlyHelpPlanAction, "input.actionId")?,
+                expected_version: input.expected_version,
+                need: input.need,
+                action: input.action,
+                responsible: input.responsible.map(|p| person_in(p, "input.responsible")).transpose()?,
+                intended_outcome: input.intended_outcome,
+                target_date: input.target_date.map(|d| d.0),
+                compartment: input.compartment,
+                agreed_with_family: input.agreed_with_family,
+                status: input.status,
+            };
+            domain::early_help::update_action(&r.db, &r.ctx, u).await
+        }
+        .await;
+        assessment_payload(result)
+    }
+}
