@@ -1,4 +1,41 @@
 //! sea-orm entities: one file per table, nothing else. Behaviour lives in `casegraph::domain`.
+/// Declares a code list: `Variant = "STORED_CODE"`. The one way code lists are written, in
+/// storage and in the API alike: one definition gives the Rust enum, its sea-orm column type
+/// (a portable string column), its GraphQL enum (SCREAMING_CASE names, the doc comments as
+/// descriptions) and its stored codes, so they can never drift apart.
+#[macro_export]
+macro_rules! code_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $code:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(
+            Debug, Clone, Copy, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum,
+            async_graphql::Enum, serde::Serialize, serde::Deserialize,
+        )]
+        #[sea_orm(rs_type = "String", db_type = "Text")]
+        pub enum $name {
+            $($(#[$vm])* #[sea_orm(string_value = $code)] $variant),*
+        }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),*];
+
+            /// The code stored in the database.
+            pub fn code(self) -> &'static str {
+                match self {
+                    $($name::$variant => $code),*
+                }
+            }
+
+            pub fn from_code(s: &str) -> Option<Self> {
+                match s {
+                    $($code => Some($name::$variant),)*
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+
 pub mod advice_consultation;
 pub mod alert;
 pub mod audit_event;

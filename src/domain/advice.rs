@@ -1,7 +1,7 @@
 //! Advice-line consultations: professionals consult a social worker without naming the family
 //! (R10). There is no field for a child, a family or an address, and the summary is refused when
 //! it looks as if it identifies someone (a date, a postcode, an NHS number).
-use super::codes::{self, ConcernCategory, code_enum};
+use super::codes::{self, ConcernCategory};
 use super::page::{Page, PageArgs};
 use super::validate::{self, Checks};
 use crate::audit;
@@ -10,6 +10,7 @@ use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Utc};
+use entity::code_enum;
 use entity::{
     advice_consultation,
     enums::{AgencyType, AuditAction, Level},

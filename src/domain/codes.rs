@@ -1,36 +1,7 @@
-//! Code lists stored as short strings. One definition gives the Rust enum, its GraphQL enum
-//! (SCREAMING_CASE names) and its stored code, so the three can never drift apart.
+//! Helpers for code lists stored as short strings (declared with `entity::code_enum!`, the one
+//! mechanism for code lists), and the concern categories requests and the advice line share.
 
-/// Declares a code-list enum: `Variant = "STORED_CODE"`.
-macro_rules! code_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $code:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, async_graphql::Enum)]
-        pub enum $name {
-            $($(#[$vm])* $variant),*
-        }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The code stored in the database.
-            pub fn code(self) -> &'static str {
-                match self {
-                    $($name::$variant => $code),*
-                }
-            }
-
-            pub fn from_code(s: &str) -> Option<Self> {
-                match s {
-                    $($code => Some($name::$variant),)*
-                    _ => None,
-                }
-            }
-        }
-    };
-}
-
-pub(crate) use code_enum;
+use entity::code_enum;
 
 /// Stores a list of codes as one comma-separated column.
 pub fn join<T: Copy>(items: &[T], code: impl Fn(T) -> &'static str) -> String {

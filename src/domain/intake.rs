@@ -1,10 +1,10 @@
 //! The people and consent every intake form describes, and their checks: the children (or
 //! unborn children), the household and consent as a state. Requests for support and early help
 //! assessments both take them in, so the rules live here once (docs/domain.md §3.2).
-use super::codes::code_enum;
 use super::validate::{self, Checks};
 use crate::error::{FieldError, UserErrorCode};
 use chrono::NaiveDate;
+use entity::code_enum;
 use entity::enums::{Relationship, Sex};
 
 pub const MAX_CHILDREN: usize = 10;

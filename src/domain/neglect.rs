@@ -2,7 +2,6 @@
 //! per domain against a concern threshold, and a recommended next step (docs/domain.md §5.2). The
 //! Blackpool items are unverified, so items are numbered, not worded; the domains, the scale
 //! and the threshold are the rule.
-use super::codes::code_enum;
 use super::validate::{self, Checks};
 use crate::audit;
 use crate::auth::policy::{self, Action};
@@ -11,6 +10,7 @@ use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{NaiveDate, Utc};
+use entity::code_enum;
 use entity::{enums::AuditAction, neglect_screening};
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, Set, prelude::Uuid};
 use serde::{Deserialize, Serialize};

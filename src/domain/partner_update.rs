@@ -3,7 +3,6 @@
 //! windows, review with optimistic concurrency, and alerts — to the allocated social worker for
 //! every matched update, to the team manager for a concern, an escalation or an update not
 //! reviewed by its due time. The sender's answer is the same whether or not the child matched.
-use super::codes::code_enum;
 use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
 use super::{calendar, names, submission};
@@ -18,6 +17,7 @@ use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use entity::code_enum;
 use entity::{
     alert, case, child,
     enums::{AuditAction, CaseStatus},

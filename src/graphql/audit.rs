@@ -5,25 +5,13 @@ use super::{
     req,
 };
 use crate::domain::{self, page::PageArgs};
-use async_graphql::{Context, Enum, ID, Object, Result, connection::Connection};
+use async_graphql::{Context, ID, Object, Result, connection::Connection};
 use chrono::{DateTime, Utc};
 use entity::audit_event;
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::AuditAction")]
-pub enum AuditAction {
-    Read,
-    Create,
-    Update,
-    Search,
-}
+pub use entity::enums::AuditAction;
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::AuditOutcome")]
-pub enum AuditOutcome {
-    Allowed,
-    Denied,
-}
+pub use entity::enums::AuditOutcome;
 
 /// One access to or change of a record: IDs and codes only.
 pub struct AuditEvent(pub audit_event::Model);

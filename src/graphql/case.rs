@@ -10,58 +10,17 @@ use super::{
 };
 use crate::domain::{self, page::PageArgs};
 use crate::error::AppResult;
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
 use entity::{case, case_event};
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::CaseKind")]
-pub enum CaseKind {
-    /// Child and family assessment (Children Act 1989 s17).
-    Assessment,
-    ChildInNeed,
-    ChildProtection,
-    LookedAfter,
-}
+pub use entity::enums::CaseKind;
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::CaseStatus")]
-pub enum CaseStatus {
-    Open,
-    Closed,
-}
+pub use entity::enums::CaseStatus;
 
-/// CIN census reason for closure.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::ClosureReason")]
-pub enum ClosureReason {
-    /// RC1
-    Adopted,
-    /// RC2
-    Died,
-    /// RC3
-    ChildArrangementsOrder,
-    /// RC4
-    SpecialGuardianshipOrder,
-    /// RC5
-    TransferredToAnotherLa,
-    /// RC6
-    TransferredToAdultSocialCare,
-    /// RC7: services ceased for any other reason, including no longer in need.
-    ServicesCeased,
-    /// RC8
-    NoFurtherActionAfterAssessment,
-    /// RC9
-    ReferredToEarlyHelp,
-}
+pub use entity::enums::ClosureReason;
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::CaseEventKind")]
-pub enum CaseEventKind {
-    Opened,
-    Allocated,
-    Closed,
-}
+pub use entity::enums::CaseEventKind;
 
 /// A child's involvement with children's social care.
 pub struct Case(pub case::Model);

@@ -8,58 +8,14 @@ use super::{
     scalars::Date,
 };
 use crate::domain::{self, page::PageArgs};
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use entity::{child, household_member};
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::Sex")]
-pub enum Sex {
-    Female,
-    Male,
-    Unknown,
-}
+pub use entity::enums::Sex;
 
-/// CIN census ethnicity codes.
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::Ethnicity")]
-pub enum Ethnicity {
-    Wbri,
-    Wiri,
-    Wirt,
-    Woth,
-    Wrom,
-    Mwbc,
-    Mwba,
-    Mwas,
-    Moth,
-    Aind,
-    Apkn,
-    Aban,
-    Aoth,
-    Bcrb,
-    Bafr,
-    Both,
-    Chne,
-    Ooth,
-    Refu,
-    Nobt,
-}
+pub use entity::enums::Ethnicity;
 
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::Relationship")]
-pub enum Relationship {
-    Mother,
-    Father,
-    StepParent,
-    PartnerOfParent,
-    Grandparent,
-    Sibling,
-    HalfSibling,
-    AuntOrUncle,
-    FosterCarer,
-    OtherRelative,
-    Other,
-}
+pub use entity::enums::Relationship;
 
 #[derive(SimpleObject)]
 pub struct Address {

@@ -1,17 +1,9 @@
 //! Reference data: the levels of need.
 use super::req;
 use crate::domain;
-use async_graphql::{Context, Enum, Object, Result, SimpleObject};
+use async_graphql::{Context, Object, Result, SimpleObject};
 
-/// The four levels of need (Working Well thresholds).
-#[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
-#[graphql(remote = "entity::enums::Level")]
-pub enum Level {
-    Universal,
-    UniversalPlus,
-    Intensive,
-    Specialist,
-}
+pub use entity::enums::Level;
 
 #[derive(SimpleObject)]
 pub struct NeedIndicator {

@@ -7,7 +7,6 @@
 //! Every edit carries the version it read (one version for the assessment and all its rows), is
 //! one transaction with its audit row, and writes a history row naming the fields it changed,
 //! never their values (they are personal data).
-use super::codes::code_enum;
 use super::intake::{
     self, ChildIn, ConsentIn, HouseholdIn, LONG_TEXT_MAX, MAX_CHILDREN, MAX_HOUSEHOLD, SHORT_TEXT_MAX, TEXT_MAX,
 };
@@ -21,6 +20,7 @@ use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, Days, Months, NaiveDate, Utc};
+use entity::code_enum;
 use entity::{
     early_help_action_review as review, early_help_assessment as eha, early_help_change as change,
     early_help_child as ehc, early_help_factor as factor, early_help_household_member as member,

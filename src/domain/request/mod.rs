@@ -1,7 +1,7 @@
 //! Requests for support: submission (with the significant-harm route, consent as a state, the
 //! Neglect Protocol and idempotency), the hub queue, matching children, and hub decisions that
 //! open cases in the same transaction.
-use super::codes::{self, ConcernCategory, code_enum};
+use super::codes::{self, ConcernCategory};
 use super::intake::*;
 use super::page::{Page, PageArgs, decode_parts, encode_parts};
 use super::validate::{self, Checks};
@@ -16,6 +16,7 @@ use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::code_enum;
 use entity::{
     case, child,
     enums::{AuditAction, CaseKind, CaseStatus, Level},
