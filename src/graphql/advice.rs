@@ -38,7 +38,7 @@ impl AdviceConsultation {
         codes::split(&self.0.concern_categories, ConcernCategory::from_code)
     }
     async fn level_discussed(&self) -> Option<Level> {
-        self.0.level_discussed.map(Into::into)
+        self.0.level_discussed
     }
     async fn summary(&self) -> &str {
         &self.0.summary
@@ -108,7 +108,7 @@ impl AdviceMutation {
             duration_minutes: input.duration_minutes,
             caller_agency_type: input.caller_agency_type.into(),
             concern_categories: input.concern_categories,
-            level_discussed: input.level_discussed.map(Into::into),
+            level_discussed: input.level_discussed,
             summary: input.summary,
             outcome: input.outcome,
             request_for_support_advised: input.request_for_support_advised,

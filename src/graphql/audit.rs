@@ -33,7 +33,7 @@ impl AuditEvent {
         self.0.organisation_id.map(|o| ids::encode(Kind::Organisation, o))
     }
     async fn action(&self) -> AuditAction {
-        self.0.action.into()
+        self.0.action
     }
     /// `CHILD`, `HOUSEHOLD_MEMBER`, `CASE` or `AUDIT_TRAIL`.
     async fn record_type(&self) -> &str {
@@ -52,7 +52,7 @@ impl AuditEvent {
         &self.0.operation
     }
     async fn outcome(&self) -> AuditOutcome {
-        self.0.outcome.into()
+        self.0.outcome
     }
     async fn request_id(&self) -> &str {
         &self.0.request_id

@@ -31,10 +31,10 @@ impl Case {
         ids::encode(Kind::Case, self.0.id)
     }
     async fn kind(&self) -> CaseKind {
-        self.0.kind.into()
+        self.0.kind
     }
     async fn status(&self) -> CaseStatus {
-        self.0.status.into()
+        self.0.status
     }
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Fast<Child>>> {
         Ok(req(ctx)?.loaders.child.load_one(self.0.child_id).await?.map(|c| Fast(Child(c))))
@@ -55,7 +55,7 @@ impl Case {
         self.0.closed_at
     }
     async fn closure_reason(&self) -> Option<ClosureReason> {
-        self.0.closure_reason.map(Into::into)
+        self.0.closure_reason
     }
     /// Send this back as `expectedVersion` when changing the case.
     async fn version(&self) -> i32 {
@@ -73,7 +73,7 @@ pub struct CaseEvent(pub case_event::Model);
 #[Object]
 impl CaseEvent {
     async fn kind(&self) -> CaseEventKind {
-        self.0.kind.into()
+        self.0.kind
     }
     async fn at(&self) -> DateTime<Utc> {
         self.0.at
@@ -87,7 +87,7 @@ impl CaseEvent {
         self.0.worker_id.map(|w| ids::encode(Kind::Staff, w))
     }
     async fn closure_reason(&self) -> Option<ClosureReason> {
-        self.0.closure_reason.map(Into::into)
+        self.0.closure_reason
     }
 }
 
@@ -167,7 +167,7 @@ impl CaseMutation {
         let parsed = (|| {
             Ok(domain::case::OpenCase {
                 child_id: ids::decode(&input.child_id, Kind::Child, "input.childId")?,
-                kind: input.kind.into(),
+                kind: input.kind,
                 team_id: ids::decode(&input.team_id, Kind::Team, "input.teamId")?,
                 allocated_worker_id: input
                     .allocated_worker_id
@@ -207,7 +207,7 @@ impl CaseMutation {
         let parsed: AppResult<_> = (|| {
             Ok(domain::case::CloseCase {
                 case_id: ids::decode(&input.case_id, Kind::Case, "input.caseId")?,
-                reason: input.reason.into(),
+                reason: input.reason,
                 expected_version: input.expected_version,
             })
         })();

@@ -56,10 +56,10 @@ impl Child {
         self.0.date_of_birth.is_none() && self.0.expected_delivery_date.is_some()
     }
     async fn sex(&self) -> Sex {
-        self.0.sex.into()
+        self.0.sex
     }
     async fn ethnicity(&self) -> Option<Ethnicity> {
-        self.0.ethnicity.map(Into::into)
+        self.0.ethnicity
     }
     async fn address(&self) -> Address {
         Address { line: self.0.address_line.clone(), town: self.0.town.clone(), postcode: self.0.postcode.clone() }
@@ -119,7 +119,7 @@ impl HouseholdMember {
         &self.0.family_name
     }
     async fn relationship(&self) -> Relationship {
-        self.0.relationship.into()
+        self.0.relationship
     }
     async fn date_of_birth(&self) -> Option<Date> {
         self.0.date_of_birth.map(Date)

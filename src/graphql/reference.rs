@@ -35,7 +35,7 @@ impl ReferenceQuery {
         Ok(rows
             .into_iter()
             .map(|l| LevelOfNeed {
-                level: l.level.level.into(),
+                level: l.level.level,
                 ordinal: l.level.ordinal,
                 name: l.level.name,
                 expected_response: l.level.expected_response,

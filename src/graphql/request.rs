@@ -66,7 +66,7 @@ impl RequestForSupport {
         domain::request::overdue(&self.0, Utc::now())
     }
     async fn referrer_level(&self) -> Level {
-        self.0.referrer_level.into()
+        self.0.referrer_level
     }
     async fn concerns(&self) -> &str {
         &self.0.concerns
@@ -191,7 +191,7 @@ impl RequestChild {
         self.0.expected_delivery_date.map(Date)
     }
     async fn sex(&self) -> Sex {
-        self.0.sex.into()
+        self.0.sex
     }
     async fn address_line(&self) -> Option<&str> {
         self.0.address_line.as_deref()
@@ -228,7 +228,7 @@ impl RequestHouseholdMember {
     }
     /// Relationship to the request's first child.
     async fn relationship(&self) -> Relationship {
-        self.0.relationship.into()
+        self.0.relationship
     }
     async fn parental_responsibility(&self) -> bool {
         self.0.parental_responsibility
@@ -248,7 +248,7 @@ impl HubDecision {
         HubOutcome::from_code(&self.0.outcome).unwrap_or(HubOutcome::NoFurtherAction)
     }
     async fn decided_level(&self) -> Level {
-        self.0.decided_level.into()
+        self.0.decided_level
     }
     async fn decided_at(&self) -> DateTime<Utc> {
         self.0.decided_at
@@ -451,7 +451,7 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
                 family_name: c.family_name,
                 date_of_birth: c.date_of_birth.map(|d| d.0),
                 expected_date_of_delivery: c.expected_date_of_delivery.map(|d| d.0),
-                sex: c.sex.into(),
+                sex: c.sex,
                 address_line: c.address_line,
                 postcode: c.postcode,
                 school_or_setting: c.school_or_setting,
@@ -463,7 +463,7 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
             .map(|m| HouseholdIn {
                 given_name: m.given_name,
                 family_name: m.family_name,
-                relationship: m.relationship.into(),
+                relationship: m.relationship,
                 parental_responsibility: m.parental_responsibility,
                 lives_with_child: m.lives_with_child,
             })
@@ -473,7 +473,7 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
         support_in_place: i.support_in_place,
         support_outcome: i.support_outcome,
         child_views: i.child_views,
-        referrer_level: i.referrer_level.into(),
+        referrer_level: i.referrer_level,
         discussed_with_safeguarding_lead: i.discussed_with_safeguarding_lead,
         safeguarding_lead_name: i.safeguarding_lead_name,
         safeguarding_lead_consulted_on: i.safeguarding_lead_consulted_on.map(|d| d.0),
@@ -598,7 +598,7 @@ impl RequestMutation {
             let d = domain::request::Decision {
                 request_id: ids::decode(&input.request_id, Kind::RequestForSupport, "input.requestId")?,
                 outcome: input.outcome,
-                decided_level: input.decided_level.into(),
+                decided_level: input.decided_level,
                 rationale: input.rationale,
                 feedback: input.feedback,
                 expected_version: input.expected_version,
@@ -638,7 +638,7 @@ impl RequestMutation {
                 support_in_place: input.support_in_place,
                 support_outcome: input.support_outcome,
                 child_views: input.child_views,
-                referrer_level: input.referrer_level.map(Into::into),
+                referrer_level: input.referrer_level,
                 discussed_with_safeguarding_lead: input.discussed_with_safeguarding_lead,
                 safeguarding_lead_name: input.safeguarding_lead_name,
                 safeguarding_lead_consulted_on: input.safeguarding_lead_consulted_on.map(|d| d.0),

@@ -86,7 +86,7 @@ pub(super) fn child_in(c: EarlyHelpChildInput) -> ChildIn {
         family_name: c.family_name,
         date_of_birth: c.date_of_birth.map(|d| d.0),
         expected_date_of_delivery: c.expected_date_of_delivery.map(|d| d.0),
-        sex: c.sex.into(),
+        sex: c.sex,
         address_line: c.address_line,
         postcode: c.postcode,
         school_or_setting: c.school_or_setting,
@@ -97,7 +97,7 @@ pub(super) fn member_in(m: EarlyHelpHouseholdMemberInput) -> HouseholdIn {
     HouseholdIn {
         given_name: m.given_name,
         family_name: m.family_name,
-        relationship: m.relationship.into(),
+        relationship: m.relationship,
         parental_responsibility: m.parental_responsibility,
         lives_with_child: m.lives_with_child,
     }
@@ -152,7 +152,7 @@ impl EditMutation {
                 family_voice: input.family_voice,
                 strengths: factors_in(input.strengths, "input.strengths")?,
                 needs: factors_in(input.needs, "input.needs")?,
-                level: input.level.into(),
+                level: input.level,
                 started_on: input.started_on.0,
             };
             domain::early_help::start(&r.db, &r.ctx, s).await
@@ -207,7 +207,7 @@ impl EditMutation {
                 reason: input.reason,
                 child_voice: input.child_voice,
                 family_voice: input.family_voice,
-                level: input.level.map(Into::into),
+                level: input.level,
                 consent: input.consent.map(consent_in),
                 completed_on: input.completed_on.map(|d| d.0),
                 children,

@@ -131,7 +131,7 @@ impl EarlyHelpAssessment {
         self.0.family_voice.as_deref()
     }
     async fn level(&self) -> Level {
-        self.0.level.into()
+        self.0.level
     }
     async fn consent(&self) -> Consent {
         let c = domain::intake::consent_from_columns(
@@ -258,7 +258,7 @@ impl EarlyHelpChild {
         self.0.expected_delivery_date.map(Date)
     }
     async fn sex(&self) -> Sex {
-        self.0.sex.into()
+        self.0.sex
     }
     async fn address_line(&self) -> Option<&str> {
         self.0.address_line.as_deref()
@@ -297,7 +297,7 @@ impl EarlyHelpHouseholdMember {
     }
     /// Relationship to the assessment's first child.
     async fn relationship(&self) -> Relationship {
-        self.0.relationship.into()
+        self.0.relationship
     }
     async fn parental_responsibility(&self) -> bool {
         self.0.parental_responsibility
