@@ -14,7 +14,7 @@ pub struct Model {
     pub reference: String,
     pub lead_id: Uuid,
     pub lead_org_id: Uuid,
-    pub status: String,
+    pub status: super::enums::EarlyHelpStatus,
     pub reason: String,
     pub child_voice: Option<String>,
     pub family_voice: Option<String>,

@@ -155,3 +155,25 @@ code_enum! {
         Denied = "DENIED",
     }
 }
+
+code_enum! {
+    /// Where a request for support is in its life.
+    RequestStatus {
+        /// Made by an early help step up and not yet submitted: its author's alone, never in the
+        /// hub's queue.
+        Draft = "DRAFT",
+        Received = "RECEIVED",
+        Decided = "DECIDED",
+    }
+}
+
+code_enum! {
+    /// Where an assessment is in its life (docs/domain.md §4.4).
+    EarlyHelpStatus {
+        /// Started; no plan agreed yet.
+        Assessment = "ASSESSMENT",
+        /// A plan has been agreed and is being reviewed.
+        PlanActive = "PLAN_ACTIVE",
+        Closed = "CLOSED",
+    }
+}

@@ -13,7 +13,7 @@ pub struct Model {
     pub reference: String,
     pub referrer_id: Uuid,
     pub referrer_org_id: Uuid,
-    pub status: String,
+    pub status: super::enums::RequestStatus,
     pub urgent: bool,
     pub phone_contact_at: Option<DateTimeUtc>,
     pub received_at: DateTimeUtc,

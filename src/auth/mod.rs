@@ -63,6 +63,12 @@ impl Role {
     }
 }
 
+/// The roles a staff record holds, from their stored comma-separated form (unknown names are
+/// skipped).
+pub fn stored_roles(stored: &str) -> Vec<Role> {
+    stored.split(',').filter_map(|r| r.trim().parse().ok()).collect()
+}
+
 impl FromStr for Role {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
@@ -92,6 +98,7 @@ impl Principal {
         self.scopes.iter().any(|s| s == scope)
     }
 
+    /// The roles as stored (comma-separated): the form staff records and audit rows keep.
     pub fn roles_string(&self) -> String {
         self.roles.iter().map(|r| r.as_str()).collect::<Vec<_>>().join(",")
     }

@@ -3,7 +3,10 @@
 //! decide on their own.
 use super::{Principal, Role};
 use crate::error::{AppError, AppResult};
-use entity::{case, child, enums::CaseStatus};
+use entity::{
+    case, child,
+    enums::{CaseStatus, EarlyHelpStatus, RequestStatus},
+};
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, QueryFilter, QuerySelect, QueryTrait,
     sea_query::{Expr, ExprTrait, SimpleExpr},
@@ -420,7 +423,7 @@ pub fn request_scope(p: &Principal) -> Condition {
         return never();
     }
     let own = rfs::Column::ReferrerId.eq(p.user);
-    let submitted = rfs::Column::Status.ne(DRAFT_REQUEST);
+    let submitted = rfs::Column::Status.ne(RequestStatus::Draft);
     if p.has(Role::HubWorker) {
         return Condition::any().add(own).add(submitted);
     }
@@ -431,11 +434,48 @@ pub fn request_scope(p: &Principal) -> Condition {
     any
 }
 
-/// The stored status of a draft request (`domain::request::RequestStatus::Draft`).
-const DRAFT_REQUEST: &str = "DRAFT";
+/// May this staff member be allocated the cases of `team`: an active social worker or team
+/// manager of that team.
+pub fn may_be_allocated(worker: &entity::staff::Model, team: sea_orm::prelude::Uuid) -> bool {
+    let roles = super::stored_roles(&worker.roles);
+    worker.active
+        && worker.team_id == Some(team)
+        && roles.iter().any(|r| matches!(r, Role::SocialWorker | Role::TeamManager))
+}
 
-/// The stored status of a closed assessment (`domain::early_help::EarlyHelpStatus::Closed`).
-const CLOSED_ASSESSMENT: &str = "CLOSED";
+/// May this staff member join a team around the family: an active practitioner holding one of
+/// [`TAF_ROLES`].
+pub fn may_join_team_around_family(person: &entity::staff::Model) -> bool {
+    person.active && super::stored_roles(&person.roles).iter().any(|r| TAF_ROLES.contains(r))
+}
+
+/// Candidates for a team's alerts (a new update on an unallocated case, a concern, an
+/// escalation, an overdue review), as a condition on `staff`: the team's active members. Each is
+/// then kept only if [`receives_team_alerts`] says so.
+pub fn team_alert_candidates(team: sea_orm::prelude::Uuid) -> Condition {
+    use entity::staff;
+    Condition::all().add(staff::Column::TeamId.eq(team)).add(staff::Column::Active.eq(true))
+}
+
+/// Who among a team receives its alerts besides the allocated worker: its managers.
+pub fn receives_team_alerts(member: &entity::staff::Model) -> bool {
+    super::stored_roles(&member.roles).contains(&Role::TeamManager)
+}
+
+/// The alerts the principal sees (listed, acknowledged, delivered live): their own.
+pub fn alert_scope(p: &Principal) -> Condition {
+    use entity::alert;
+    if !permits(p, ReceiveAlerts) {
+        return never();
+    }
+    Condition::all().add(alert::Column::RecipientId.eq(p.user))
+}
+
+/// Whether a live alert addressed to `recipient` is for the principal: the rule of
+/// [`alert_scope`], for a signal that carries only IDs.
+pub fn receives_alert(p: &Principal, recipient: sea_orm::prelude::Uuid) -> bool {
+    permits(p, ReceiveAlerts) && recipient == p.user
+}
 
 /// Roles that make someone a known practitioner who may join a team around the family.
 pub const TAF_ROLES: &[Role] = &[
@@ -500,7 +540,7 @@ pub fn early_help_scope(p: &Principal) -> Condition {
     }
     let mut any = Condition::any()
         .add(eha::Column::LeadId.eq(p.user))
-        .add(Condition::all().add(eha::Column::Status.ne(CLOSED_ASSESSMENT)).add(taf_member_of(p)));
+        .add(Condition::all().add(eha::Column::Status.ne(EarlyHelpStatus::Closed)).add(taf_member_of(p)));
     if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
         any = any.add(eha::Column::LeadOrgId.eq(org));
     }
@@ -538,7 +578,7 @@ pub fn early_help_contribute_scope(p: &Principal) -> Condition {
     }
     Condition::any()
         .add(eha::Column::LeadId.eq(p.user))
-        .add(Condition::all().add(eha::Column::Status.ne(CLOSED_ASSESSMENT)).add(taf_member_of(p)))
+        .add(Condition::all().add(eha::Column::Status.ne(EarlyHelpStatus::Closed)).add(taf_member_of(p)))
 }
 
 /// Assessments the principal leads: only the lead manages the team around the family and closes.
@@ -564,7 +604,7 @@ pub fn draft_request_scope(p: &Principal) -> Condition {
     if !permits(p, SubmitDraftRequest) {
         return never();
     }
-    Condition::all().add(rfs::Column::ReferrerId.eq(p.user)).add(rfs::Column::Status.eq(DRAFT_REQUEST))
+    Condition::all().add(rfs::Column::ReferrerId.eq(p.user)).add(rfs::Column::Status.eq(RequestStatus::Draft))
 }
 
 /// Neglect screenings the principal may see: their own, their organisation's for a

@@ -3,10 +3,7 @@
 //! edits carry the version they read (optimistic concurrency).
 use super::page::{Page, PageArgs};
 use crate::audit;
-use crate::auth::{
-    Role,
-    policy::{self, Action},
-};
+use crate::auth::policy::{self, Action};
 use crate::context::RequestCtx;
 use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
@@ -152,8 +149,7 @@ async fn check_worker(db: &impl ConnectionTrait, field: &str, worker_id: Uuid, t
     let Some(w) = staff::Entity::find_by_id(worker_id).filter(staff::Column::Active.eq(true)).one(db).await? else {
         return Err(field_err(field, UserErrorCode::NotFound, "no such worker"));
     };
-    let eligible = w.roles.split(',').any(|r| r == Role::SocialWorker.as_str() || r == Role::TeamManager.as_str());
-    if w.team_id != Some(team_id) || !eligible {
+    if !policy::may_be_allocated(&w, team_id) {
         return Err(field_err(
             field,
             UserErrorCode::NotAllowed,

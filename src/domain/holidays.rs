@@ -12,7 +12,15 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, Set, sea_query::OnConflict,
 };
 
-pub const KINDS: &[&str] = &["BANK_HOLIDAY", "LOCAL_CLOSURE"];
+entity::code_enum! {
+    /// Why a day is not a working day. The API takes the code as a string (`kind`).
+    DayOffKind {
+        /// A public holiday in England and Wales (or its substitute day).
+        BankHoliday = "BANK_HOLIDAY",
+        /// A day the local authority's offices close.
+        LocalClosure = "LOCAL_CLOSURE",
+    }
+}
 
 pub async fn list(db: &impl ConnectionTrait, _ctx: &RequestCtx, year: i32) -> AppResult<Vec<bank_holiday::Model>> {
     let (Some(from), Some(to)) = (NaiveDate::from_ymd_opt(year, 1, 1), NaiveDate::from_ymd_opt(year, 12, 31)) else {
@@ -35,18 +43,21 @@ pub async fn set(
 ) -> AppResult<bank_holiday::Model> {
     let mut c = Checks::default();
     let title = c.take(validate::text("input.title", title, 100));
-    if !KINDS.contains(&kind) {
-        c.0.push(FieldError::new("input.kind", UserErrorCode::Invalid, "BANK_HOLIDAY or LOCAL_CLOSURE"));
+    let kind = DayOffKind::from_code(kind);
+    if kind.is_none() {
+        let codes = DayOffKind::ALL.iter().map(|k| k.code()).collect::<Vec<_>>().join(" or ");
+        c.0.push(FieldError::new("input.kind", UserErrorCode::Invalid, codes));
     }
     if !(2000..=2100).contains(&date.year()) {
         c.0.push(FieldError::new("input.date", UserErrorCode::Invalid, "a date between 2000 and 2100"));
     }
     c.finish()?;
+    let kind = kind.ok_or(AppError::Internal)?;
     crate::db::transaction(db, async |txn| {
         bank_holiday::Entity::insert(bank_holiday::ActiveModel {
             date: Set(date),
             title: Set(title.unwrap_or_default()),
-            kind: Set(kind.to_string()),
+            kind: Set(kind.code().to_string()),
             substitute: Set(false),
             created_at: Set(Utc::now()),
         })

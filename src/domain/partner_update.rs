@@ -8,10 +8,7 @@ use super::validate::{self, Checks};
 use super::{calendar, names, submission};
 use crate::alerts::{AlertBus, Signal};
 use crate::audit;
-use crate::auth::{
-    Role,
-    policy::{self, Action},
-};
+use crate::auth::policy::{self, Action};
 use crate::context::RequestCtx;
 use crate::context::{Entry, RecordType};
 use crate::error::UserErrorCode;
@@ -222,13 +219,8 @@ async fn find_match_and_reference(
 
 /// Active team managers of a team.
 async fn managers(conn: &impl ConnectionTrait, team: Uuid) -> AppResult<Vec<Uuid>> {
-    let rows = staff::Entity::find()
-        .filter(staff::Column::TeamId.eq(team))
-        .filter(staff::Column::Active.eq(true))
-        .filter(staff::Column::Roles.contains(Role::TeamManager.as_str()))
-        .all(conn)
-        .await?;
-    Ok(rows.into_iter().map(|s| s.id).collect())
+    let rows = staff::Entity::find().filter(policy::team_alert_candidates(team)).all(conn).await?;
+    Ok(rows.into_iter().filter(policy::receives_team_alerts).map(|s| s.id).collect())
 }
 
 /// One alert about an update for one recipient. The dedupe key makes raising it again a no-op.
@@ -802,7 +794,7 @@ pub async fn alerts(
     unacknowledged: bool,
     page: &PageArgs,
 ) -> AppResult<Page<alert::Model>> {
-    let mut q = alert::Entity::find().filter(alert::Column::RecipientId.eq(ctx.principal.user));
+    let mut q = alert::Entity::find().filter(policy::alert_scope(&ctx.principal));
     if unacknowledged {
         q = q.filter(alert::Column::AcknowledgedAt.is_null());
     }
@@ -815,10 +807,7 @@ pub async fn alerts(
 
 /// One of the caller's own alerts (what a live signal turns into), or `None`.
 pub async fn own_alert(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppResult<Option<alert::Model>> {
-    if !policy::permits(&ctx.principal, Action::ReceiveAlerts) {
-        return Ok(None);
-    }
-    Ok(alert::Entity::find_by_id(id).filter(alert::Column::RecipientId.eq(ctx.principal.user)).one(db).await?)
+    Ok(alert::Entity::find_by_id(id).filter(policy::alert_scope(&ctx.principal)).one(db).await?)
 }
 
 pub async fn acknowledge(db: &DatabaseConnection, ctx: &RequestCtx, id: Uuid) -> AppResult<alert::Model> {

@@ -6,7 +6,6 @@ use super::{
 use crate::auth::Role;
 use async_graphql::{Context, Enum, ID, Object, Result};
 use entity::{organisation, staff, team};
-use std::str::FromStr;
 
 #[derive(Enum, Copy, Clone, Eq, PartialEq, Debug)]
 #[graphql(remote = "entity::enums::AgencyType")]
@@ -75,7 +74,7 @@ impl Staff {
         &self.0.display_name
     }
     async fn roles(&self) -> Vec<Role> {
-        self.0.roles.split(',').filter_map(|r| Role::from_str(r).ok()).collect()
+        crate::auth::stored_roles(&self.0.roles)
     }
     async fn team(&self, ctx: &Context<'_>) -> Result<Option<Team>> {
         match self.0.team_id {

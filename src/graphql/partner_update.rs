@@ -401,7 +401,7 @@ impl Subscription {
         Ok(futures_util::stream::unfold((rx, db, rctx), |(mut rx, db, rctx)| async move {
             loop {
                 match rx.recv().await {
-                    Ok(sig) if sig.recipient_id == rctx.principal.user => {
+                    Ok(sig) if policy::receives_alert(&rctx.principal, sig.recipient_id) => {
                         // Re-read the row under the caller's identity: a signal carries IDs only.
                         if let Ok(Some(a)) = domain::partner_update::own_alert(&db, &rctx, sig.alert_id).await {
                             return Some((Alert(a), (rx, db, rctx)));

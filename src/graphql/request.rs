@@ -17,11 +17,12 @@ use crate::domain::{
     self,
     codes::{self, ConcernCategory},
     intake::{ConsentGivenBy, ConsentStatus, SafeguardingConsentReason},
-    request::{HubOutcome, RequestStatus},
+    request::HubOutcome,
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
+use entity::enums::RequestStatus;
 use entity::{hub_decision, request_child, request_for_support as rfs, request_household_member};
 
 /// A request for support: what the referrer sent, where it is in the hub's queue, and the
@@ -45,7 +46,7 @@ impl RequestForSupport {
         &self.0.reference
     }
     async fn status(&self) -> RequestStatus {
-        RequestStatus::from_code(&self.0.status).unwrap_or(RequestStatus::Received)
+        self.0.status
     }
     /// A written request following a phone call to the MASH: top of the queue.
     async fn urgent(&self) -> bool {

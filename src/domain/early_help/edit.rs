@@ -50,7 +50,7 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
             reference: Set(reference),
             lead_id: Set(p.user),
             lead_org_id: Set(org),
-            status: Set(EarlyHelpStatus::Assessment.code().into()),
+            status: Set(EarlyHelpStatus::Assessment),
             reason: Set(reason.unwrap_or_default()),
             child_voice: Set(child_voice),
             family_voice: Set(family_voice),

@@ -26,7 +26,7 @@ use entity::{
     early_help_child as ehc, early_help_factor as factor, early_help_household_member as member,
     early_help_meeting as meeting, early_help_meeting_attendee as attendee, early_help_plan_action as action,
     early_help_taf_member as taf,
-    enums::{AuditAction, AuditOutcome, Level},
+    enums::{AuditAction, AuditOutcome, EarlyHelpStatus, Level},
     request_for_support as rfs, staff,
 };
 use sea_orm::{
@@ -58,17 +58,6 @@ pub struct ReviewCadence {
 /// The cadence in force: first review within 6 weeks of the plan, later ones at most 3 months
 /// apart (a comparator area's, [S16]).
 pub const REVIEW_CADENCE: ReviewCadence = ReviewCadence { first_review_days: 42, later_review_months: 3 };
-
-code_enum! {
-    /// Where an assessment is in its life (docs/domain.md §4.4).
-    EarlyHelpStatus {
-        /// Started; no plan agreed yet.
-        Assessment = "ASSESSMENT",
-        /// A plan has been agreed and is being reviewed.
-        PlanActive = "PLAN_ACTIVE",
-        Closed = "CLOSED",
-    }
-}
 
 code_enum! {
     /// The three Assessment Framework domains (docs/domain.md §4.1).
@@ -171,7 +160,7 @@ pub fn latest_next_meeting(held: NaiveDate, cadence: ReviewCadence) -> Option<Na
 
 /// An open assessment whose review date has passed.
 pub fn review_overdue(a: &eha::Model, today: NaiveDate) -> bool {
-    a.status != EarlyHelpStatus::Closed.code() && a.next_review_due.is_some_and(|d| d < today)
+    a.status != EarlyHelpStatus::Closed && a.next_review_due.is_some_and(|d| d < today)
 }
 
 /// A strength or need as entered; `id` keeps an existing entry on update.
@@ -309,7 +298,7 @@ async fn for_edit(
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, Some(id))]).await?;
         return Err(err(field, UserErrorCode::NotFound, "no such early help assessment"));
     };
-    if a.status == EarlyHelpStatus::Closed.code() {
+    if a.status == EarlyHelpStatus::Closed {
         return Err(err(field, UserErrorCode::AlreadyClosed, "the assessment is closed"));
     }
     if a.version != expected_version {
@@ -457,11 +446,7 @@ async fn known_practitioners(conn: &impl ConnectionTrait, ids: &[Uuid]) -> AppRe
         .filter(staff::Column::Active.eq(true))
         .all(conn)
         .await?;
-    Ok(rows
-        .into_iter()
-        .filter(|s| s.roles.split(',').any(|r| policy::TAF_ROLES.iter().any(|t| t.as_str() == r)))
-        .map(|s| s.id)
-        .collect())
+    Ok(rows.into_iter().filter(policy::may_join_team_around_family).map(|s| s.id).collect())
 }
 
 mod closure;

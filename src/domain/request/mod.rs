@@ -19,7 +19,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use entity::code_enum;
 use entity::{
     case, child,
-    enums::{AuditAction, CaseKind, CaseStatus, Level},
+    enums::{AuditAction, CaseKind, CaseStatus, Level, RequestStatus},
     hub_decision, neglect_screening, request_child, request_for_support as rfs, request_household_member,
 };
 use sea_orm::{
@@ -33,16 +33,6 @@ use std::collections::HashMap;
 /// The MASH telephone number: a child at immediate risk of significant harm is reported by
 /// phone, never by a routine written request (R6).
 pub const MASH_PHONE: &str = "01253 477299";
-
-code_enum! {
-    RequestStatus {
-        /// Made by an early help step up and not yet submitted: its author's alone, never in the
-        /// hub's queue.
-        Draft = "DRAFT",
-        Received = "RECEIVED",
-        Decided = "DECIDED",
-    }
-}
 
 code_enum! {
     /// What the hub decided (docs/domain.md §3.3).

@@ -192,5 +192,5 @@ pub async fn cases_of(
 
 /// Is an undecided request past its due time?
 pub fn overdue(r: &rfs::Model, now: DateTime<Utc>) -> bool {
-    r.status == RequestStatus::Received.code() && now > r.due_at
+    r.status == RequestStatus::Received && now > r.due_at
 }

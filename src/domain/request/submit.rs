@@ -235,7 +235,7 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
             reference: Set(reference),
             referrer_id: Set(p.user),
             referrer_org_id: Set(org),
-            status: Set(RequestStatus::Received.code().into()),
+            status: Set(RequestStatus::Received),
             received_at: Set(now),
             due_at: Set(due_at),
             payload_hash: Set(hash.clone()),
@@ -320,7 +320,7 @@ pub(crate) async fn create_draft(
         reference: Set(format!("DRAFT-{}", &id.simple().to_string()[20..])),
         referrer_id: Set(ctx.principal.user),
         referrer_org_id: Set(d.referrer_org_id),
-        status: Set(RequestStatus::Draft.code().into()),
+        status: Set(RequestStatus::Draft),
         received_at: Set(now),
         due_at: Set(now),
         payload_hash: Set(String::new()),
@@ -449,7 +449,7 @@ pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCom
         let reference = submission::next_reference(txn, "RFS", year).await?;
         let model = rfs::ActiveModel {
             reference: Set(reference),
-            status: Set(RequestStatus::Received.code().into()),
+            status: Set(RequestStatus::Received),
             received_at: Set(now),
             due_at: Set(due_at),
             payload_hash: Set(fingerprint(&s)),

@@ -14,7 +14,7 @@ pub(super) async fn request_child_for_triage(
         .one(conn)
         .await?
         .ok_or_else(not_found)?;
-    if r.status != RequestStatus::Received.code() {
+    if r.status != RequestStatus::Received {
         return Err(AppError::invalid(
             "input.requestChildId",
             UserErrorCode::Conflict,
@@ -153,7 +153,7 @@ pub async fn decide(
         .await?;
         return Err(AppError::invalid("input.requestId", UserErrorCode::NotFound, "no such request"));
     };
-    if r.status == RequestStatus::Decided.code() {
+    if r.status == RequestStatus::Decided {
         return Err(AppError::invalid(
             "input.requestId",
             UserErrorCode::Conflict,

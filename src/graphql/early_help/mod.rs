@@ -15,16 +15,14 @@ use super::{
 };
 use crate::domain::{
     self,
-    early_help::{
-        AssessmentDomain, ChangeSection, EarlyHelpClosureOutcome, EarlyHelpStatus, PlanActionStatus,
-        ResilienceCompartment,
-    },
+    early_help::{AssessmentDomain, ChangeSection, EarlyHelpClosureOutcome, PlanActionStatus, ResilienceCompartment},
     intake::{ChildIn, ConsentIn, HouseholdIn},
     page::PageArgs,
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
 use chrono::{DateTime, Utc};
+use entity::enums::EarlyHelpStatus;
 use entity::{
     early_help_action_review as review, early_help_assessment as eha, early_help_change as change,
     early_help_child as ehc, early_help_factor as factor, early_help_household_member as member,
@@ -109,7 +107,7 @@ impl EarlyHelpAssessment {
         &self.0.reference
     }
     async fn status(&self) -> EarlyHelpStatus {
-        EarlyHelpStatus::from_code(&self.0.status).unwrap_or(EarlyHelpStatus::Assessment)
+        self.0.status
     }
     /// The lead practitioner (who started it).
     async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
@@ -171,7 +169,7 @@ impl EarlyHelpAssessment {
     }
     /// Set once closed.
     async fn closure(&self) -> Option<EarlyHelpClosure> {
-        (self.0.status == EarlyHelpStatus::Closed.code()).then(|| EarlyHelpClosure(self.0.clone()))
+        (self.0.status == EarlyHelpStatus::Closed).then(|| EarlyHelpClosure(self.0.clone()))
     }
     /// Send it back as `expectedVersion` with every edit.
     async fn version(&self) -> i32 {
