@@ -283,60 +283,18 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> App
     }
     let changed = async |txn: &DatabaseTransaction| {
         if let Some(ch) = children {
-            for (id, pos, v, fields) in &ch.kept {
-                if !fields.is_empty() {
-                    let mut row = child_row(a.id, *id, *pos, v);
-                    row.id = sea_orm::ActiveValue::NotSet;
-                    row.assessment_id = sea_orm::ActiveValue::NotSet;
-                    ehc::Entity::update_many().set(row).filter(ehc::Column::Id.eq(*id)).exec(txn).await?;
-                }
-            }
-            if !ch.removed.is_empty() {
-                ehc::Entity::delete_many().filter(ehc::Column::Id.is_in(ch.removed.clone())).exec(txn).await?;
-            }
-            if !ch.added.is_empty() {
-                ehc::Entity::insert_many(ch.added.iter().map(|(pos, v)| child_row(a.id, Uuid::now_v7(), *pos, v)))
-                    .exec_without_returning(txn)
-                    .await?;
-            }
+            store_list::<ehc::Entity, _>(txn, &ch, ehc::Column::Id, ehc::Column::AssessmentId, |id, pos, v| {
+                child_row(a.id, id, pos, v)
+            })
+            .await?;
         }
         if let Some(h) = household {
-            for (id, pos, v, fields) in &h.kept {
-                if !fields.is_empty() {
-                    let mut row = member_row(a.id, *id, *pos, v);
-                    row.id = sea_orm::ActiveValue::NotSet;
-                    row.assessment_id = sea_orm::ActiveValue::NotSet;
-                    member::Entity::update_many().set(row).filter(member::Column::Id.eq(*id)).exec(txn).await?;
-                }
-            }
-            if !h.removed.is_empty() {
-                member::Entity::delete_many().filter(member::Column::Id.is_in(h.removed.clone())).exec(txn).await?;
-            }
-            if !h.added.is_empty() {
-                member::Entity::insert_many(h.added.iter().map(|(pos, v)| member_row(a.id, Uuid::now_v7(), *pos, v)))
-                    .exec_without_returning(txn)
-                    .await?;
-            }
+            let row = |id, pos, v: &HouseholdIn| member_row(a.id, id, pos, v);
+            store_list::<member::Entity, _>(txn, &h, member::Column::Id, member::Column::AssessmentId, row).await?;
         }
         for (kind, _, ch) in factor_changes {
-            for (id, pos, v, fields) in &ch.kept {
-                if !fields.is_empty() {
-                    let mut row = factor_row(a.id, *id, kind, *pos, v);
-                    row.id = sea_orm::ActiveValue::NotSet;
-                    row.assessment_id = sea_orm::ActiveValue::NotSet;
-                    factor::Entity::update_many().set(row).filter(factor::Column::Id.eq(*id)).exec(txn).await?;
-                }
-            }
-            if !ch.removed.is_empty() {
-                factor::Entity::delete_many().filter(factor::Column::Id.is_in(ch.removed.clone())).exec(txn).await?;
-            }
-            if !ch.added.is_empty() {
-                factor::Entity::insert_many(
-                    ch.added.iter().map(|(pos, v)| factor_row(a.id, Uuid::now_v7(), kind, *pos, v)),
-                )
-                .exec_without_returning(txn)
-                .await?;
-            }
+            let row = |id, pos, v: &FactorIn| factor_row(a.id, id, kind, pos, v);
+            store_list::<factor::Entity, _>(txn, &ch, factor::Column::Id, factor::Column::AssessmentId, row).await?;
         }
         let history = vec![
             (ChangeSection::Assessment, assessment_fields),

@@ -138,73 +138,81 @@ pub(super) fn readable(ctx: &RequestCtx, ids: &[Uuid]) -> bool {
     !ids.is_empty() && policy::permits(&ctx.principal, Action::ReadEarlyHelp)
 }
 
+/// The rows of `E` below the given parents (assessments or meetings) that lie `within` what the
+/// caller may see, ordered, grouped by parent: the one shape of every loader below an assessment.
+async fn rows_below<E>(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    ids: &[Uuid],
+    parent: E::Column,
+    within: sea_orm::sea_query::SelectStatement,
+    order: &[E::Column],
+    key: impl Fn(&E::Model) -> Uuid,
+) -> AppResult<HashMap<Uuid, Vec<E::Model>>>
+where
+    E: EntityTrait,
+    E::Model: Send + Sync,
+{
+    if !readable(ctx, ids) {
+        return Ok(HashMap::new());
+    }
+    let mut q = E::find().filter(parent.is_in(ids.iter().copied())).filter(parent.in_subquery(within));
+    for column in order {
+        q = q.order_by_asc(*column);
+    }
+    Ok(crate::domain::group_by(q.all(db).await?, key))
+}
+
 /// The children of the assessments the caller may see, by assessment (for loaders).
 pub async fn children_of(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<ehc::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = ehc::Entity::find()
-        .filter(ehc::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(ehc::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(ehc::Column::Position)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<ehc::Entity>(db, ctx, ids, ehc::Column::AssessmentId, within, &[ehc::Column::Position], |r| {
+        r.assessment_id
+    })
+    .await
 }
 
+/// The household members of the assessments the caller may see, by assessment.
 pub async fn household_of(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<member::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = member::Entity::find()
-        .filter(member::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(member::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(member::Column::Position)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<member::Entity>(db, ctx, ids, member::Column::AssessmentId, within, &[member::Column::Position], |r| {
+        r.assessment_id
+    })
+    .await
 }
 
+/// Strengths and needs, by assessment.
 pub async fn factors_of(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<factor::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = factor::Entity::find()
-        .filter(factor::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(factor::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(factor::Column::Position)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<factor::Entity>(db, ctx, ids, factor::Column::AssessmentId, within, &[factor::Column::Position], |r| {
+        r.assessment_id
+    })
+    .await
 }
 
+/// Plan actions, by assessment.
 pub async fn actions_of(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<action::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = action::Entity::find()
-        .filter(action::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(action::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(action::Column::Position)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<action::Entity>(db, ctx, ids, action::Column::AssessmentId, within, &[action::Column::Position], |r| {
+        r.assessment_id
+    })
+    .await
 }
 
 /// Memberships of the team around the family, current and ended, in the order they were added.
@@ -213,34 +221,28 @@ pub async fn members_of(
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<taf::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = taf::Entity::find()
-        .filter(taf::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(taf::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(taf::Column::Id)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<taf::Entity>(db, ctx, ids, taf::Column::AssessmentId, within, &[taf::Column::Id], |r| r.assessment_id)
+        .await
 }
 
+/// Meeting records, by assessment, oldest first.
 pub async fn meetings_of(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<meeting::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = meeting::Entity::find()
-        .filter(meeting::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(meeting::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(meeting::Column::HeldOn)
-        .order_by_asc(meeting::Column::Id)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<meeting::Entity>(
+        db,
+        ctx,
+        ids,
+        meeting::Column::AssessmentId,
+        within,
+        &[meeting::Column::HeldOn, meeting::Column::Id],
+        |r| r.assessment_id,
+    )
+    .await
 }
 
 pub(super) fn visible_meetings(ctx: &RequestCtx) -> sea_orm::sea_query::SelectStatement {
@@ -257,16 +259,17 @@ pub async fn attendees_of(
     ctx: &RequestCtx,
     meeting_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<attendee::Model>>> {
-    if !readable(ctx, meeting_ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = attendee::Entity::find()
-        .filter(attendee::Column::MeetingId.is_in(meeting_ids.iter().copied()))
-        .filter(attendee::Column::MeetingId.in_subquery(visible_meetings(ctx)))
-        .order_by_asc(attendee::Column::Position)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.meeting_id))
+    let within = visible_meetings(ctx);
+    rows_below::<attendee::Entity>(
+        db,
+        ctx,
+        meeting_ids,
+        attendee::Column::MeetingId,
+        within,
+        &[attendee::Column::Position],
+        |r| r.meeting_id,
+    )
+    .await
 }
 
 /// Plan reviews by meeting.
@@ -275,16 +278,11 @@ pub async fn reviews_of(
     ctx: &RequestCtx,
     meeting_ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<review::Model>>> {
-    if !readable(ctx, meeting_ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = review::Entity::find()
-        .filter(review::Column::MeetingId.is_in(meeting_ids.iter().copied()))
-        .filter(review::Column::MeetingId.in_subquery(visible_meetings(ctx)))
-        .order_by_asc(review::Column::Id)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.meeting_id))
+    let within = visible_meetings(ctx);
+    rows_below::<review::Entity>(db, ctx, meeting_ids, review::Column::MeetingId, within, &[review::Column::Id], |r| {
+        r.meeting_id
+    })
+    .await
 }
 
 /// The history of changes, oldest first.
@@ -293,16 +291,11 @@ pub async fn changes_of(
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, Vec<change::Model>>> {
-    if !readable(ctx, ids) {
-        return Ok(HashMap::new());
-    }
-    let rows = change::Entity::find()
-        .filter(change::Column::AssessmentId.is_in(ids.iter().copied()))
-        .filter(change::Column::AssessmentId.in_subquery(visible_assessments(ctx)))
-        .order_by_asc(change::Column::Id)
-        .all(db)
-        .await?;
-    Ok(crate::domain::group_by(rows, |r| r.assessment_id))
+    let within = visible_assessments(ctx);
+    rows_below::<change::Entity>(db, ctx, ids, change::Column::AssessmentId, within, &[change::Column::Id], |r| {
+        r.assessment_id
+    })
+    .await
 }
 
 /// The practitioners an assessment names (lead, team, plan, meetings, history), by

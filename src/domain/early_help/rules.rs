@@ -1,6 +1,7 @@
 //! The checks and row builders the early help commands share: strengths and needs, people on
 //! the plan, target dates, the voices, completion, and the field-name diffs a history row records.
 use super::*;
+use sea_orm::ActiveModelTrait;
 
 pub(super) fn check_factors(c: &mut Checks, prefix: &str, list: &[FactorIn], known: &HashSet<Uuid>) -> Vec<FactorIn> {
     if list.len() > MAX_FACTORS {
@@ -283,6 +284,39 @@ pub(super) fn factor_diff(old: &factor::Model, new: &FactorIn) -> Vec<&'static s
 }
 
 /// How a replaced list changes: kept rows that differ (with their fields), added and removed.
+/// Stores one list's changes in the caller's transaction: kept rows whose fields changed are
+/// rewritten (not their ID or assessment), removed rows deleted, new rows inserted. `row` builds
+/// a row from its ID, position and value, for any of the assessment's list tables.
+pub(super) async fn store_list<E, T>(
+    txn: &DatabaseTransaction,
+    ch: &ListChange<T>,
+    id: E::Column,
+    parent: E::Column,
+    row: impl Fn(Uuid, usize, &T) -> E::ActiveModel,
+) -> AppResult<()>
+where
+    E: EntityTrait,
+    E::ActiveModel: ActiveModelTrait<Entity = E> + Send,
+{
+    for (row_id, pos, v, fields) in &ch.kept {
+        if !fields.is_empty() {
+            let mut r = row(*row_id, *pos, v);
+            r.not_set(id);
+            r.not_set(parent);
+            E::update_many().set(r).filter(id.eq(*row_id)).exec(txn).await?;
+        }
+    }
+    if !ch.removed.is_empty() {
+        E::delete_many().filter(id.is_in(ch.removed.clone())).exec(txn).await?;
+    }
+    if !ch.added.is_empty() {
+        E::insert_many(ch.added.iter().map(|(pos, v)| row(Uuid::now_v7(), *pos, v)))
+            .exec_without_returning(txn)
+            .await?;
+    }
+    Ok(())
+}
+
 pub(super) struct ListChange<T> {
     /// (id, new position, new value, changed field names)
     pub(super) kept: Vec<(Uuid, usize, T, Vec<&'static str>)>,
