@@ -9,50 +9,39 @@ use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Datelike, NaiveDate, NaiveTime, Utc, Weekday};
 use std::collections::BTreeSet;
 
-/// Europe/London clock rules, hand-coded so no time-zone database is needed.
-///
-/// London is on GMT (UTC+0) except during British Summer Time (UTC+1), which runs from 01:00 UTC
-/// on the last Sunday of March to 01:00 UTC on the last Sunday of October (the EU/UK rule in force
-/// since 1996). Local clocks therefore jump 01:00 → 02:00 in spring and 02:00 → 01:00 in autumn.
-/// If Parliament changes the rule, this module is the only place to update.
+/// Europe/London wall-clock time, from the IANA time-zone database (`chrono-tz`), so a change
+/// to the United Kingdom's clock rules arrives with a dependency update, not a code change.
 pub mod london {
-    use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta, Utc};
+    use chrono::{DateTime, DurationRound, LocalResult, NaiveDateTime, Offset, TimeDelta, TimeZone, Utc};
+    use chrono_tz::Europe::London;
 
-    /// The instant (01:00 UTC on the last Sunday of `month`) the clocks change; `month` is 3 or 10.
-    fn change_at(year: i32, month: u32) -> DateTime<Utc> {
-        let last = NaiveDate::from_ymd_opt(year, month, 31).expect("March and October have 31 days");
-        let sunday = last - TimeDelta::days(i64::from(last.weekday().num_days_from_sunday()));
-        sunday.and_time(NaiveTime::from_hms_opt(1, 0, 0).expect("01:00 is a valid time")).and_utc()
-    }
-
-    /// Hours ahead of UTC at instant `t`: 1 during BST, otherwise 0.
+    /// Hours ahead of UTC at instant `t`: 1 during British Summer Time, otherwise 0.
     pub fn offset_hours(t: DateTime<Utc>) -> i64 {
-        let year = t.year();
-        if t >= change_at(year, 3) && t < change_at(year, 10) { 1 } else { 0 }
+        i64::from(London.offset_from_utc_datetime(&t.naive_utc()).fix().local_minus_utc()) / 3600
     }
 
     /// The London wall-clock time at instant `t`.
     pub fn to_local(t: DateTime<Utc>) -> NaiveDateTime {
-        t.naive_utc() + TimeDelta::hours(offset_hours(t))
+        t.with_timezone(&London).naive_local()
     }
 
     /// The instant at which London clocks show `t`.
     ///
     /// - A local time that never happens (the spring-forward gap, 01:00–02:00 on the last Sunday
-    ///   of March) moves forward to the first valid instant: 01:00 UTC, shown as 02:00 BST.
+    ///   of March) moves forward to the first valid instant: the change itself, 01:00 UTC, shown
+    ///   as 02:00 BST.
     /// - A local time that happens twice (01:00–02:00 on the last Sunday of October) gives the
-    ///   earlier instant, while BST is still in force (local − 1 hour).
+    ///   earlier instant, while BST is still in force.
     pub fn from_local(t: NaiveDateTime) -> DateTime<Utc> {
-        let bst = (t - TimeDelta::hours(1)).and_utc();
-        if offset_hours(bst) == 1 {
-            return bst;
+        match London.from_local_datetime(&t) {
+            LocalResult::Single(d) | LocalResult::Ambiguous(d, _) => d.with_timezone(&Utc),
+            // In the gap: read with the offset before the change (GMT), `t` lies after the change,
+            // which happens on the hour (UTC); the hour it falls in starts at the change.
+            LocalResult::None => {
+                let after = t.and_utc();
+                after.duration_trunc(TimeDelta::hours(1)).unwrap_or(after)
+            }
         }
-        let gmt = t.and_utc();
-        if offset_hours(gmt) == 0 {
-            return gmt;
-        }
-        // Neither reading is consistent: `t` is in the spring-forward gap.
-        change_at(t.year(), 3)
     }
 }
 
