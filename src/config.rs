@@ -33,7 +33,8 @@ pub struct Config {
     pub jwt_audience: String,
 
     /// Allowed signing algorithms (comma separated): HS256 (dev only), RS256, ES256.
-    #[arg(long, env = "JWT_ALGORITHMS", default_value = "HS256", value_delimiter = ',', global = true)]
+    #[arg(long, env = "JWT_ALGORITHMS", default_value = "HS256", value_delimiter = ',', global = true,
+          value_parser = ["HS256", "RS256", "ES256"])]
     pub jwt_algorithms: Vec<String>,
 
     /// HS256 secret (at least 32 bytes; dev profile only). In dev, when unset, a random secret is
@@ -54,7 +55,8 @@ pub struct Config {
     pub jwt_jwks_file: Option<PathBuf>,
 
     /// Longest accepted token lifetime in seconds (from now to `exp`).
-    #[arg(long, env = "JWT_MAX_LIFETIME_SECS", default_value_t = 3600, global = true)]
+    #[arg(long, env = "JWT_MAX_LIFETIME_SECS", default_value_t = 3600, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     pub jwt_max_lifetime_secs: u64,
 
     /// Directory for the embedded database and the development key.
@@ -66,7 +68,8 @@ pub struct Config {
     pub demo_data: bool,
 
     /// Seconds a request may run before it is cancelled with `TIMEOUT`.
-    #[arg(long, env = "CASEGRAPH_REQUEST_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    #[arg(long, env = "CASEGRAPH_REQUEST_TIMEOUT_SECS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
     pub request_timeout_secs: u64,
 
     /// Browser origins allowed by CORS (comma separated), e.g. the partner portal.
@@ -75,12 +78,12 @@ pub struct Config {
 
     /// The partner-update mailbox's morning check (London time, HH:MM): updates received
     /// before it on a working day are due by then.
-    #[arg(long, env = "CASEGRAPH_MORNING_CHECK", default_value = "10:00", global = true)]
-    pub morning_check: String,
+    #[arg(long, env = "CASEGRAPH_MORNING_CHECK", default_value = "10:00", global = true, value_parser = hh_mm)]
+    pub morning_check: chrono::NaiveTime,
 
     /// The afternoon check (HH:MM): updates received after the morning check are due by then.
-    #[arg(long, env = "CASEGRAPH_AFTERNOON_CHECK", default_value = "15:00", global = true)]
-    pub afternoon_check: String,
+    #[arg(long, env = "CASEGRAPH_AFTERNOON_CHECK", default_value = "15:00", global = true, value_parser = hh_mm)]
+    pub afternoon_check: chrono::NaiveTime,
 
     /// Seconds between scans for partner updates not reviewed by their check (0: no scan).
     #[arg(long, env = "CASEGRAPH_OVERDUE_SCAN_SECS", default_value_t = 60, global = true)]
@@ -92,7 +95,8 @@ pub struct Config {
     pub audit_reads_async_commit: bool,
 
     /// Database pool size.
-    #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true)]
+    #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=200))]
     pub db_pool: u32,
 }
 
@@ -109,19 +113,13 @@ impl Config {
         Duration::from_secs(self.request_timeout_secs)
     }
 
-    /// The mailbox check times, parsed.
-    pub fn check_times(&self) -> Result<crate::domain::partner_update::CheckTimes, ConfigError> {
-        let parse = |v: &str, name: &str| {
-            chrono::NaiveTime::parse_from_str(v, "%H:%M")
-                .map_err(|_| ConfigError(format!("{name} must be HH:MM, e.g. 10:00")))
-        };
-        Ok(crate::domain::partner_update::CheckTimes {
-            morning: parse(&self.morning_check, "CASEGRAPH_MORNING_CHECK")?,
-            afternoon: parse(&self.afternoon_check, "CASEGRAPH_AFTERNOON_CHECK")?,
-        })
+    /// The mailbox check times.
+    pub fn check_times(&self) -> crate::domain::partner_update::CheckTimes {
+        crate::domain::partner_update::CheckTimes { morning: self.morning_check, afternoon: self.afternoon_check }
     }
 
-    /// Checks everything that can be checked without touching the keys' files.
+    /// Checks what single values cannot: combinations of settings and the profile's rules.
+    /// Each value's own form and range is checked by its clap value parser as it is read.
     pub fn validate(&self) -> Result<(), ConfigError> {
         let err = |m: &str| Err(ConfigError(m.to_string()));
         if !(self.database_url.starts_with("sqlite:")
@@ -135,11 +133,6 @@ impl Config {
         }
         if self.jwt_algorithms.is_empty() {
             return err("JWT_ALGORITHMS must name at least one algorithm");
-        }
-        for a in &self.jwt_algorithms {
-            if !matches!(a.as_str(), "HS256" | "RS256" | "ES256") {
-                return Err(ConfigError(format!("JWT_ALGORITHMS: unsupported algorithm {a:?} (HS256, RS256, ES256)")));
-            }
         }
         let hs = self.jwt_algorithms.iter().any(|a| a == "HS256");
         if let Some(s) = &self.jwt_hs256_secret {
@@ -158,17 +151,7 @@ impl Config {
                 return err("the prod profile needs JWT_PUBLIC_KEY_PEM or JWT_JWKS_FILE");
             }
         }
-        if self.jwt_max_lifetime_secs == 0 || self.jwt_max_lifetime_secs > 86_400 {
-            return err("JWT_MAX_LIFETIME_SECS must be between 1 and 86400");
-        }
-        if self.request_timeout_secs == 0 || self.request_timeout_secs > 300 {
-            return err("CASEGRAPH_REQUEST_TIMEOUT_SECS must be between 1 and 300");
-        }
-        if self.db_pool == 0 || self.db_pool > 200 {
-            return err("CASEGRAPH_DB_POOL must be between 1 and 200");
-        }
-        let checks = self.check_times()?;
-        if checks.morning >= checks.afternoon {
+        if self.morning_check >= self.afternoon_check {
             return err("CASEGRAPH_MORNING_CHECK must be before CASEGRAPH_AFTERNOON_CHECK");
         }
         for o in &self.cors_origins {
@@ -178,4 +161,9 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// A wall-clock time written `HH:MM`, e.g. `10:00`.
+fn hh_mm(v: &str) -> Result<chrono::NaiveTime, String> {
+    chrono::NaiveTime::parse_from_str(v, "%H:%M").map_err(|_| format!("{v:?} is not HH:MM, e.g. 10:00"))
 }

@@ -33,7 +33,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     bus.start(&db).await?;
     let services = graphql::Services {
         bus,
-        check_times: cfg.check_times()?,
+        check_times: cfg.check_times(),
         organisations: Default::default(),
         calendar: Default::default(),
     };

@@ -304,9 +304,30 @@ async fn jwt_18_configuration_is_validated_at_start() {
     let mut c = test_config("sqlite::memory:".into());
     c.profile = casegraph::config::Profile::Prod;
     assert!(c.validate().unwrap_err().to_string().contains("HS256"), "prod refuses the dev secret");
+    // Each value's form and range is refused as it is read, by its clap value parser.
+    #[derive(clap::Parser)]
+    struct Cli {
+        #[command(flatten)]
+        cfg: casegraph::config::Config,
+    }
+    use clap::Parser;
+    for (flag, value) in [
+        ("--jwt-algorithms", "none"),
+        ("--jwt-max-lifetime-secs", "0"),
+        ("--jwt-max-lifetime-secs", "86401"),
+        ("--request-timeout-secs", "0"),
+        ("--request-timeout-secs", "301"),
+        ("--db-pool", "0"),
+        ("--db-pool", "201"),
+        ("--morning-check", "25:00"),
+    ] {
+        assert!(Cli::try_parse_from(["casegraph", flag, value]).is_err(), "{flag} {value} must be refused");
+    }
+    let ok = Cli::try_parse_from(["casegraph", "--db-pool", "200", "--morning-check", "09:30"]).expect("in range");
+    assert_eq!((ok.cfg.db_pool, ok.cfg.morning_check.to_string().as_str()), (200, "09:30:00"));
     let mut c = test_config("sqlite::memory:".into());
-    c.jwt_algorithms = vec!["none".into()];
-    assert!(c.validate().is_err());
+    c.morning_check = c.afternoon_check;
+    assert!(c.validate().is_err(), "the morning check comes before the afternoon one");
     let mut c = test_config("mysql://x".into());
     c.database_url = "mysql://x".into();
     assert!(c.validate().is_err());
