@@ -4,6 +4,13 @@
 //! fail closed when their audit row cannot be written. Rows carry IDs and codes only.
 //!
 //! There is no update or delete path here, and the database refuses both (triggers).
+//!
+//! One row format and one INSERT ([`build`]) behind four entry points, each for a different
+//! moment: [`record`] inside a write's own transaction; [`statement`] for a write that travels
+//! as one statement ([`crate::db::write_together`]); [`note`] for reads, which a request defers
+//! to its end; and [`Sink::flush`], which stores a request's deferred rows by group commit. The
+//! INSERT has a PostgreSQL form (typed arrays) and a SQLite form (one JSON document): parsing
+//! JSON cost PostgreSQL more than storing the rows.
 use crate::context::{Entry, RecordType, RequestCtx};
 use crate::domain::page::{Page, PageArgs};
 use crate::error::{AppError, AppResult};

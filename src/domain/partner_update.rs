@@ -530,6 +530,9 @@ pub async fn for_children(
     let first = first.clamp(1, TIMELINE_MAX as u64);
     let scope = policy::partner_update_scope(&ctx.principal);
     let backend = db.get_database_backend();
+    // Two forms on purpose: a LATERAL scan per child reads only the rows shown on PostgreSQL
+    // (measured with three other changes in 9f748b5: caseload server/PostgreSQL CPU per request
+    // 3.88/3.63 → 3.15/2.74 ms); SQLite has no LATERAL, so it takes a window over the children.
     let stmt = if backend == DatabaseBackend::Postgres {
         let inner = pu::Entity::find()
             .filter(Expr::col((pu::Entity, pu::Column::ChildId)).equals(("k", "k")))

@@ -5,7 +5,9 @@
 //! The HTTP handler calls [`check`] on the parsed document itself: any schema extension, even
 //! one that only hooks parsing, sends every field of every response through async-graphql's
 //! boxed extension chain (a quarter of the server's CPU on a caseload page). The WebSocket
-//! schema, whose documents the handler never sees, keeps the check as an extension.
+//! schema, whose documents the handler never sees, keeps the check as an extension. One rule
+//! ([`check`]), two call sites on purpose: async-graphql offers no other hook on the WebSocket
+//! path, and the extension chain's cost on HTTP was measured (above).
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
