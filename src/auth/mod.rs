@@ -7,7 +7,8 @@ use sea_orm::prelude::Uuid;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// The nine roles of docs/design.md §1. A role is only ever taken from the token's own list.
+/// The nine roles casegraph implements, of the ten in docs/design.md §1 (no `PERFORMANCE_OFFICER` yet).
+/// A role is only ever taken from the token's own list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, async_graphql::Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
