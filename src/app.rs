@@ -1,10 +1,9 @@
 //! The HTTP surface: the hardened `POST /graphql` handler (docs/security.md §2), GraphiQL on GET in
 //! dev only, `/livez` and `/readyz`, and the layers every response goes through.
-use crate::auth::jwt::KeySet;
 use crate::context::RequestCtx;
-use crate::db::StatementCounter;
 use crate::error::ERROR_CODES;
-use crate::graphql::{AppSchema, RequestData, Services, limits};
+use crate::graphql::{RequestData, limits};
+use crate::state::AppState;
 use async_graphql::{ParseRequestError, ServerError, Value, http::GraphiQLSource};
 use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
 use axum::{
@@ -14,16 +13,8 @@ use axum::{
     response::{Html, IntoResponse, Response},
     routing::{get, post},
 };
-use sea_orm::DatabaseConnection;
 use serde_json::json;
-use std::{
-    any::Any,
-    sync::{
-        Arc,
-        atomic::{AtomicBool, Ordering},
-    },
-    time::Duration,
-};
+use std::{any::Any, sync::atomic::Ordering, time::Duration};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
@@ -35,29 +26,6 @@ use tower_http::{
 
 /// Largest request body accepted.
 pub const MAX_BODY: usize = 1 << 20;
-
-#[derive(Clone)]
-pub struct AppState {
-    /// The HTTP schema (shape limits checked in the handler) and the WebSocket one (as an extension).
-    pub schema: AppSchema,
-    pub ws_schema: AppSchema,
-    /// Parsed documents by text (see [`limits::DocumentCache`]).
-    pub documents: Arc<limits::DocumentCache>,
-    pub db: DatabaseConnection,
-    pub keys: Arc<KeySet>,
-    pub dev: bool,
-    pub timeout: Duration,
-    /// Set when SIGTERM arrives: `/readyz` turns 503 at once while requests drain.
-    pub shutting_down: Arc<AtomicBool>,
-    pub statements: StatementCounter,
-    pub services: Services,
-    /// Where read audit rows are written: on PostgreSQL a small pool whose commits do not wait
-    /// for the disk (`synchronous_commit = off`); writes keep theirs in their own transaction.
-    /// Where requests' deferred read rows are stored (group commit, see [`crate::audit::Sink`]).
-    pub audit: crate::audit::Sink,
-    /// GraphQL requests running at once; the rest wait in line (first come, first served).
-    pub in_flight: usize,
-}
 
 #[derive(Clone, Default)]
 struct MakeV7;

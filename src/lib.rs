@@ -12,11 +12,12 @@ pub mod error;
 pub mod graphql;
 pub mod rows;
 pub mod seed;
+pub mod state;
 pub mod ws;
 
-use app::AppState;
 use auth::jwt::KeySet;
 use config::Config;
+use state::AppState;
 use std::sync::{Arc, atomic::AtomicBool};
 
 /// Audit writers: enough for one to collect the next batch while another stores the last.

@@ -3,9 +3,9 @@
 //! in `connection_init` (`{"Authorization": "Bearer ..."}`) and is verified exactly as for HTTP.
 //! A bad or missing token closes the socket with 4403; no `connection_init` within 10 s closes
 //! it with 4408; the socket closes with 4401 when the token expires.
-use crate::app::AppState;
 use crate::context::RequestCtx;
 use crate::graphql::RequestData;
+use crate::state::AppState;
 use async_graphql::http::{WebSocketProtocols, WsMessage};
 use axum::{
     extract::{

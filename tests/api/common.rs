@@ -6,9 +6,9 @@ use axum::{
     http::{HeaderMap, Request, StatusCode},
 };
 use casegraph::{
-    app::AppState,
     config::{Config, Profile},
     error::ERROR_CODES,
+    state::AppState,
 };
 use entity::staff;
 use http_body_util::BodyExt;
