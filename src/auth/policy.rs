@@ -629,7 +629,8 @@ pub fn may_read_decision_rationale(p: &Principal) -> bool {
     permits(p, TriageRequests)
 }
 
-/// Which partner updates the principal may see: the hub all (including the unmatched queue);
+/// Which partner updates the principal may see: the hub the unmatched queue and those about
+/// children it may see;
 /// a social worker those on cases allocated to them; a team manager those on their team's
 /// cases; a sender their own; a safeguarding lead their organisation's.
 pub fn partner_update_scope(p: &Principal) -> Condition {
@@ -637,10 +638,14 @@ pub fn partner_update_scope(p: &Principal) -> Condition {
     if !permits(p, ReadPartnerUpdates) {
         return never();
     }
-    if p.has(Role::HubWorker) {
-        return Condition::all();
-    }
     let mut any = Condition::any().add(pu::Column::SenderId.eq(p.user));
+    if p.has(Role::HubWorker) {
+        // The unmatched queue, and the updates about children the hub may see: an update matched
+        // to a restricted child is visible only to those who may see that child.
+        any = any.add(pu::Column::ChildId.is_null()).add(pu::Column::ChildId.in_subquery(
+            child::Entity::find().select_only().column(child::Column::Id).filter(child_scope(p)).into_query(),
+        ));
+    }
     if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
         any = any.add(pu::Column::SenderOrgId.eq(org));
     }
@@ -655,6 +660,13 @@ pub fn partner_update_scope(p: &Principal) -> Condition {
         any = any.add(cases(Condition::all().add(case::Column::TeamId.eq(team))));
     }
     any
+}
+
+/// Whether the caller may learn that a child on an early help assessment is linked to a child
+/// record: only those who may read child records. A partner leading an assessment never learns
+/// from it that a child is known to social care.
+pub fn may_see_child_links(p: &Principal) -> bool {
+    permits(p, ReadChild)
 }
 
 /// Whether the caller reviews updates (and so may see whom an update matched, and the review).

@@ -522,18 +522,21 @@ async fn fields_each_role_sees() {
     eh_ok(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput",
         json!({ "assessmentChildId": a["children"][0]["id"], "childId": gid("Child", known.child_id), "expectedVersion": v })).await;
     // Who sees the linked child record, the voices, the team's names.
-    for (who, child_record) in [
-        ("partner.school", false),
-        ("dsl.school", false),
-        ("eh.manager", false),
-        ("hub.worker", true),
-        ("sw.alpha1", true),
-        ("tm.alpha", true),
+    for (who, child_record, sees_links) in [
+        ("partner.school", false, false),
+        ("dsl.school", false, false),
+        ("eh.manager", false, true),
+        ("hub.worker", true, true),
+        ("sw.alpha1", true, true),
+        ("tm.alpha", true, true),
     ] {
         let r = read(&app, who, &id).await;
         let e = &r.data()["earlyHelpAssessment"];
         assert!(e.is_object(), "{who}: {}", r.raw);
-        assert_eq!(e["children"][0]["linked"], true, "{who}");
+        // Only those who may read child records learn that a child is linked; a partner leading
+        // the assessment learns nothing about whether the child is known to social care.
+        let linked = if sees_links { json!(true) } else { Value::Null };
+        assert_eq!(e["children"][0]["linked"], linked, "{who}: {}", r.raw);
         assert_eq!(e["children"][0]["child"].is_object(), child_record, "{who}: {}", r.raw);
         assert_eq!(e["childVoice"], "Likes drawing; says mornings are 'shouty'.", "{who}");
         assert_eq!(e["lead"]["displayName"], "Teacher Example", "{who}");
@@ -1262,4 +1265,49 @@ async fn logs_hold_no_personal_data_from_early_help() {
     for secret in ["ZZSENTINEL", "zzsentinel", "1999-09-09", "Sample Carer"] {
         assert!(!logs.contains(secret), "{secret} found in logs:\n{logs}");
     }
+}
+
+/// Mutations that take the ID of a row below an assessment answer a real ID the caller may not
+/// edit exactly as they answer a random one: same bytes, same status.
+#[tokio::test]
+async fn a_forbidden_row_id_answers_like_a_random_one() {
+    let app = TestApp::new().await;
+    let a = start_assessment(&app, "partner.school", "Hiddenrow").await;
+    let id = a["id"].as_str().unwrap().to_string();
+    let member = a["household"][0]["id"].as_str().unwrap().to_string();
+    let planned = add_action(&app, "partner.school", &id, plan_action(&member, &fixtures::days_ahead(30))).await;
+    let action = planned["plan"][0]["id"].as_str().unwrap().to_string();
+    let child = planned["children"][0]["id"].as_str().unwrap().to_string();
+    let v = eha_version(&app, &id).await;
+    let random = |kind: &str| gid(kind, Uuid::now_v7());
+    let update = |action: String| json!({ "actionId": action, "expectedVersion": v, "status": "DONE" });
+    // A practitioner who is not on this assessment's team around the family.
+    for who in ["partner.health", "ehp.earlyhelp", "hub.worker"] {
+        let real =
+            mutate(&app, who, "updateEarlyHelpPlanAction", "UpdateEarlyHelpPlanActionInput", update(action.clone()))
+                .await;
+        let fake = mutate(
+            &app,
+            who,
+            "updateEarlyHelpPlanAction",
+            "UpdateEarlyHelpPlanActionInput",
+            update(random("EarlyHelpPlanAction")),
+        )
+        .await;
+        assert_eq!(real.user_errors("updateEarlyHelpPlanAction"), vec![("input.actionId".into(), "NOT_FOUND".into())]);
+        assert_eq!(real.raw, fake.raw, "{who}: a real plan action and a random one must answer alike");
+        assert_eq!(real.status, fake.status);
+    }
+    // Linking: a hub worker who may not see the assessment (no linked child it can see, not on
+    // its team), with a child record it may see.
+    let known = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let link =
+        |c: String| json!({ "assessmentChildId": c, "childId": gid("Child", known.child_id), "expectedVersion": v });
+    let real = mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(child.clone())).await;
+    let fake =
+        mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(random("EarlyHelpChild")))
+            .await;
+    assert_eq!(real.user_errors("linkEarlyHelpChild"), vec![("input.assessmentChildId".into(), "NOT_FOUND".into())]);
+    assert_eq!(real.raw, fake.raw, "a real assessment child and a random one must answer alike");
+    assert_eq!(eha_version(&app, &id).await, v, "nothing was changed");
 }

@@ -708,3 +708,44 @@ async fn a_submission_whose_audit_row_fails_leaves_nothing() {
     assert!(r.data()["submitPartnerUpdate"]["partnerUpdate"]["id"].is_string(), "{}", r.raw);
     assert!(app.count("alerts").await > before.1);
 }
+
+/// An update matched to a restricted child is visible only to those who may see that child: the
+/// hub's queue and reads by ID leave it out (a random ID and its ID answer alike), while the
+/// allocated worker sees it; no field lets the hub tell it from an unmatched one.
+#[tokio::test]
+async fn an_update_about_a_restricted_child_is_hidden_from_the_hub() {
+    let app = TestApp::new().await;
+    let restricted = fixtures::open_case_of(&app, "sw.alpha1", true).await;
+    let child = fixtures::child(&app, restricted.child_id).await;
+    assert!(child.restricted);
+    let (hidden, _) = submit_update(&app, "partner.school", &child, true).await;
+    let (queued, _) = submit_update_named(&app, "partner.school", "Nobody", "Knownnowhere").await;
+    let list = "{ partnerUpdates(first: 100) { edges { node { id matched childGivenName child { id } } } } }";
+    let r = app.gql("hub.worker", list, json!({})).await;
+    let ids: Vec<&str> = r.data()["partnerUpdates"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
+    assert!(ids.contains(&queued.as_str()), "the unmatched queue stays the hub's: {}", r.raw);
+    assert!(!ids.contains(&hidden.as_str()), "an update about a restricted child is not the hub's: {}", r.raw);
+    for e in r.data()["partnerUpdates"]["edges"].as_array().unwrap() {
+        assert!(
+            !(e["node"]["matched"] == true && e["node"]["child"].is_null()),
+            "matched with no visible child would pick out a restricted child: {}",
+            r.raw
+        );
+    }
+    let one = "query($id: ID!) { partnerUpdate(id: $id) { id childGivenName } }";
+    let real = app.gql("hub.worker", one, json!({ "id": hidden })).await;
+    let random =
+        app.gql("hub.worker", one, json!({ "id": gid("PartnerUpdate", sea_orm::prelude::Uuid::now_v7()) })).await;
+    assert_eq!(real.code(), "NOT_FOUND", "{}", real.raw);
+    assert_eq!(real.raw, random.raw);
+    // The allocated worker and the team's manager still see it.
+    for who in ["sw.alpha1", "tm.alpha"] {
+        let r = app.gql(who, one, json!({ "id": hidden })).await;
+        assert_eq!(r.data()["partnerUpdate"]["id"], hidden.as_str(), "{who}: {}", r.raw);
+    }
+}

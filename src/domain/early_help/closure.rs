@@ -8,9 +8,8 @@ use super::*;
 /// transaction. Returns the closed assessment and the draft's ID.
 pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> AppResult<(eha::Model, Option<Uuid>)> {
     let p = &ctx.principal;
-    let a =
-        for_edit(db, ctx, x.assessment_id, x.expected_version, policy::early_help_lead_scope(p), "input.assessmentId")
-            .await?;
+    let a = for_edit(db, ctx, x.assessment_id, x.expected_version, policy::early_help_lead_scope(p), &BY_ASSESSMENT)
+        .await?;
     let now = Utc::now();
     let today = now.date_naive();
     let actions = action::Entity::find()
@@ -156,17 +155,9 @@ pub async fn link_child(
     let p = &ctx.principal;
     let Some(row) = ehc::Entity::find_by_id(assessment_child_id).one(db).await? else {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
-        return Err(err("input.assessmentChildId", UserErrorCode::NotFound, "no such child on an assessment"));
+        return Err(BY_CHILD.not_found());
     };
-    let a = for_edit(
-        db,
-        ctx,
-        row.assessment_id,
-        expected_version,
-        policy::early_help_link_scope(p),
-        "input.assessmentChildId",
-    )
-    .await?;
+    let a = for_edit(db, ctx, row.assessment_id, expected_version, policy::early_help_link_scope(p), &BY_CHILD).await?;
     let visible = entity::child::Entity::find_by_id(child_id).filter(policy::child_scope(p)).one(db).await?;
     if visible.is_none() {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;

@@ -105,15 +105,9 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
 /// Edits an assessment's sections (lead, or a TAF member while it is open).
 pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    let a = for_edit(
-        db,
-        ctx,
-        u.assessment_id,
-        u.expected_version,
-        policy::early_help_contribute_scope(p),
-        "input.assessmentId",
-    )
-    .await?;
+    let a =
+        for_edit(db, ctx, u.assessment_id, u.expected_version, policy::early_help_contribute_scope(p), &BY_ASSESSMENT)
+            .await?;
     let now = Utc::now();
     let today = now.date_naive();
     let old_children = ehc::Entity::find()

@@ -7,15 +7,9 @@ use super::*;
 /// cadence's months away). The next review falls due from it.
 pub async fn record_meeting(db: &DatabaseConnection, ctx: &RequestCtx, m: MeetingIn) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    let a = for_edit(
-        db,
-        ctx,
-        m.assessment_id,
-        m.expected_version,
-        policy::early_help_contribute_scope(p),
-        "input.assessmentId",
-    )
-    .await?;
+    let a =
+        for_edit(db, ctx, m.assessment_id, m.expected_version, policy::early_help_contribute_scope(p), &BY_ASSESSMENT)
+            .await?;
     let now = Utc::now();
     let today = now.date_naive();
     let actions = action::Entity::find()

@@ -283,20 +283,39 @@ fn stale() -> AppError {
     err("input.expectedVersion", UserErrorCode::Conflict, "the assessment has changed since you read it")
 }
 
-/// The assessment the caller may edit under `scope`; `field` names the input that identified
-/// it. Missing and out of scope look the same (and are audited); a closed assessment and a
+/// The assessment the caller may edit under `scope`; `named` says which input identified it. Missing and out of scope look the same (and are audited); a closed assessment and a
 /// stale version are refused.
+/// How a command named what it edits: the input field, and what "there is none" says. A miss and
+/// a record outside the caller's scope answer with the same field, code and words (AUTHZ-01/02).
+pub(super) struct Named {
+    pub field: &'static str,
+    pub missing: &'static str,
+}
+
+impl Named {
+    /// The answer for a record that is not there or not the caller's to edit.
+    pub fn not_found(&self) -> AppError {
+        err(self.field, UserErrorCode::NotFound, self.missing)
+    }
+}
+
+pub(super) const BY_ASSESSMENT: Named = Named { field: "input.assessmentId", missing: "no such early help assessment" };
+pub(super) const BY_ACTION: Named = Named { field: "input.actionId", missing: "no such plan action" };
+pub(super) const BY_CHILD: Named =
+    Named { field: "input.assessmentChildId", missing: "no such child on an assessment" };
+
 async fn for_edit(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     id: Uuid,
     expected_version: i32,
     scope: Condition,
-    field: &str,
+    named: &Named,
 ) -> AppResult<eha::Model> {
+    let field = named.field;
     let Some(a) = eha::Entity::find_by_id(id).filter(scope).one(db).await? else {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, Some(id))]).await?;
-        return Err(err(field, UserErrorCode::NotFound, "no such early help assessment"));
+        return Err(named.not_found());
     };
     if a.status == EarlyHelpStatus::Closed {
         return Err(err(field, UserErrorCode::AlreadyClosed, "the assessment is closed"));

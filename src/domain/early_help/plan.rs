@@ -11,15 +11,8 @@ pub async fn add_action(
     input: ActionIn,
 ) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    let a = for_edit(
-        db,
-        ctx,
-        assessment_id,
-        expected_version,
-        policy::early_help_contribute_scope(p),
-        "input.assessmentId",
-    )
-    .await?;
+    let a = for_edit(db, ctx, assessment_id, expected_version, policy::early_help_contribute_scope(p), &BY_ASSESSMENT)
+        .await?;
     let existing = action::Entity::find().filter(action::Column::AssessmentId.eq(a.id)).count(db).await? as usize;
     let members = household_ids(db, a.id).await?;
     let practitioners = known_practitioners(db, &person_ids(&[&input.responsible])).await?;
@@ -54,17 +47,11 @@ pub async fn update_action(db: &DatabaseConnection, ctx: &RequestCtx, u: ActionP
     let p = &ctx.principal;
     let Some(row) = action::Entity::find_by_id(u.action_id).one(db).await? else {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, None)]).await?;
-        return Err(err("input.actionId", UserErrorCode::NotFound, "no such plan action"));
+        return Err(BY_ACTION.not_found());
     };
-    let a = for_edit(
-        db,
-        ctx,
-        row.assessment_id,
-        u.expected_version,
-        policy::early_help_contribute_scope(p),
-        "input.actionId",
-    )
-    .await?;
+    let a =
+        for_edit(db, ctx, row.assessment_id, u.expected_version, policy::early_help_contribute_scope(p), &BY_ACTION)
+            .await?;
     let members = household_ids(db, a.id).await?;
     let practitioners =
         known_practitioners(db, &u.responsible.iter().filter_map(|r| r.staff_id).collect::<Vec<_>>()).await?;

@@ -11,8 +11,8 @@ pub async fn add_member(
     staff_id: Uuid,
 ) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    let a = for_edit(db, ctx, assessment_id, expected_version, policy::early_help_lead_scope(p), "input.assessmentId")
-        .await?;
+    let a =
+        for_edit(db, ctx, assessment_id, expected_version, policy::early_help_lead_scope(p), &BY_ASSESSMENT).await?;
     if staff_id == a.lead_id {
         return Err(err("input.staffId", UserErrorCode::Invalid, "the lead practitioner already leads the team"));
     }
@@ -57,8 +57,8 @@ pub async fn remove_member(
     staff_id: Uuid,
 ) -> AppResult<eha::Model> {
     let p = &ctx.principal;
-    let a = for_edit(db, ctx, assessment_id, expected_version, policy::early_help_lead_scope(p), "input.assessmentId")
-        .await?;
+    let a =
+        for_edit(db, ctx, assessment_id, expected_version, policy::early_help_lead_scope(p), &BY_ASSESSMENT).await?;
     let Some(m) = taf::Entity::find()
         .filter(taf::Column::AssessmentId.eq(a.id))
         .filter(taf::Column::StaffId.eq(staff_id))

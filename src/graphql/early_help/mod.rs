@@ -267,9 +267,10 @@ impl EarlyHelpChild {
     async fn school_or_setting(&self) -> Option<&str> {
         self.0.school_or_setting.as_deref()
     }
-    /// Whether a child record has been linked (partners learn no more than that).
-    async fn linked(&self) -> bool {
-        self.0.child_id.is_some()
+    /// Whether this child has been linked to a child record: `null` for callers who may not read
+    /// child records (a partner never learns from an assessment that a child is known).
+    async fn linked(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
+        Ok(crate::auth::policy::may_see_child_links(&req(ctx)?.ctx.principal).then_some(self.0.child_id.is_some()))
     }
     /// The linked child record, for those who may see it.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
