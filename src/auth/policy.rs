@@ -225,6 +225,7 @@ pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
     ("Query.viewer", ReadViewer, Forbidden),
     ("Query.node", ReadNode, Forbidden),
     ("Query.levelsOfNeed", ReadReferenceData, Forbidden),
+    ("Query.serviceContacts", ReadReferenceData, Forbidden),
     ("Query.child", ReadChild, AsMissing),
     ("Query.case", ReadCase, AsMissing),
     ("Query.children", SearchChildren, Forbidden),
@@ -450,11 +451,15 @@ pub fn may_join_team_around_family(person: &entity::staff::Model) -> bool {
 }
 
 /// Candidates for a team's alerts (a new update on an unallocated case, a concern, an
-/// escalation, an overdue review), as a condition on `staff`: the team's active members. Each is
-/// then kept only if [`receives_team_alerts`] says so.
+/// escalation, an overdue review), as a condition on `staff`: the team's active members whose
+/// stored roles mention a manager. The text match only narrows the rows in SQL (a team's social
+/// workers are not read on every partner update); [`receives_team_alerts`] decides on each.
 pub fn team_alert_candidates(team: sea_orm::prelude::Uuid) -> Condition {
     use entity::staff;
-    Condition::all().add(staff::Column::TeamId.eq(team)).add(staff::Column::Active.eq(true))
+    Condition::all()
+        .add(staff::Column::TeamId.eq(team))
+        .add(staff::Column::Active.eq(true))
+        .add(staff::Column::Roles.contains(Role::TeamManager.as_str()))
 }
 
 /// Who among a team receives its alerts besides the allocated worker: its managers.
