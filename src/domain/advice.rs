@@ -44,8 +44,15 @@ pub struct Consultation {
     pub request_for_support_advised: bool,
 }
 
-/// Does the text look as if it names a date, a postcode or an NHS number?
+/// Does the text look as if it identifies someone?
 pub fn looks_identifying(text: &str) -> bool {
+    identifying(text).is_some()
+}
+
+/// What in the text looks as if it identifies someone, as a phrase for the user error (never the
+/// text itself): a date, a postcode, a long number, a title or relative followed by a name, two
+/// capitalised words that are not a known phrase, or a street address.
+pub fn identifying(text: &str) -> Option<&'static str> {
     let words: Vec<String> = text
         .split(|c: char| c.is_whitespace() || ",;:()\"'".contains(c))
         .map(|w| w.trim_matches('.').to_uppercase())
@@ -66,21 +73,304 @@ pub fn looks_identifying(text: &str) -> bool {
         b.len() == 3 && b[0].is_ascii_digit() && b[1].is_ascii_alphabetic() && b[2].is_ascii_alphabetic()
     };
     let digits: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect();
-    let long_number = digits.as_bytes().windows(10).any(|w| w.iter().all(|c| c.is_ascii_digit()));
-    long_number
-        || words.iter().any(|w| is_date(w))
-        || words.windows(2).any(|p| outward(&p[0]) && inward(&p[1]))
+    if digits.as_bytes().windows(10).any(|w| w.iter().all(|c| c.is_ascii_digit())) {
+        return Some("a long number (an NHS number or a telephone number)");
+    }
+    if words.iter().any(|w| is_date(w)) {
+        return Some("a date");
+    }
+    if words.windows(2).any(|p| outward(&p[0]) && inward(&p[1]))
         || words.iter().any(|w| w.len() >= 5 && w.len() <= 7 && outward(&w[..w.len() - 3]) && inward(&w[w.len() - 3..]))
+    {
+        return Some("a postcode");
+    }
+    names_or_address(text)
+}
+
+/// Words that begin a name when a capitalised word follows them.
+const TITLES: &[&str] = &["mr", "mrs", "ms", "miss", "mx", "dr"];
+const RELATIVES: &[&str] = &[
+    "son",
+    "daughter",
+    "mum",
+    "mother",
+    "dad",
+    "father",
+    "brother",
+    "sister",
+    "nan",
+    "nana",
+    "grandma",
+    "grandmother",
+    "grandad",
+    "grandfather",
+    "stepdad",
+    "stepmum",
+    "aunt",
+    "auntie",
+    "uncle",
+    "cousin",
+    "baby",
+    "boyfriend",
+    "girlfriend",
+    "partner",
+    "husband",
+    "wife",
+    "carer",
+    "child",
+];
+/// Words of street addresses, after a capitalised word ("Mockley Street").
+const STREETS: &[&str] = &[
+    "street",
+    "st",
+    "road",
+    "rd",
+    "avenue",
+    "ave",
+    "close",
+    "lane",
+    "drive",
+    "way",
+    "crescent",
+    "court",
+    "place",
+    "grove",
+    "terrace",
+    "gardens",
+    "walk",
+    "square",
+    "mews",
+    "parade",
+    "promenade",
+    "row",
+    "hill",
+    "view",
+];
+/// Capitalised words of the service's own vocabulary: two of them together are a phrase, not a
+/// name ("Early Help", "Social Care", "Neglect Protocol", "Primary School").
+const KNOWN: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "and",
+    "or",
+    "of",
+    "for",
+    "to",
+    "in",
+    "on",
+    "at",
+    "by",
+    "with",
+    "no",
+    "not",
+    "is",
+    "was",
+    "has",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "it",
+    "this",
+    "that",
+    "school",
+    "primary",
+    "secondary",
+    "academy",
+    "college",
+    "nursery",
+    "team",
+    "service",
+    "services",
+    "health",
+    "help",
+    "early",
+    "social",
+    "care",
+    "worker",
+    "workers",
+    "officer",
+    "police",
+    "hub",
+    "advice",
+    "line",
+    "children",
+    "childrens",
+    "child",
+    "family",
+    "families",
+    "protection",
+    "plan",
+    "mental",
+    "domestic",
+    "abuse",
+    "neglect",
+    "protocol",
+    "assessment",
+    "blackpool",
+    "lancashire",
+    "council",
+    "nurse",
+    "visitor",
+    "gp",
+    "housing",
+    "youth",
+    "justice",
+    "nhs",
+    "camhs",
+    "mash",
+    "safeguarding",
+    "lead",
+    "designated",
+    "head",
+    "teacher",
+    "year",
+    "reception",
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+    "christmas",
+    "easter",
+    "term",
+    "working",
+    "well",
+    "universal",
+    "plus",
+    "intensive",
+    "specialist",
+    "level",
+    "request",
+    "support",
+    "referral",
+    "strategy",
+    "discussion",
+    "conference",
+    "meeting",
+    "around",
+    "tac",
+    "taf",
+    "eha",
+    "sen",
+    "send",
+    "ehcp",
+    "a&e",
+    "hospital",
+    "ward",
+    "midwife",
+    "midwifery",
+    "centre",
+    "trust",
+    "probation",
+    "prison",
+    "drug",
+    "alcohol",
+    "mum",
+    "dad",
+];
+
+/// A word as written, its letters only, lower-cased; and whether it begins with a capital.
+fn word_shapes(text: &str) -> Vec<(String, bool)> {
+    text.split(|c: char| c.is_whitespace() || ",;:()\"".contains(c))
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .filter(|w| !w.is_empty())
+        .map(|w| {
+            let capital = w.chars().next().is_some_and(char::is_uppercase) && w.chars().skip(1).any(char::is_lowercase);
+            (w.to_lowercase(), capital)
+        })
+        .collect()
+}
+
+/// Names and addresses: a title or relative followed by a capitalised word, two capitalised words
+/// that are not the service's own vocabulary, or a capitalised word before a street word.
+fn names_or_address(text: &str) -> Option<&'static str> {
+    let w = word_shapes(text);
+    let known = |s: &str| KNOWN.contains(&s);
+    for p in w.windows(2) {
+        let ((a, _), (b, b_cap)) = (&p[0], &p[1]);
+        if *b_cap && TITLES.contains(&a.as_str()) {
+            return Some("a title followed by a name");
+        }
+        if *b_cap && RELATIVES.contains(&a.as_str()) && !known(b) {
+            return Some("a relative followed by a name");
+        }
+        if p[0].1 && STREETS.contains(&b.as_str()) && !known(a) {
+            return Some("a street address");
+        }
+        if p[0].1 && *b_cap && !known(a) && !known(b) && !STREETS.contains(&b.as_str()) {
+            return Some("two capitalised words that look like a name");
+        }
+    }
+    None
+}
+
+/// Whether the text names, as two words in a row, a child on record (by the name keys that
+/// search and matching use).
+pub async fn names_a_child_on_record(db: &impl ConnectionTrait, text: &str) -> AppResult<bool> {
+    use entity::child;
+    let keys: Vec<String> = word_shapes(text).into_iter().map(|(w, _)| super::names::key(&w)).collect();
+    let pairs: Vec<(String, String)> = keys
+        .windows(2)
+        .filter(|p| !p[0].is_empty() && !p[1].is_empty())
+        .map(|p| (p[0].clone(), p[1].clone()))
+        .collect();
+    if pairs.is_empty() {
+        return Ok(false);
+    }
+    let mut any = sea_orm::Condition::any();
+    for (given, family) in pairs.iter().take(200) {
+        any = any.add(
+            sea_orm::Condition::all()
+                .add(child::Column::FamilyKey.eq(family.as_str()))
+                .add(child::Column::GivenKey.eq(given.as_str())),
+        );
+    }
+    Ok(child::Entity::find()
+        .select_only()
+        .column(child::Column::Id)
+        .filter(any)
+        .into_tuple::<Uuid>()
+        .one(db)
+        .await?
+        .is_some())
 }
 
 pub async fn log(db: &DatabaseConnection, ctx: &RequestCtx, c: Consultation) -> AppResult<advice_consultation::Model> {
     let mut checks = Checks::default();
     let summary = checks.take(validate::long_text("input.summary", &c.summary, SUMMARY_MAX));
-    if summary.as_deref().is_some_and(looks_identifying) {
+    let what = match summary.as_deref() {
+        Some(text) => match identifying(text) {
+            Some(what) => Some(what),
+            None if names_a_child_on_record(db, text).await? => Some("the full name of a child on record"),
+            None => None,
+        },
+        None => None,
+    };
+    if let Some(what) = what {
         checks.0.push(FieldError::new(
             "input.summary",
             UserErrorCode::LooksIdentifying,
-            "the summary must not hold names, dates of birth, addresses, postcodes or NHS numbers",
+            format!(
+                "the summary looks as if it identifies someone ({what}): describe the concern without names, \
+                 dates of birth, addresses, postcodes or NHS numbers"
+            ),
         ));
     }
     if !(1..=600).contains(&c.duration_minutes) {
@@ -145,5 +435,15 @@ mod tests {
         assert!(id("NHS 943 476 5919"));
         assert!(!id("Teacher worried about attendance and hunger; advised early help assessment."));
         assert!(!id("Year 5 pupil, 3 absences in 2 weeks"));
+        // Names and addresses (the advice line's own findings).
+        assert!(id("Child is Echo Fixturly, aged 7, seems withdrawn"));
+        assert!(id("Mum Sarah Smith says son Jack is not sleeping"));
+        assert!(id("son Jack is not sleeping"));
+        assert!(id("the family lives on Mockley Street"));
+        assert!(id("Mrs Example called the school"));
+        assert!(!id(
+            "Discussed with the Safeguarding Lead; advised an Early Help Assessment and the Neglect Protocol."
+        ));
+        assert!(!id("Mum says the GP and Health Visitor are involved; Primary School reports low attendance."));
     }
 }

@@ -79,6 +79,7 @@ impl ServiceHours {
 }
 
 /// The working-day calendar: the holiday table plus the service hours.
+
 #[derive(Clone, Debug)]
 pub struct Calendar {
     holidays: BTreeSet<NaiveDate>,
@@ -185,6 +186,19 @@ impl Calendar {
 /// row that cannot be read (weekday outside 0..=6, a time that is not "HH:MM", opening not before
 /// closing), or a table with no weekday hours at all, is a configuration fault: logged and returned
 /// as `AppError::Internal`.
+impl Calendar {
+    /// The weekly opening hours, Monday first (closed days left out).
+    pub fn weekly_hours(&self) -> Vec<(Weekday, NaiveTime, NaiveTime)> {
+        let days = [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri, Weekday::Sat, Weekday::Sun];
+        days.into_iter().filter_map(|d| self.hours.for_day(d).map(|(o, c)| (d, o, c))).collect()
+    }
+
+    /// Whether the service is open at instant `t` (a working day, within its hours).
+    pub fn is_open_at(&self, t: DateTime<Utc>) -> bool {
+        self.next_working_time(t) == t
+    }
+}
+
 pub async fn load(db: &impl sea_orm::ConnectionTrait) -> AppResult<Calendar> {
     use entity::{bank_holiday, service_hours};
     use sea_orm::{EntityTrait, QuerySelect};

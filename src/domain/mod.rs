@@ -6,6 +6,7 @@ pub mod calendar;
 pub mod case;
 pub mod child;
 pub mod codes;
+pub mod contacts;
 pub mod directory;
 pub mod early_help;
 pub mod holidays;

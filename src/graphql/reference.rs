@@ -1,7 +1,8 @@
-//! Reference data: the levels of need.
+//! Reference data: the levels of need and the service contacts.
 use super::req;
 use crate::domain;
 use async_graphql::{Context, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
 
 pub use entity::enums::Level;
 
@@ -21,6 +22,48 @@ pub struct LevelOfNeed {
     pub expected_response: String,
     /// Example indicators: a guide for the referrer, not a checklist.
     pub indicators: Vec<NeedIndicator>,
+}
+
+/// A telephone service.
+#[derive(SimpleObject)]
+pub struct ServiceLine {
+    /// What the line is called, e.g. "Request for Support Hub (MASH)".
+    pub name: String,
+    /// The number to dial.
+    pub phone: String,
+    /// When to use it, in words a portal can show as it is.
+    pub purpose: String,
+}
+
+/// One day's opening hours, London time.
+#[derive(SimpleObject)]
+pub struct OpeningHours {
+    /// `MONDAY` .. `SUNDAY`.
+    pub weekday: String,
+    /// Opening time, `HH:MM`.
+    pub opens: String,
+    /// Closing time, `HH:MM`.
+    pub closes: String,
+}
+
+/// The professionals' advice line: its number, hours and whether it is open.
+#[derive(SimpleObject)]
+pub struct AdviceLine {
+    pub line: ServiceLine,
+    /// The weekly hours (bank holidays closed), Monday first.
+    pub hours: Vec<OpeningHours>,
+    /// Open at this moment.
+    pub open_now: bool,
+    /// When it next opens (this moment, if open).
+    pub next_opens_at: DateTime<Utc>,
+}
+
+/// The numbers a portal shows beside every route to a request for support.
+#[derive(SimpleObject)]
+pub struct ServiceContacts {
+    /// A child at immediate risk of significant harm: telephone the MASH now.
+    pub mash: ServiceLine,
+    pub advice_line: AdviceLine,
 }
 
 #[derive(Default)]
@@ -46,5 +89,43 @@ impl ReferenceQuery {
                     .collect(),
             })
             .collect())
+    }
+
+    /// The MASH number (for a child at immediate risk of significant harm) and the advice line
+    /// with its hours and whether it is open now.
+    async fn service_contacts(&self, ctx: &Context<'_>) -> Result<ServiceContacts> {
+        let r = req(ctx)?;
+        let advice = domain::contacts::advice_line_now(&r.db, &r.services.calendar).await?;
+        let weekday = |d: chrono::Weekday| {
+            ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
+                [d.num_days_from_monday() as usize]
+                .to_string()
+        };
+        Ok(ServiceContacts {
+            mash: ServiceLine {
+                name: "Request for Support Hub (MASH)".into(),
+                phone: domain::contacts::MASH_PHONE.into(),
+                purpose: "A child at immediate risk of significant harm: telephone now. Never by a written request."
+                    .into(),
+            },
+            advice_line: AdviceLine {
+                line: ServiceLine {
+                    name: "Professionals' advice line".into(),
+                    phone: advice.phone.into(),
+                    purpose: "Advice for professionals about a concern. It is not a way to request support.".into(),
+                },
+                hours: advice
+                    .hours
+                    .into_iter()
+                    .map(|(d, o, c)| OpeningHours {
+                        weekday: weekday(d),
+                        opens: o.format("%H:%M").to_string(),
+                        closes: c.format("%H:%M").to_string(),
+                    })
+                    .collect(),
+                open_now: advice.open_now,
+                next_opens_at: advice.next_open,
+            },
+        })
     }
 }

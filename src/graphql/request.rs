@@ -398,6 +398,31 @@ pub struct SubmitRequestForSupportInput {
 pub struct RequestForSupportPayload {
     pub request: Option<RequestForSupport>,
     pub user_errors: Vec<UserError>,
+    /// Guidance about an accepted request (what the thresholds guidance expects); `[]` when none
+    /// applies or nothing was accepted. Warnings never stop a request.
+    pub warnings: Vec<IntakeWarning>,
+}
+
+/// Guidance about an accepted request for support.
+#[derive(SimpleObject)]
+pub struct IntakeWarning {
+    pub code: domain::request::IntakeWarningCode,
+    /// What the guidance expects, in words a referrer can act on.
+    pub message: String,
+}
+
+impl RequestForSupportPayload {
+    /// The payload for a submission's outcome, with the guidance for an accepted request.
+    fn of(request: Option<rfs::Model>, user_errors: Vec<UserError>) -> Self {
+        let warnings = request
+            .as_ref()
+            .map(domain::request::intake_warnings)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|w| IntakeWarning { code: w.code, message: w.message.to_string() })
+            .collect();
+        RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors, warnings }
+    }
 }
 
 #[derive(InputObject)]
@@ -551,7 +576,7 @@ impl RequestMutation {
             Err(e) => Err(e),
         };
         let (request, user_errors) = split(result)?;
-        Ok(RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors })
+        Ok(RequestForSupportPayload::of(request, user_errors))
     }
 
     /// Links a child named on a request to an existing child record (hub workers).
@@ -659,6 +684,6 @@ impl RequestMutation {
         }
         .await;
         let (request, user_errors) = split(result)?;
-        Ok(RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors })
+        Ok(RequestForSupportPayload::of(request, user_errors))
     }
 }

@@ -561,7 +561,22 @@ async fn advice_line_consultations_hold_no_identity() {
     );
     let log = "mutation($i: LogAdviceConsultationInput!) { logAdviceConsultation(input: $i) { consultation { id summary outcome } userErrors { field code } } }";
     let input = |summary: &str| json!({ "i": { "calledAt": "2026-11-20T10:00:00Z", "durationMinutes": 15, "callerAgencyType": "HEALTH_VISITOR", "concernCategories": ["DOMESTIC_ABUSE_PARENT"], "levelDiscussed": "INTENSIVE", "summary": summary, "outcome": "REQUEST_FOR_SUPPORT_ADVISED", "requestForSupportAdvised": true } });
-    for identifying in ["Baby born 03/09/2026, mum worried", "Family at FY1 4AB", "NHS no 9434765919"] {
+    // The advice line's findings: a child on record by name, a parent and a son by name, a street.
+    let on_record = fixtures::children(&app).await.into_iter().next().unwrap();
+    let named = format!(
+        "worried about {} {} lately",
+        on_record.given_name.to_lowercase(),
+        on_record.family_name.to_lowercase()
+    );
+    for identifying in [
+        "Baby born 03/09/2026, mum worried",
+        "Family at FY1 4AB",
+        "NHS no 9434765919",
+        "Child is Echo Fixturly, aged 7",
+        "Mum Sarah Smith says son Jack is not sleeping",
+        "lives on Mockley Street",
+        named.as_str(),
+    ] {
         let r = app.gql("hub.worker", log, input(identifying)).await;
         assert_eq!(
             r.data()["logAdviceConsultation"]["userErrors"],
@@ -569,6 +584,17 @@ async fn advice_line_consultations_hold_no_identity() {
             "{identifying}"
         );
     }
+    // The message says what looked identifying, never the text itself.
+    let r = app
+        .gql(
+            "hub.worker",
+            "mutation($i: LogAdviceConsultationInput!) { logAdviceConsultation(input: $i) { userErrors { message } } }",
+            input(&named),
+        )
+        .await;
+    let message = r.data()["logAdviceConsultation"]["userErrors"][0]["message"].as_str().unwrap().to_string();
+    assert!(message.contains("the full name of a child on record"), "{message}");
+    assert!(!message.to_lowercase().contains(&on_record.family_name.to_lowercase()), "{message}");
     assert_eq!(app.count("advice_consultations").await, 0);
     let r = app
         .gql("hub.worker", log, input("Health visitor worried about domestic abuse; advised a request for support."))
@@ -642,3 +668,64 @@ async fn submissions_and_reads_are_audited() {
 }
 
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+
+/// A request submitted without a safeguarding-lead discussion, or at level 1 or 2, is accepted
+/// with warnings saying what the thresholds guidance expects; otherwise `warnings: []`. A refused
+/// request carries none.
+#[tokio::test]
+async fn guidance_at_intake_comes_as_warnings() {
+    let app = TestApp::new().await;
+    let q = "mutation($i: SubmitRequestForSupportInput!) { submitRequestForSupport(input: $i) { request { id status } userErrors { field } warnings { code message } } }";
+    let codes = |r: &Resp| -> Vec<String> {
+        r.data()["submitRequestForSupport"]["warnings"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{}", r.raw))
+            .iter()
+            .map(|w| w["code"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let r = app.gql("partner.school", q, json!({ "i": request_input("Guidanceone") })).await;
+    assert_eq!(r.data()["submitRequestForSupport"]["warnings"], json!([]), "{}", r.raw);
+    let mut alone = request_input("Guidancetwo");
+    alone["discussedWithSafeguardingLead"] = json!(false);
+    alone.as_object_mut().unwrap().remove("safeguardingLeadName");
+    alone.as_object_mut().unwrap().remove("safeguardingLeadConsultedOn");
+    alone["referrerLevel"] = json!("UNIVERSAL_PLUS");
+    let r = app.gql("partner.school", q, json!({ "i": alone })).await;
+    assert_eq!(r.data()["submitRequestForSupport"]["request"]["status"], "RECEIVED", "accepted: {}", r.raw);
+    assert_eq!(codes(&r), ["NO_SAFEGUARDING_LEAD_DISCUSSION", "BELOW_STATUTORY_THRESHOLD"]);
+    let text = r.data()["submitRequestForSupport"]["warnings"][0]["message"].as_str().unwrap();
+    assert!(text.contains("safeguarding lead"), "{text}");
+    let mut universal = request_input("Guidancethree");
+    universal["referrerLevel"] = json!("UNIVERSAL");
+    let r = app.gql("partner.school", q, json!({ "i": universal })).await;
+    assert_eq!(codes(&r), ["BELOW_STATUTORY_THRESHOLD"]);
+    let mut refused = request_input("Guidancefour");
+    refused["referrerLevel"] = json!("UNIVERSAL");
+    refused["concerns"] = json!("");
+    let r = app.gql("partner.school", q, json!({ "i": refused })).await;
+    assert!(r.data()["submitRequestForSupport"]["request"].is_null(), "{}", r.raw);
+    assert_eq!(codes(&r), Vec::<String>::new(), "a refused request carries no guidance");
+}
+
+/// Every signed-in caller can read the numbers a portal shows: the MASH for immediate risk of
+/// significant harm and the advice line with the hub's hours and whether it is open now.
+#[tokio::test]
+async fn service_contacts_give_the_mash_and_the_advice_line_with_its_hours() {
+    let app = TestApp::new().await;
+    let q = "{ serviceContacts { mash { name phone purpose } adviceLine { line { phone purpose } hours { weekday opens closes } openNow nextOpensAt } } }";
+    for who in ["partner.school", "integration.police", "analyst", "hub.worker"] {
+        let r = app.gql(who, q, json!({})).await;
+        let c = &r.data()["serviceContacts"];
+        assert_eq!(c["mash"]["phone"], "01253 477299", "{who}: {}", r.raw);
+        assert_eq!(c["adviceLine"]["line"]["phone"], "01253 478959");
+        let hours = c["adviceLine"]["hours"].as_array().unwrap();
+        let days: Vec<&str> = hours.iter().map(|h| h["weekday"].as_str().unwrap()).collect();
+        assert_eq!(days, ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY"]);
+        assert_eq!((hours[0]["opens"].as_str(), hours[0]["closes"].as_str()), (Some("09:00"), Some("17:00")));
+        assert_eq!(hours[4]["closes"], "16:30");
+        // Open now exactly when the next opening is now (the calendar's own rule).
+        let next: DateTime<Utc> = c["adviceLine"]["nextOpensAt"].as_str().unwrap().parse().unwrap();
+        assert_eq!(c["adviceLine"]["openNow"], json!(next <= Utc::now()), "{}", r.raw);
+    }
+}

@@ -127,7 +127,7 @@ pub async fn submit(
             format!(
                 "Partner updates are not for anything that needs an immediate safeguarding response: telephone the MASH now on {}. \
                  Nothing has been submitted.",
-                crate::domain::request::MASH_PHONE
+                crate::domain::contacts::MASH_PHONE
             ),
         ));
     }

@@ -30,9 +30,7 @@ use sea_orm::{
 };
 use std::collections::HashMap;
 
-/// The MASH telephone number: a child at immediate risk of significant harm is reported by
-/// phone, never by a routine written request (R6).
-pub const MASH_PHONE: &str = "01253 477299";
+use super::contacts::MASH_PHONE;
 
 code_enum! {
     /// What the hub decided (docs/domain.md §3.3).
@@ -88,7 +86,8 @@ pub struct Submission {
     pub idempotency_key: Option<String>,
 }
 
+mod guidance;
 mod read;
 mod submit;
 mod triage;
-pub use self::{read::*, submit::*, triage::*};
+pub use self::{guidance::*, read::*, submit::*, triage::*};
