@@ -408,9 +408,19 @@ pub fn may_manage_team_cases(p: &Principal, action: Action, team: sea_orm::prelu
     })
 }
 
-/// May the principal read another staff member's directory entry?
-pub fn may_read_staff(p: &Principal, staff_id: sea_orm::prelude::Uuid) -> bool {
-    staff_id == p.user || permits(p, ReadDirectory)
+/// Which staff directory entries the principal may read, as a condition on `staff`: their own;
+/// everyone's for the directory roles; their own organisation's for a safeguarding lead, who sees
+/// who referred from their organisation.
+pub fn staff_scope(p: &Principal) -> Condition {
+    use entity::staff;
+    if permits(p, ReadDirectory) {
+        return Condition::all();
+    }
+    let mut any = Condition::any().add(staff::Column::Id.eq(p.user));
+    if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
+        any = any.add(staff::Column::OrganisationId.eq(org));
+    }
+    any
 }
 
 /// Which requests for support the principal may see, as a condition on `requests_for_support`:

@@ -6,17 +6,20 @@ use entity::{organisation, staff, team};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, prelude::Uuid};
 use std::collections::HashMap;
 
-/// Staff records the caller may read (the directory roles read anyone; others only themselves).
+/// Staff records the caller may read, under the policy's staff scope.
 pub async fn staff_by_ids(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, staff::Model>> {
-    let ids: Vec<Uuid> = ids.iter().copied().filter(|id| policy::may_read_staff(&ctx.principal, *id)).collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let rows = staff::Entity::find().filter(staff::Column::Id.is_in(ids)).all(db).await?;
+    let rows = staff::Entity::find()
+        .filter(staff::Column::Id.is_in(ids.iter().copied()))
+        .filter(policy::staff_scope(&ctx.principal))
+        .all(db)
+        .await?;
     Ok(rows.into_iter().map(|s| (s.id, s)).collect())
 }
 

@@ -729,3 +729,29 @@ async fn service_contacts_give_the_mash_and_the_advice_line_with_its_hours() {
         assert_eq!(c["adviceLine"]["openNow"], json!(next <= Utc::now()), "{}", r.raw);
     }
 }
+
+/// A safeguarding lead sees who referred from their own organisation; a partner still sees only
+/// themselves, and nobody outside the organisation (or the hub) sees the referrer's colleagues.
+#[tokio::test]
+async fn a_safeguarding_lead_sees_who_referred_in_their_organisation() {
+    let app = TestApp::new().await;
+    let (id, _, _) = submit_request(&app, "partner.school", request_input("Whoreferred")).await;
+    let q = "query($id: ID!) { requestForSupport(id: $id) { referrer { id displayName } } }";
+    let r = app.gql("dsl.school", q, json!({ "id": id })).await;
+    assert_eq!(
+        r.data()["requestForSupport"]["referrer"]["id"],
+        gid("Staff", app.staff_id("partner.school")),
+        "{}",
+        r.raw
+    );
+    for who in ["partner.school", "hub.worker"] {
+        let r = app.gql(who, q, json!({ "id": id })).await;
+        assert!(r.data()["requestForSupport"]["referrer"].is_object(), "{who}: {}", r.raw);
+    }
+    // Another organisation's safeguarding lead sees neither the request nor its referrer.
+    let r = app.gql("dsl.health", q, json!({ "id": id })).await;
+    assert_eq!(r.code(), "NOT_FOUND");
+    let viewer = "query($id: ID!) { node(id: $id) { id } }";
+    let r = app.gql("dsl.health", viewer, json!({ "id": gid("Staff", app.staff_id("partner.school")) })).await;
+    assert!(r.body["data"]["node"].is_null() || r.code() == "NOT_FOUND", "{}", r.raw);
+}
