@@ -17,6 +17,7 @@ mod m20261124_000013_case_scope_indexes;
 mod m20261124_000014_child_match_index;
 mod m20261124_000015_announce_after_commit;
 mod m20261124_000016_staff_team_index;
+mod m20261129_000017_child_nhs_index;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000014_child_match_index::Migration),
             Box::new(m20261124_000015_announce_after_commit::Migration),
             Box::new(m20261124_000016_staff_team_index::Migration),
+            Box::new(m20261129_000017_child_nhs_index::Migration),
         ]
     }
 }

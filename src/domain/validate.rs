@@ -112,3 +112,34 @@ mod tests {
         assert!(not_future("d", today.succ_opt().unwrap(), today).is_err());
     }
 }
+
+/// Whether ten digits form a valid NHS number: the modulus 11 check digit (weights 10 down to 2
+/// on the first nine digits; 11 − remainder is the check digit, 11 counts as 0, 10 is never
+/// valid). Synthetic data uses numbers that fail it, so they never match a real child's.
+pub fn nhs_number_is_valid(n: &str) -> bool {
+    let digits: Vec<u32> = n.chars().filter_map(|c| c.to_digit(10)).collect();
+    if digits.len() != 10 || n.chars().count() != 10 {
+        return false;
+    }
+    let sum: u32 = digits[..9].iter().zip((2..=10).rev()).map(|(d, w)| d * w).sum();
+    match 11 - sum % 11 {
+        11 => digits[9] == 0,
+        10 => false,
+        check => digits[9] == check,
+    }
+}
+
+#[cfg(test)]
+mod nhs_tests {
+    use super::nhs_number_is_valid as valid;
+
+    #[test]
+    fn modulus_11() {
+        assert!(valid("9434765919"));
+        assert!(valid("4010232137"));
+        assert!(!valid("9434765918"), "wrong check digit");
+        assert!(!valid("9000000001"), "the benchmark's synthetic numbers fail");
+        assert!(!valid("943476591"), "nine digits");
+        assert!(!valid("94347659 9"));
+    }
+}

@@ -749,3 +749,41 @@ async fn an_update_about_a_restricted_child_is_hidden_from_the_hub() {
         assert_eq!(r.data()["partnerUpdate"]["id"], hidden.as_str(), "{who}: {}", r.raw);
     }
 }
+
+/// A valid NHS number with the date of birth matches the child even when the names are written
+/// differently; an invalid one is ignored (names and date of birth decide); the sender's answer
+/// is the same either way.
+#[tokio::test]
+async fn a_valid_nhs_number_with_the_date_of_birth_matches_first() {
+    use sea_orm::{ActiveModelTrait, Set};
+    let app = TestApp::new().await;
+    let case = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let child = fixtures::child(&app, case.child_id).await;
+    let mut record: entity::child::ActiveModel = child.clone().into();
+    record.nhs_number = Set(Some("9434765919".into()));
+    record.update(&app.db).await.unwrap();
+    let answer = |r: &Resp| {
+        let u = &r.data()["submitPartnerUpdate"]["partnerUpdate"];
+        (u["reviewed"].clone(), u["matched"].clone(), r.data()["submitPartnerUpdate"]["userErrors"].clone())
+    };
+    let matched_to = |id: &str| {
+        let app = &app;
+        let id = fixtures::uuid_of(id);
+        async move { entity::partner_update::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().child_id }
+    };
+    // Names as another agency writes them, the number and the date of birth.
+    let mut input = update_input(&child, false);
+    input["childGivenName"] = json!("Differentname");
+    input["childFamilyName"] = json!("Otherspelling");
+    input["nhsNumber"] = json!("9434765919");
+    let by_number = app.gql("partner.health", SUBMIT_UPDATE, json!({ "i": input })).await;
+    let id = by_number.data()["submitPartnerUpdate"]["partnerUpdate"]["id"].as_str().unwrap().to_string();
+    assert_eq!(matched_to(&id).await, Some(child.id), "matched by NHS number and date of birth: {}", by_number.raw);
+    // A number that fails its check digit is no number at all: these names match nobody.
+    input["nhsNumber"] = json!("9434765918");
+    let invalid = app.gql("partner.health", SUBMIT_UPDATE, json!({ "i": input })).await;
+    let id = invalid.data()["submitPartnerUpdate"]["partnerUpdate"]["id"].as_str().unwrap().to_string();
+    assert_eq!(matched_to(&id).await, None, "{}", invalid.raw);
+    // The sender cannot tell the two apart.
+    assert_eq!(answer(&by_number), answer(&invalid));
+}

@@ -66,17 +66,27 @@ pub(super) async fn find_match_and_reference(
     given: &str,
     family: &str,
     dob: NaiveDate,
+    nhs_number: Option<&str>,
     year: i32,
 ) -> AppResult<(Option<(Uuid, case::Model)>, String)> {
-    // The open cases of the children whose keys match (at most one open case per child, so one
-    // row per child).
-    let children = child::Entity::find()
-        .select_only()
-        .column(child::Column::Id)
-        .filter(child::Column::GivenKey.eq(given))
-        .filter(child::Column::FamilyKey.eq(family))
-        .filter(child::Column::DateOfBirth.eq(dob))
-        .into_query();
+    // The open cases of the children who match (at most one open case per child, so one row per
+    // child). A valid NHS number with the date of birth matches first; the names and date of
+    // birth match a child whose record holds no other NHS number. Two different children are
+    // ambiguous and match neither.
+    let by_names = Condition::all()
+        .add(child::Column::GivenKey.eq(given))
+        .add(child::Column::FamilyKey.eq(family))
+        .add(child::Column::DateOfBirth.eq(dob));
+    let who =
+        match nhs_number.filter(|n| validate::nhs_number_is_valid(n)) {
+            Some(nhs) => Condition::any()
+                .add(Condition::all().add(child::Column::NhsNumber.eq(nhs)).add(child::Column::DateOfBirth.eq(dob)))
+                .add(by_names.add(
+                    Condition::any().add(child::Column::NhsNumber.is_null()).add(child::Column::NhsNumber.eq(nhs)),
+                )),
+            None => by_names,
+        };
+    let children = child::Entity::find().select_only().column(child::Column::Id).filter(who).into_query();
     let open = case::Entity::find()
         .filter(case::Column::ChildId.in_subquery(children))
         .filter(case::Column::Status.eq(CaseStatus::Open))
@@ -147,7 +157,8 @@ pub async fn submit(
     // Reads first (a match seen inside a transaction would be no fresher), then every write —
     // the update, its alerts and its audit row — stored together or not at all.
     let year = chrono::Datelike::year(&now);
-    let (matched, reference) = find_match_and_reference(db, &given_key, &family_key, u.date_of_birth, year).await?;
+    let (matched, reference) =
+        find_match_and_reference(db, &given_key, &family_key, u.date_of_birth, u.nhs_number.as_deref(), year).await?;
     let planned = match &matched {
         Some((_, case)) => match_alerts(db, u.concern, case).await?,
         None => vec![],
