@@ -173,6 +173,8 @@ pub struct PartnerUpdateFilter {
     pub concern: Option<bool>,
     /// Reviewers only: `false` is the hub's unmatched queue.
     pub matched: Option<bool>,
+    /// Reviewers only: the updates about one child (a `Child` ID), within what the caller may see.
+    pub child_id: Option<ID>,
 }
 
 #[derive(Default)]
@@ -197,6 +199,7 @@ impl PartnerUpdateQuery {
             overdue: f.overdue,
             concern: f.concern,
             matched: f.matched,
+            child_id: ids::decode_opt(&f.child_id, Kind::Child, "filter.childId")?,
         };
         let page = domain::partner_update::list(&r.db, &r.ctx, f, first, after.as_deref()).await?;
         let mut c = Connection::new(page.has_previous, page.has_next);

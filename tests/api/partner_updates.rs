@@ -787,3 +787,32 @@ async fn a_valid_nhs_number_with_the_date_of_birth_matches_first() {
     // The sender cannot tell the two apart.
     assert_eq!(answer(&by_number), answer(&invalid));
 }
+
+/// The inbox narrows to one child's updates for those who review them; a sender may not ask (the
+/// filter would tell them whom their update matched).
+#[tokio::test]
+async fn the_inbox_filters_by_child_for_reviewers_only() {
+    let app = TestApp::new().await;
+    let case = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let child = fixtures::child(&app, case.child_id).await;
+    let (one, _) = submit_update(&app, "partner.school", &child, false).await;
+    let (two, _) = submit_update(&app, "partner.health", &child, true).await;
+    let (_other, _) = submit_update_named(&app, "partner.school", "Nobody", "Knownnowhere").await;
+    let q = "query($c: ID!) { partnerUpdates(first: 50, filter: {childId: $c}) { edges { node { id } } } }";
+    for who in ["sw.alpha1", "tm.alpha", "hub.worker"] {
+        let r = app.gql(who, q, json!({ "c": gid("Child", child.id) })).await;
+        let mut ids: Vec<String> = r.data()["partnerUpdates"]["edges"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{who}: {}", r.raw))
+            .iter()
+            .map(|e| e["node"]["id"].as_str().unwrap().to_string())
+            .collect();
+        ids.sort();
+        let mut want = vec![one.clone(), two.clone()];
+        want.sort();
+        assert_eq!(ids, want, "{who}");
+    }
+    let r = app.gql("partner.school", q, json!({ "c": gid("Child", child.id) })).await;
+    assert_eq!(r.code(), "BAD_USER_INPUT", "{}", r.raw);
+    assert_eq!(r.body["errors"][0]["extensions"]["field"], "filter.childId", "{}", r.raw);
+}

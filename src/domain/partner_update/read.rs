@@ -28,6 +28,8 @@ pub struct InboxFilter {
     pub overdue: Option<bool>,
     pub concern: Option<bool>,
     pub matched: Option<bool>,
+    /// One child's updates (reviewers only, like `matched`).
+    pub child_id: Option<Uuid>,
 }
 
 /// The inbox: soonest due first. Reviewers see the updates on their cases (the hub: all,
@@ -55,12 +57,19 @@ pub async fn list(
     if let Some(c) = f.concern {
         q = q.filter(pu::Column::Concern.eq(c));
     }
+    // Only reviewers may ask whether, or to whom, an update matched: a sender must not learn it.
+    let not_yours = |field: &str| AppError::invalid(field, UserErrorCode::NotAllowed, "not a filter you can use");
     if let Some(m) = f.matched {
-        // Only reviewers may ask whether an update matched: a sender must not learn it.
-        if !policy::permits(&ctx.principal, Action::ReviewPartnerUpdates) {
-            return Err(AppError::invalid("filter.matched", UserErrorCode::NotAllowed, "not a filter you can use"));
+        if !policy::may_see_update_matching(&ctx.principal) {
+            return Err(not_yours("filter.matched"));
         }
         q = q.filter(if m { pu::Column::ChildId.is_not_null() } else { pu::Column::ChildId.is_null() });
+    }
+    if let Some(child) = f.child_id {
+        if !policy::may_see_update_matching(&ctx.principal) {
+            return Err(not_yours("filter.childId"));
+        }
+        q = q.filter(pu::Column::ChildId.eq(child));
     }
     if let Some(c) = after {
         let bad = || AppError::invalid("after", UserErrorCode::Invalid, "not a valid cursor");
