@@ -99,6 +99,9 @@ pub fn sdl() -> String {
     build_schema(true).sdl()
 }
 
+/// Distinct root response keys one request (or WebSocket connection) may use.
+const MAX_AUTHORIZED_KEYS: usize = 256;
+
 /// Everything a resolver needs for one request.
 pub struct RequestData {
     pub db: DatabaseConnection,
@@ -125,9 +128,13 @@ impl RequestData {
         RequestData { db, ctx, loaders, services, authorized: Default::default() }
     }
 
+    /// Remembers a root field's response key once its guard has passed. A WebSocket connection
+    /// keeps one `RequestData` for all its operations, so the list is capped: a client that has
+    /// used more distinct aliases than that gets `INTERNAL` for new ones, never unbounded memory.
     fn mark_authorized(&self, key: &str) {
         if let Ok(mut keys) = self.authorized.lock()
             && !keys.iter().any(|k| k == key)
+            && keys.len() < MAX_AUTHORIZED_KEYS
         {
             keys.push(key.to_string());
         }
