@@ -13,6 +13,13 @@ pub const MASH_PHONE: &str = "01253 477299";
 /// The professionals-only advice line (not a way to request support).
 pub const ADVICE_LINE_PHONE: &str = "01253 478959";
 
+/// What each line is called and when to use it, in words a portal can show as they are.
+pub const MASH_NAME: &str = "Request for Support Hub (MASH)";
+pub const MASH_PURPOSE: &str =
+    "A child at immediate risk of significant harm: telephone now. Never by a written request.";
+pub const ADVICE_LINE_NAME: &str = "Professionals' advice line";
+pub const ADVICE_LINE_PURPOSE: &str = "Advice for professionals about a concern. It is not a way to request support.";
+
 /// The advice line as a partner sees it.
 #[derive(Debug, Clone)]
 pub struct AdviceLine {

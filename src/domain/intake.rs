@@ -75,6 +75,45 @@ pub struct ConsentIn {
     pub date: Option<NaiveDate>,
 }
 
+/// How many children a form names: at least one, at most [`MAX_CHILDREN`].
+pub fn check_children_count(c: &mut Checks, field: &str, n: usize) {
+    if n == 0 {
+        c.0.push(FieldError::new(field, UserErrorCode::Required, "name at least one child"));
+    }
+    if n > MAX_CHILDREN {
+        c.0.push(FieldError::new(field, UserErrorCode::TooLong, format!("at most {MAX_CHILDREN} children")));
+    }
+}
+
+/// How many household members a form names: at most [`MAX_HOUSEHOLD`].
+pub fn check_household_count(c: &mut Checks, field: &str, n: usize) {
+    if n > MAX_HOUSEHOLD {
+        c.0.push(FieldError::new(field, UserErrorCode::TooLong, format!("at most {MAX_HOUSEHOLD} people")));
+    }
+}
+
+/// The children of a form (`input.children`): their number and each child, returned cleaned.
+pub fn check_children(c: &mut Checks, children: &[ChildIn], today: NaiveDate) -> Vec<ChildIn> {
+    check_children_count(c, "input.children", children.len());
+    children
+        .iter()
+        .enumerate()
+        .take(MAX_CHILDREN)
+        .map(|(i, ch)| check_child(c, &format!("input.children.{i}"), ch, today))
+        .collect()
+}
+
+/// The household of a form (`input.household`): its size and each member, returned cleaned.
+pub fn check_household(c: &mut Checks, household: &[HouseholdIn]) -> Vec<HouseholdIn> {
+    check_household_count(c, "input.household", household.len());
+    household
+        .iter()
+        .enumerate()
+        .take(MAX_HOUSEHOLD)
+        .map(|(i, m)| check_household_member(c, &format!("input.household.{i}"), m))
+        .collect()
+}
+
 /// Checks one child as a referrer or lead practitioner describes them (`prefix` names the
 /// field, e.g. `input.children.0`) and returns the child cleaned.
 pub fn check_child(c: &mut Checks, prefix: &str, ch: &ChildIn, today: NaiveDate) -> ChildIn {

@@ -95,7 +95,8 @@ impl ReferenceQuery {
     /// with its hours and whether it is open now.
     async fn service_contacts(&self, ctx: &Context<'_>) -> Result<ServiceContacts> {
         let r = req(ctx)?;
-        let advice = domain::contacts::advice_line_now(&r.db, &r.services.calendar).await?;
+        use domain::contacts;
+        let advice = contacts::advice_line_now(&r.db, &r.services.calendar).await?;
         let weekday = |d: chrono::Weekday| {
             ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"]
                 [d.num_days_from_monday() as usize]
@@ -103,16 +104,15 @@ impl ReferenceQuery {
         };
         Ok(ServiceContacts {
             mash: ServiceLine {
-                name: "Request for Support Hub (MASH)".into(),
-                phone: domain::contacts::MASH_PHONE.into(),
-                purpose: "A child at immediate risk of significant harm: telephone now. Never by a written request."
-                    .into(),
+                name: contacts::MASH_NAME.into(),
+                phone: contacts::MASH_PHONE.into(),
+                purpose: contacts::MASH_PURPOSE.into(),
             },
             advice_line: AdviceLine {
                 line: ServiceLine {
-                    name: "Professionals' advice line".into(),
+                    name: contacts::ADVICE_LINE_NAME.into(),
                     phone: advice.phone.into(),
-                    purpose: "Advice for professionals about a concern. It is not a way to request support.".into(),
+                    purpose: contacts::ADVICE_LINE_PURPOSE.into(),
                 },
                 hours: advice
                     .hours

@@ -10,29 +10,8 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
     let now = Utc::now();
     let today = now.date_naive();
     let mut c = Checks::default();
-    if s.children.is_empty() {
-        c.0.push(FieldError::new("input.children", UserErrorCode::Required, "name at least one child"));
-    }
-    if s.children.len() > MAX_CHILDREN {
-        c.0.push(FieldError::new("input.children", UserErrorCode::TooLong, format!("at most {MAX_CHILDREN} children")));
-    }
-    let children: Vec<ChildIn> = s
-        .children
-        .iter()
-        .enumerate()
-        .take(MAX_CHILDREN)
-        .map(|(i, ch)| intake::check_child(&mut c, &format!("input.children.{i}"), ch, today))
-        .collect();
-    if s.household.len() > MAX_HOUSEHOLD {
-        c.0.push(FieldError::new("input.household", UserErrorCode::TooLong, format!("at most {MAX_HOUSEHOLD} people")));
-    }
-    let household: Vec<HouseholdIn> = s
-        .household
-        .iter()
-        .enumerate()
-        .take(MAX_HOUSEHOLD)
-        .map(|(i, m)| intake::check_household_member(&mut c, &format!("input.household.{i}"), m))
-        .collect();
+    let children = intake::check_children(&mut c, &s.children, today);
+    let household = intake::check_household(&mut c, &s.household);
     let consent = intake::check_consent(&mut c, "input.consent", &s.consent, today);
     let reason = c.take(validate::long_text("input.reason", &s.reason, LONG_TEXT_MAX));
     let (child_voice, family_voice) = check_voices(&mut c, s.child_voice.as_deref(), s.family_voice.as_deref());
@@ -199,16 +178,7 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> App
         }
     }
     let children = u.children.as_ref().map(|rows| {
-        if rows.is_empty() {
-            c.0.push(FieldError::new("input.children", UserErrorCode::Required, "name at least one child"));
-        }
-        if rows.len() > MAX_CHILDREN {
-            c.0.push(FieldError::new(
-                "input.children",
-                UserErrorCode::TooLong,
-                format!("at most {MAX_CHILDREN} children"),
-            ));
-        }
+        intake::check_children_count(&mut c, "input.children", rows.len());
         check_ids(&mut c, "input.children", rows, &old_children.iter().map(|k| k.id).collect());
         let cleaned: Vec<(Option<Uuid>, ChildIn)> = rows
             .iter()
@@ -219,13 +189,7 @@ pub async fn update(db: &DatabaseConnection, ctx: &RequestCtx, u: Update) -> App
         plan_list(&old_children, &cleaned, |m| m.id, |m| m.position, child_diff)
     });
     let household = u.household.as_ref().map(|rows| {
-        if rows.len() > MAX_HOUSEHOLD {
-            c.0.push(FieldError::new(
-                "input.household",
-                UserErrorCode::TooLong,
-                format!("at most {MAX_HOUSEHOLD} people"),
-            ));
-        }
+        intake::check_household_count(&mut c, "input.household", rows.len());
         check_ids(&mut c, "input.household", rows, &old_members.iter().map(|m| m.id).collect());
         let cleaned: Vec<(Option<Uuid>, HouseholdIn)> = rows
             .iter()

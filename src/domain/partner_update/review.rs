@@ -33,11 +33,7 @@ pub async fn review(
         ));
     }
     if u.version != expected_version {
-        return Err(AppError::invalid(
-            "input.expectedVersion",
-            UserErrorCode::Conflict,
-            "the update has changed since you read it",
-        ));
+        return Err(stale());
     }
     let now = Utc::now();
     let (stored, signals) = crate::db::transaction(db, async |txn| {
@@ -54,11 +50,7 @@ pub async fn review(
             .exec(txn)
             .await?;
         if res.rows_affected != 1 {
-            return Err(AppError::invalid(
-                "input.expectedVersion",
-                UserErrorCode::Conflict,
-                "the update has changed since you read it",
-            ));
+            return Err(stale());
         }
         let stored = pu::Entity::find_by_id(u.id).one(txn).await?.ok_or(AppError::Internal)?;
         let mut signals = vec![];
@@ -96,11 +88,7 @@ pub async fn match_to_child(
         ));
     }
     if u.version != expected_version {
-        return Err(AppError::invalid(
-            "input.expectedVersion",
-            UserErrorCode::Conflict,
-            "the update has changed since you read it",
-        ));
+        return Err(stale());
     }
     if child::Entity::find_by_id(child_id).filter(policy::child_scope(&ctx.principal)).one(db).await?.is_none() {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
@@ -129,11 +117,7 @@ pub async fn match_to_child(
             .exec(txn)
             .await?;
         if res.rows_affected != 1 {
-            return Err(AppError::invalid(
-                "input.expectedVersion",
-                UserErrorCode::Conflict,
-                "the update has changed since you read it",
-            ));
+            return Err(stale());
         }
         let stored = pu::Entity::find_by_id(u.id).one(txn).await?.ok_or(AppError::Internal)?;
         let signals = alerts_for_match(txn, &stored, &case).await?;
@@ -195,4 +179,9 @@ pub async fn raise_overdue(db: &DatabaseConnection, bus: &AlertBus, now: DateTim
         }
     }
     Ok(raised)
+}
+
+/// The answer when the update changed since the caller read it (`expectedVersion` is stale).
+fn stale() -> AppError {
+    AppError::invalid("input.expectedVersion", UserErrorCode::Conflict, "the update has changed since you read it")
 }

@@ -12,21 +12,8 @@ pub(super) fn fingerprint(s: &Submission) -> String {
 pub(super) fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> AppResult<Submission> {
     let mut c = Checks::default();
     let mut out = s.clone();
-    if s.children.is_empty() {
-        c.0.push(FieldError::new("input.children", UserErrorCode::Required, "name at least one child"));
-    }
-    if s.children.len() > MAX_CHILDREN {
-        c.0.push(FieldError::new("input.children", UserErrorCode::TooLong, format!("at most {MAX_CHILDREN} children")));
-    }
-    for (i, ch) in s.children.iter().enumerate().take(MAX_CHILDREN) {
-        out.children[i] = check_child(&mut c, &format!("input.children.{i}"), ch, today);
-    }
-    if s.household.len() > MAX_HOUSEHOLD {
-        c.0.push(FieldError::new("input.household", UserErrorCode::TooLong, format!("at most {MAX_HOUSEHOLD} people")));
-    }
-    for (i, m) in s.household.iter().enumerate().take(MAX_HOUSEHOLD) {
-        out.household[i] = check_household_member(&mut c, &format!("input.household.{i}"), m);
-    }
+    out.children = check_children(&mut c, &s.children, today);
+    out.household = check_household(&mut c, &s.household);
     if let Some(v) = c.take(validate::long_text("input.concerns", &s.concerns, LONG_TEXT_MAX)) {
         out.concerns = v;
     }
