@@ -94,6 +94,17 @@ pub struct Config {
     #[arg(long, env = "CASEGRAPH_AUDIT_READS_ASYNC_COMMIT", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     pub audit_reads_async_commit: bool,
 
+    /// Working days a social worker keeps access to an unrestricted child's record after their
+    /// case closes, for recording (access through a restricted child's case ends at once).
+    #[arg(long, env = "CASEGRAPH_ACCESS_GRACE_WORKING_DAYS", default_value_t = 20, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=120))]
+    pub access_grace_working_days: u32,
+
+    /// Days a completed neglect screening may be used on a request for support.
+    #[arg(long, env = "CASEGRAPH_NEGLECT_SCREENING_MAX_AGE_DAYS", default_value_t = 90, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=730))]
+    pub neglect_screening_max_age_days: u32,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=200))]

@@ -62,6 +62,7 @@ pub enum RecordType {
     Alert,
     EarlyHelpAssessment,
     EarlyHelpSummary,
+    EarlyHelpReferral,
 }
 
 impl RecordType {
@@ -79,6 +80,7 @@ impl RecordType {
             RecordType::Alert => "ALERT",
             RecordType::EarlyHelpAssessment => "EARLY_HELP_ASSESSMENT",
             RecordType::EarlyHelpSummary => "EARLY_HELP_SUMMARY",
+            RecordType::EarlyHelpReferral => "EARLY_HELP_REFERRAL",
         }
     }
 }

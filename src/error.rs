@@ -140,4 +140,14 @@ pub enum UserErrorCode {
     NotMatched,
     /// Free text that looks as if it identifies someone where it must not.
     LooksIdentifying,
+    /// Records that may be the same child exist: confirm each is a different child
+    /// (`confirmedDifferentFrom`), or match the child to one of them.
+    PossibleDuplicate,
+    /// The names or date of birth of two records disagree: correct them, or override with a
+    /// reason.
+    IdentityMismatch,
+    /// Too old to use: complete it again.
+    Expired,
+    /// Already used by another record, and usable once only.
+    AlreadyUsed,
 }

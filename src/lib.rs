@@ -37,6 +37,10 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         check_times: cfg.check_times(),
         organisations: Default::default(),
         calendar: Default::default(),
+        rules: graphql::Rules {
+            access_grace_working_days: cfg.access_grace_working_days,
+            screening_max_age_days: cfg.neglect_screening_max_age_days,
+        },
     };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
         db::connect_audit(&cfg.database_url, AUDIT_WRITERS as u32, &statements).await?

@@ -126,7 +126,7 @@ by_position! {
     }
     case::Model {
         id, child_id, kind, status, team_id, allocated_worker_id, opened_at, closed_at, closure_reason, synthetic,
-        origin_request_id, version, created_at, updated_at,
+        origin_request_id, access_until, version, created_at, updated_at,
     }
 }
 

@@ -274,6 +274,7 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
             closure_reason: Set(closed.map(|_| ClosureReason::NoFurtherActionAfterAssessment)),
             synthetic: Set(true),
             origin_request_id: Set(None),
+            access_until: Set(None),
             version: Set(1),
             created_at: Set(opened),
             updated_at: Set(closed.unwrap_or(opened)),

@@ -18,6 +18,8 @@ pub struct Model {
     pub synthetic: bool,
     /// The request for support whose hub decision opened the case, if any.
     pub origin_request_id: Option<Uuid>,
+    /// When access through this (closed) case ends for its worker and team.
+    pub access_until: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

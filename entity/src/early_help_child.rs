@@ -20,6 +20,8 @@ pub struct Model {
     pub address_line: Option<String>,
     pub postcode: Option<String>,
     pub school_or_setting: Option<String>,
+    /// Why the child was linked to a record whose names or date of birth disagree.
+    pub link_override_reason: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

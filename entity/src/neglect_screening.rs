@@ -17,6 +17,11 @@ pub struct Model {
     pub flagged: bool,
     pub outcome: String,
     pub created_at: DateTimeUtc,
+    /// The child screened (the child tool), or the unborn child's expected delivery date.
+    pub child_given_name: Option<String>,
+    pub child_family_name: Option<String>,
+    pub child_date_of_birth: Option<Date>,
+    pub expected_delivery_date: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -18,6 +18,7 @@ mod m20261124_000014_child_match_index;
 mod m20261124_000015_announce_after_commit;
 mod m20261124_000016_staff_team_index;
 mod m20261129_000017_child_nhs_index;
+mod m20261129_000018_handovers;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000015_announce_after_commit::Migration),
             Box::new(m20261124_000016_staff_team_index::Migration),
             Box::new(m20261129_000017_child_nhs_index::Migration),
+            Box::new(m20261129_000018_handovers::Migration),
         ]
     }
 }

@@ -73,6 +73,10 @@ pub enum Action {
     ReadEarlyHelpSummary,
     /// Complete and submit one's own draft request for support (made by an early help step up).
     SubmitDraftRequest,
+    /// Read early help referrals made by the hub (row scope: [`early_help_referral_scope`]).
+    ReadEarlyHelpReferrals,
+    /// Allocate an early help referral to a lead (early help managers: [`may_allocate_early_help`]).
+    AllocateEarlyHelpReferral,
 }
 
 use Action::*;
@@ -94,6 +98,8 @@ pub const TABLE: &[(Role, &[Action])] = &[
             LeadEarlyHelp,
             ContributeEarlyHelp,
             SubmitDraftRequest,
+            ReceiveAlerts,
+            ReadEarlyHelpReferrals,
         ],
     ),
     (
@@ -109,6 +115,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadPartnerUpdates,
             ReadEarlyHelp,
             ContributeEarlyHelp,
+            ReceiveAlerts,
         ],
     ),
     (
@@ -133,6 +140,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadEarlyHelp,
             ContributeEarlyHelp,
             LinkEarlyHelpChild,
+            ReadEarlyHelpReferrals,
         ],
     ),
     (
@@ -152,6 +160,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadEarlyHelp,
             ContributeEarlyHelp,
             LinkEarlyHelpChild,
+            ReadRequests,
         ],
     ),
     (
@@ -174,6 +183,9 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReceiveAlerts,
             ReadEarlyHelp,
             ReadEarlyHelpSummary,
+            ReadRequests,
+            ReadEarlyHelpReferrals,
+            AllocateEarlyHelpReferral,
         ],
     ),
     (
@@ -188,6 +200,8 @@ pub const TABLE: &[(Role, &[Action])] = &[
             LeadEarlyHelp,
             ContributeEarlyHelp,
             SubmitDraftRequest,
+            ReceiveAlerts,
+            ReadEarlyHelpReferrals,
         ],
     ),
     (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary]),
@@ -268,6 +282,9 @@ pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
     ("Mutation.closeEarlyHelpAssessment", LeadEarlyHelp, Forbidden),
     ("Mutation.linkEarlyHelpChild", LinkEarlyHelpChild, Forbidden),
     ("Mutation.submitDraftRequestForSupport", SubmitDraftRequest, Forbidden),
+    ("Query.earlyHelpReferrals", ReadEarlyHelpReferrals, Forbidden),
+    ("Mutation.allocateEarlyHelpReferral", AllocateEarlyHelpReferral, Forbidden),
+    ("Mutation.startEarlyHelpAssessmentFromReferral", LeadEarlyHelp, Forbidden),
 ];
 
 /// Does the role's row of the table hold the action?
@@ -323,6 +340,15 @@ fn cases_where(cond: Condition) -> SimpleExpr {
         .in_subquery(case::Entity::find().select_only().column(case::Column::ChildId).filter(cond).into_query())
 }
 
+/// A case that still gives its worker and team access: open, or closed and still within the
+/// access it kept for recording (`access_until`: at once for a restricted child, a grace period
+/// of working days otherwise; set by the domain when the case closes).
+fn live_case() -> Condition {
+    Condition::any()
+        .add(case::Column::Status.eq(CaseStatus::Open))
+        .add(case::Column::AccessUntil.gt(chrono::Utc::now()))
+}
+
 fn unrestricted_children() -> SimpleExpr {
     case::Column::ChildId.in_subquery(
         child::Entity::find()
@@ -334,10 +360,12 @@ fn unrestricted_children() -> SimpleExpr {
 }
 
 /// Which children the principal may see, as a condition on `children`:
-/// - the allocated worker always sees the child (restricted or not);
+/// - the allocated worker sees the child (restricted or not) while the case is live (open, or
+///   closed within its grace period for recording: none for a restricted child);
 /// - a hub worker sees every child who is not restricted;
-/// - a social worker sees the unrestricted children of their team's cases;
-/// - a team manager sees every child with a case in their team (they allocate restricted cases).
+/// - a social worker sees the unrestricted children of their team's live cases;
+/// - a team manager sees every child with a case in their team (they allocate restricted cases
+///   and answer for the team's records).
 ///
 /// Everyone else sees no child.
 pub fn child_scope(p: &Principal) -> Condition {
@@ -350,7 +378,7 @@ pub fn child_scope(p: &Principal) -> Condition {
     if p.has(Role::HubWorker) {
         any = any.add(child::Column::Restricted.eq(false));
     }
-    any = any.add(cases_where(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user))));
+    any = any.add(cases_where(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user)).add(live_case())));
     if let Some(team) = p.team {
         if p.has(Role::TeamManager) {
             any = any.add(cases_where(Condition::all().add(case::Column::TeamId.eq(team))));
@@ -358,7 +386,7 @@ pub fn child_scope(p: &Principal) -> Condition {
             any = any.add(
                 Condition::all()
                     .add(child::Column::Restricted.eq(false))
-                    .add(cases_where(Condition::all().add(case::Column::TeamId.eq(team)))),
+                    .add(cases_where(Condition::all().add(case::Column::TeamId.eq(team)).add(live_case()))),
             );
         }
     }
@@ -371,7 +399,8 @@ pub fn case_scope(p: &Principal) -> Condition {
     if !permits(p, ReadCase) {
         return never();
     }
-    let mut any = Condition::any().add(case::Column::AllocatedWorkerId.eq(p.user));
+    let mut any =
+        Condition::any().add(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user)).add(live_case()));
     if p.has(Role::HubWorker) {
         any = any.add(unrestricted_children());
     }
@@ -379,7 +408,9 @@ pub fn case_scope(p: &Principal) -> Condition {
         if p.has(Role::TeamManager) {
             any = any.add(case::Column::TeamId.eq(team));
         } else if p.has(Role::SocialWorker) {
-            any = any.add(Condition::all().add(case::Column::TeamId.eq(team)).add(unrestricted_children()));
+            any = any.add(
+                Condition::all().add(case::Column::TeamId.eq(team)).add(live_case()).add(unrestricted_children()),
+            );
         }
     }
     any
@@ -440,9 +471,74 @@ pub fn request_scope(p: &Principal) -> Condition {
     }
     let mut any = Condition::any().add(own);
     if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
-        any = any.add(Condition::all().add(rfs::Column::ReferrerOrgId.eq(org)).add(submitted));
+        any = any.add(Condition::all().add(rfs::Column::ReferrerOrgId.eq(org)).add(submitted.clone()));
+    }
+    if p.has(Role::SocialWorker) || p.has(Role::TeamManager) {
+        // The requests attached to the cases they may see: why they have the case.
+        any = any.add(rfs::Column::Id.in_subquery(requests_of_cases(case_scope(p))));
+    }
+    if permits(p, ReadEarlyHelpReferrals) {
+        // The request behind an early help referral, for its lead and the early help managers.
+        use entity::early_help_referral as ehr;
+        any = any.add(
+            rfs::Column::Id.in_subquery(
+                ehr::Entity::find()
+                    .select_only()
+                    .column(ehr::Column::RequestId)
+                    .filter(early_help_referral_scope(p))
+                    .into_query(),
+            ),
+        );
     }
     any
+}
+
+/// `SELECT request_id FROM case_requests WHERE case_id IN (cases within `cases`)`.
+fn requests_of_cases(cases: Condition) -> sea_orm::sea_query::SelectStatement {
+    use entity::case_request as cr;
+    cr::Entity::find()
+        .select_only()
+        .column(cr::Column::RequestId)
+        .filter(
+            cr::Column::CaseId
+                .in_subquery(case::Entity::find().select_only().column(case::Column::Id).filter(cases).into_query()),
+        )
+        .into_query()
+}
+
+/// Which early help referrals the principal may see, as a condition on `early_help_referrals`:
+/// the hub and the early help managers all of them (the hub follows what became of its
+/// decisions); a lead the ones allocated to them.
+pub fn early_help_referral_scope(p: &Principal) -> Condition {
+    use entity::early_help_referral as ehr;
+    if !permits(p, ReadEarlyHelpReferrals) {
+        return never();
+    }
+    if p.has(Role::HubWorker) {
+        return Condition::all();
+    }
+    let mut any = Condition::any().add(ehr::Column::LeadId.eq(p.user));
+    if let Some(manager) = early_help_manager(p) {
+        any = any.add(manager);
+    }
+    any
+}
+
+/// May the principal allocate early help referrals: an early help manager.
+pub fn may_allocate_early_help(p: &Principal) -> Condition {
+    match (permits(p, AllocateEarlyHelpReferral), early_help_manager(p)) {
+        (true, Some(manager)) => Condition::all().add(manager),
+        _ => never(),
+    }
+}
+
+/// May this person lead an early help assessment allocated from a referral: an active early
+/// help practitioner, or a partner practitioner (who must have agreed).
+pub fn may_lead_early_help(person: &entity::staff::Model) -> (bool, bool) {
+    let roles = super::stored_roles(&person.roles);
+    let practitioner = roles.contains(&Role::EarlyHelpPractitioner);
+    let partner = roles.contains(&Role::PartnerPractitioner);
+    (person.active && (practitioner || partner), partner && !practitioner)
 }
 
 /// May this staff member be allocated the cases of `team`: an active social worker or team
@@ -477,19 +573,79 @@ pub fn receives_team_alerts(member: &entity::staff::Model) -> bool {
     super::stored_roles(&member.roles).contains(&Role::TeamManager)
 }
 
-/// The alerts the principal sees (listed, acknowledged, delivered live): their own.
+/// The alerts the principal sees (listed, acknowledged, delivered live): their own, and those
+/// addressed to their team (any member may acknowledge one).
 pub fn alert_scope(p: &Principal) -> Condition {
     use entity::alert;
     if !permits(p, ReceiveAlerts) {
         return never();
     }
-    Condition::all().add(alert::Column::RecipientId.eq(p.user))
+    let mut any = Condition::any().add(alert::Column::RecipientId.eq(p.user));
+    if let Some(team) = p.team {
+        any = any.add(alert::Column::RecipientId.eq(team));
+    }
+    any
 }
 
 /// Whether a live alert addressed to `recipient` is for the principal: the rule of
 /// [`alert_scope`], for a signal that carries only IDs.
 pub fn receives_alert(p: &Principal, recipient: sea_orm::prelude::Uuid) -> bool {
-    permits(p, ReceiveAlerts) && recipient == p.user
+    permits(p, ReceiveAlerts) && (recipient == p.user || Some(recipient) == p.team)
+}
+
+/// Candidates for the hub's team alerts (an unmatched concern, an unmatched update past its
+/// check), as a condition on `staff`: active staff whose stored roles mention a hub worker.
+/// [`is_hub_member`] decides on each; their teams are the hub.
+pub fn hub_team_candidates() -> Condition {
+    use entity::staff;
+    Condition::all()
+        .add(staff::Column::Active.eq(true))
+        .add(staff::Column::TeamId.is_not_null())
+        .add(staff::Column::Roles.contains(Role::HubWorker.as_str()))
+}
+
+pub fn is_hub_member(member: &entity::staff::Model) -> bool {
+    super::stored_roles(&member.roles).contains(&Role::HubWorker)
+}
+
+/// Candidates for an organisation's safeguarding-lead alerts (the outcome of a request one of
+/// its people made), as a condition on `staff`; [`is_safeguarding_lead`] decides on each.
+pub fn organisation_leads(org: sea_orm::prelude::Uuid) -> Condition {
+    use entity::staff;
+    Condition::all()
+        .add(staff::Column::OrganisationId.eq(org))
+        .add(staff::Column::Active.eq(true))
+        .add(staff::Column::Roles.contains(Role::SafeguardingLead.as_str()))
+}
+
+pub fn is_safeguarding_lead(member: &entity::staff::Model) -> bool {
+    super::stored_roles(&member.roles).contains(&Role::SafeguardingLead)
+}
+
+/// Candidates for the early help service's alerts (a new referral from the hub), as a condition
+/// on `staff`: active team managers of teams in an early help organisation.
+pub fn early_help_manager_candidates() -> Condition {
+    use entity::{enums::AgencyType, organisation, staff, team};
+    Condition::all()
+        .add(staff::Column::Active.eq(true))
+        .add(staff::Column::Roles.contains(Role::TeamManager.as_str()))
+        .add(
+            staff::Column::TeamId.in_subquery(
+                team::Entity::find()
+                    .select_only()
+                    .column(team::Column::Id)
+                    .filter(
+                        team::Column::OrganisationId.in_subquery(
+                            organisation::Entity::find()
+                                .select_only()
+                                .column(organisation::Column::Id)
+                                .filter(organisation::Column::AgencyType.eq(AgencyType::LaEarlyHelp))
+                                .into_query(),
+                        ),
+                    )
+                    .into_query(),
+            ),
+        )
 }
 
 /// Roles that make someone a known practitioner who may join a team around the family.
@@ -545,7 +701,10 @@ fn early_help_manager(p: &Principal) -> Option<SimpleExpr> {
 /// - the safeguarding lead of the lead's organisation;
 /// - early help managers (team managers of an early help service), every assessment;
 /// - hub workers, social workers and team managers, when they may see one of its children
-///   (a child on the assessment linked to a record inside [`child_scope`]).
+///   (a child on the assessment linked to a record inside [`child_scope`]);
+/// - read back after a step up: hub workers, the assessment behind any submitted step-up
+///   request; social workers and team managers, the one behind a request attached to a case they
+///   may see.
 ///
 /// Everyone else (analysts included) sees none: aggregates only.
 pub fn early_help_scope(p: &Principal) -> Condition {
@@ -561,6 +720,23 @@ pub fn early_help_scope(p: &Principal) -> Condition {
     }
     if let Some(manager) = early_help_manager(p) {
         any = any.add(manager);
+    }
+    if p.has(Role::HubWorker) {
+        // Read back: the assessment a submitted step-up request came from.
+        use entity::request_for_support as rfs;
+        any = any.add(
+            eha::Column::StepUpRequestId.in_subquery(
+                rfs::Entity::find()
+                    .select_only()
+                    .column(rfs::Column::Id)
+                    .filter(rfs::Column::Status.ne(RequestStatus::Draft))
+                    .into_query(),
+            ),
+        );
+    }
+    if permits(p, ReadCase) {
+        // Read back: the assessment behind a request attached to a case they may see.
+        any = any.add(eha::Column::StepUpRequestId.in_subquery(requests_of_cases(case_scope(p))));
     }
     if permits(p, ReadChild) {
         any = any.add(
@@ -669,7 +845,7 @@ pub fn partner_update_scope(p: &Principal) -> Condition {
             .in_subquery(case::Entity::find().select_only().column(case::Column::Id).filter(cond).into_query())
     };
     if p.has(Role::SocialWorker) || p.has(Role::TeamManager) {
-        any = any.add(cases(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user))));
+        any = any.add(cases(Condition::all().add(case::Column::AllocatedWorkerId.eq(p.user)).add(live_case())));
     }
     if let (true, Some(team)) = (p.has(Role::TeamManager), p.team) {
         any = any.add(cases(Condition::all().add(case::Column::TeamId.eq(team))));

@@ -222,6 +222,7 @@ pub async fn open_on(
         closure_reason: Set(None),
         synthetic: Set(false),
         origin_request_id: Set(input.origin_request_id),
+        access_until: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -241,9 +242,51 @@ pub async fn open_on(
         events.push(event(id, CaseEventKind::Allocated, p.user, now, Some(input.team_id), Some(w), None));
     }
     case_event::Entity::insert_many(events).exec_without_returning(conn).await?;
+    if let Some(request) = input.origin_request_id {
+        attach_request(conn, id, request, RequestLink::Origin, p.user, now).await?;
+    }
     audit::record(conn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::Case, id, Some(input.child_id))])
         .await?;
     case::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::Internal)
+}
+
+/// How a request for support came to be attached to a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestLink {
+    /// The hub's decision on it opened the case.
+    Origin,
+    /// The hub passed it to the case's allocated worker.
+    Passed,
+}
+
+/// Attaches a request to a case (once: attaching it again changes nothing). Its workers may then
+/// read it, and the assessment it came from after a step up.
+pub async fn attach_request(
+    conn: &impl ConnectionTrait,
+    case_id: Uuid,
+    request_id: Uuid,
+    how: RequestLink,
+    by: Uuid,
+    now: chrono::DateTime<Utc>,
+) -> AppResult<()> {
+    use entity::case_request as cr;
+    let how = match how {
+        RequestLink::Origin => "ORIGIN",
+        RequestLink::Passed => "PASSED",
+    };
+    cr::Entity::insert(cr::ActiveModel {
+        case_id: Set(case_id),
+        request_id: Set(request_id),
+        how: Set(how.into()),
+        attached_by: Set(Some(by)),
+        attached_at: Set(now),
+    })
+    .on_conflict(
+        sea_orm::sea_query::OnConflict::columns([cr::Column::CaseId, cr::Column::RequestId]).do_nothing().to_owned(),
+    )
+    .exec_without_returning(conn)
+    .await?;
+    Ok(())
 }
 
 fn event(
@@ -342,6 +385,7 @@ fn blank_changes(now: chrono::DateTime<Utc>) -> case::ActiveModel {
         closure_reason: NotSet,
         synthetic: NotSet,
         origin_request_id: NotSet,
+        access_until: NotSet,
         version: NotSet,
         created_at: NotSet,
         updated_at: Set(now),
@@ -360,13 +404,23 @@ pub async fn allocate(db: &DatabaseConnection, ctx: &RequestCtx, input: Allocate
     update_versioned(db, ctx, &c, input.expected_version, changes, ev).await
 }
 
-/// Closes an open case with a CIN census reason.
-pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, input: CloseCase) -> AppResult<case::Model> {
+/// Closes an open case with a CIN census reason. Access through the case ends at once for a
+/// restricted child, and after `grace` working days (for recording) otherwise.
+pub async fn close(
+    db: &DatabaseConnection,
+    cal: &crate::domain::calendar::CalendarCache,
+    grace: u32,
+    ctx: &RequestCtx,
+    input: CloseCase,
+) -> AppResult<case::Model> {
     let c = editable(db, ctx, Action::CloseCase, input.case_id, input.expected_version).await?;
     let now = Utc::now();
+    let restricted = child::Entity::find_by_id(c.child_id).one(db).await?.is_none_or(|k| k.restricted);
+    let access_until = if restricted || grace == 0 { now } else { cal.get(db).await?.due_after_working_days(now, grace) };
     let mut changes = blank_changes(now);
     changes.status = Set(CaseStatus::Closed);
     changes.closed_at = Set(Some(now));
+    changes.access_until = Set(Some(access_until));
     changes.closure_reason = Set(Some(input.reason));
     let ev = event(c.id, CaseEventKind::Closed, ctx.principal.user, now, Some(c.team_id), None, Some(input.reason));
     update_versioned(db, ctx, &c, input.expected_version, changes, ev).await

@@ -141,3 +141,123 @@ pub async fn households(
     audit::reads(db, ctx, RecordType::HouseholdMember, rows.iter().map(|m| (m.id, m.child_id))).await?;
     Ok(super::group_by(rows, |m| m.child_id))
 }
+
+/// Names this close (Jaro-Winkler over the normalised name) may be one name spelt differently:
+/// "Jayden" and "Jaydon" (0.93) are; "Matrixone" and "Matrixtwo" (0.91) are not.
+pub const CLOSE_NAMES: f64 = 0.92;
+
+/// Are two full names the same or close once normalised: given name close to given name and
+/// family name close to family name, or the two swapped (a form filled in the wrong way round)?
+pub fn names_close(given_a: &str, family_a: &str, given_b: &str, family_b: &str) -> bool {
+    let close = |x: &str, y: &str| {
+        let (x, y) = (names::key(x), names::key(y));
+        x == y || strsim::jaro_winkler(&x, &y) >= CLOSE_NAMES
+    };
+    (close(given_a, given_b) && close(family_a, family_b)) || (close(given_a, family_b) && close(family_a, given_b))
+}
+
+/// What a new child record would say about who the child is.
+#[derive(Debug, Clone)]
+pub struct Identity<'a> {
+    pub given_name: &'a str,
+    pub family_name: &'a str,
+    pub date_of_birth: Option<NaiveDate>,
+    pub expected_delivery_date: Option<NaiveDate>,
+    pub nhs_number: Option<&'a str>,
+}
+
+/// Child records the caller may see that may be this child: the same valid NHS number; the same
+/// date of birth with the same or close names; an unborn child due the same day with the same
+/// family name.
+pub async fn possible_duplicates(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    who: &Identity<'_>,
+) -> AppResult<Vec<child::Model>> {
+    let nhs = who.nhs_number.filter(|n| validate::nhs_number_is_valid(n));
+    let mut any = sea_orm::Condition::any();
+    if let Some(d) = who.date_of_birth {
+        any = any.add(child::Column::DateOfBirth.eq(d));
+    }
+    if let Some(d) = who.expected_delivery_date {
+        any = any.add(
+            sea_orm::Condition::all()
+                .add(child::Column::ExpectedDeliveryDate.eq(d))
+                .add(child::Column::FamilyKey.eq(names::key(who.family_name))),
+        );
+    }
+    if let Some(n) = nhs {
+        any = any.add(child::Column::NhsNumber.eq(n));
+    }
+    if any.is_empty() {
+        return Ok(vec![]);
+    }
+    let rows = child::Entity::find()
+        .filter(any)
+        .filter(policy::child_scope(&ctx.principal))
+        .order_by_asc(child::Column::Id)
+        .limit(50)
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|c| {
+            let same_nhs = nhs.is_some() && c.nhs_number.as_deref() == nhs;
+            let born_same_day = who.date_of_birth.is_some() && c.date_of_birth == who.date_of_birth;
+            let due_same_day = who.expected_delivery_date.is_some()
+                && c.expected_delivery_date == who.expected_delivery_date
+                && c.family_key == names::key(who.family_name);
+            same_nhs
+                || due_same_day
+                || (born_same_day && names_close(who.given_name, who.family_name, &c.given_name, &c.family_name))
+        })
+        .collect())
+}
+
+/// Whether the caller's confirmations cover every possible duplicate, and name nothing else:
+/// `Ok` to go on, or the user errors to show (the candidates themselves are listed separately).
+pub fn check_confirmations(
+    candidates: &[child::Model],
+    confirmed: &[Uuid],
+    field: &str,
+) -> Result<(), Vec<crate::error::FieldError>> {
+    use crate::error::FieldError;
+    let mut errors = vec![];
+    for (i, id) in confirmed.iter().enumerate() {
+        if !candidates.iter().any(|c| c.id == *id) {
+            errors.push(FieldError::new(
+                &format!("{field}.{i}"),
+                UserErrorCode::Invalid,
+                "this record is not one of the possible duplicates",
+            ));
+        }
+    }
+    let unconfirmed = candidates.iter().filter(|c| !confirmed.contains(&c.id)).count();
+    if unconfirmed > 0 {
+        errors.push(FieldError::new(
+            field,
+            UserErrorCode::PossibleDuplicate,
+            format!(
+                "{unconfirmed} existing record(s) may be this child (see possibleDuplicates): match the child to one \
+                 of them, or confirm each is a different child"
+            ),
+        ));
+    }
+    if errors.is_empty() { Ok(()) } else { Err(errors) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_names_on_the_same_day_are_possible_duplicates() {
+        assert!(names_close("Jayden", "Testwood", "Jaydon", "Testwood"));
+        assert!(names_close("Amy", "Sample-Field", "amy", "Samplefield"));
+        assert!(names_close("Zoë", "Mockley", "Zoe", "Mockley"));
+        assert!(!names_close("Amy", "Testwood", "Oliver", "Dummington"));
+        assert!(!names_close("Ava", "Testwood", "Isla", "Fakeham"));
+        assert!(!names_close("Testchild", "Matrixone", "Testchild", "Matrixtwo"));
+        assert!(names_close("Testwood", "Amy", "Amy", "Testwood"));
+    }
+}

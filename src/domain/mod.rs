@@ -1,6 +1,7 @@
 //! Business rules with no GraphQL in them. Functions take a connection, the request context and
 //! plain inputs, ask the policy, and return `AppResult`.
 pub mod advice;
+pub mod alert;
 pub mod audit_trail;
 pub mod calendar;
 pub mod case;
@@ -19,6 +20,21 @@ pub mod reference;
 pub mod request;
 pub mod submission;
 pub mod validate;
+
+/// Configured durations the domain's rules take.
+#[derive(Clone, Copy, Debug)]
+pub struct Rules {
+    /// Working days access through a closed case lasts (unrestricted children).
+    pub access_grace_working_days: u32,
+    /// Days a neglect screening may be used on a request.
+    pub screening_max_age_days: u32,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Rules { access_grace_working_days: 20, screening_max_age_days: 90 }
+    }
+}
 
 /// Rows grouped by a key, in their order: what a DataLoader answers for "the X of each Y".
 pub fn group_by<T>(

@@ -133,11 +133,129 @@ pub fn score(domains: &[DomainIn], threshold: u32) -> (Vec<DomainScore>, bool, S
     (scores, flagged, outcome)
 }
 
-/// Records a completed screening for the caller's organisation.
+/// The child a screening is about: a child already born (the child tool) or an unborn child
+/// (the pre-birth tool, by the expected date of delivery).
+#[derive(Debug, Clone)]
+pub struct ScreenedChild {
+    /// Required for a born child; an unborn child may have none yet.
+    pub given_name: Option<String>,
+    pub family_name: String,
+    pub date_of_birth: Option<NaiveDate>,
+    pub expected_delivery_date: Option<NaiveDate>,
+}
+
+/// The tool must fit the child: the child tool for a child already born, the pre-birth tool
+/// for an unborn child. Returns the cleaned child.
+fn check_child(c: &mut Checks, tool: NeglectTool, child: &ScreenedChild, today: NaiveDate) -> ScreenedChild {
+    let mut out = child.clone();
+    out.family_name = c.take(validate::text("input.child.familyName", &child.family_name, 100)).unwrap_or_default();
+    out.given_name = match &child.given_name {
+        Some(g) if !g.trim().is_empty() => c.take(validate::text("input.child.givenName", g, 100)),
+        _ => None,
+    };
+    match tool {
+        NeglectTool::Child => {
+            if child.expected_delivery_date.is_some() {
+                c.0.push(FieldError::new(
+                    "input.child.expectedDeliveryDate",
+                    UserErrorCode::Invalid,
+                    "the child tool is for a child already born: use the pre-birth tool for an unborn child",
+                ));
+            }
+            match child.date_of_birth {
+                None => c.0.push(FieldError::new(
+                    "input.child.dateOfBirth",
+                    UserErrorCode::Required,
+                    "give the child's date of birth",
+                )),
+                Some(d) => {
+                    c.take(validate::not_future("input.child.dateOfBirth", d, today));
+                }
+            }
+            if out.given_name.is_none() {
+                c.0.push(FieldError::new("input.child.givenName", UserErrorCode::Required, "give the child's name"));
+            }
+        }
+        NeglectTool::PreBirth => {
+            if child.date_of_birth.is_some() {
+                c.0.push(FieldError::new(
+                    "input.child.dateOfBirth",
+                    UserErrorCode::Invalid,
+                    "the pre-birth tool is for an unborn child: use the child tool for a child already born",
+                ));
+            }
+            if child.expected_delivery_date.is_none() {
+                c.0.push(FieldError::new(
+                    "input.child.expectedDeliveryDate",
+                    UserErrorCode::Required,
+                    "give the expected date of delivery",
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// May a request by `org` naming `children` use this screening, `today`? It must be the
+/// organisation's, about one of the request's children (same names and date of birth, or the
+/// same family name and expected date of delivery for an unborn child), and completed within
+/// `max_age_days`. Whether another request already used it is checked with the write.
+pub fn check_use(
+    s: &neglect_screening::Model,
+    org: Uuid,
+    children: &[super::intake::ChildIn],
+    today: NaiveDate,
+    max_age_days: u32,
+) -> Result<(), FieldError> {
+    const FIELD: &str = "input.neglectScreeningId";
+    if s.organisation_id != org {
+        return Err(FieldError::new(FIELD, UserErrorCode::NotFound, "no such neglect screening"));
+    }
+    if (today - s.completed_on).num_days() > i64::from(max_age_days) {
+        return Err(FieldError::new(
+            FIELD,
+            UserErrorCode::Expired,
+            format!("the screening was completed more than {max_age_days} days ago: complete it again"),
+        ));
+    }
+    let key = |s: &str| super::names::key(s);
+    let same_child = children.iter().any(|c| {
+        let family = s.child_family_name.as_deref().is_some_and(|f| key(f) == key(&c.family_name));
+        match (s.child_date_of_birth, s.expected_delivery_date) {
+            (Some(dob), _) => {
+                family
+                    && c.date_of_birth == Some(dob)
+                    && s.child_given_name.as_deref().is_some_and(|g| key(g) == key(&c.given_name))
+            }
+            (None, Some(edd)) => family && c.date_of_birth.is_none() && c.expected_date_of_delivery == Some(edd),
+            (None, None) => false,
+        }
+    });
+    if !same_child {
+        return Err(FieldError::new(
+            FIELD,
+            UserErrorCode::Invalid,
+            "the screening is about a different child: attach the screening of a child on this request",
+        ));
+    }
+    Ok(())
+}
+
+/// The answer when a screening is already attached to another request.
+pub fn already_used() -> AppError {
+    AppError::invalid(
+        "input.neglectScreeningId",
+        UserErrorCode::AlreadyUsed,
+        "this screening is already attached to another request: complete a new one",
+    )
+}
+
+/// Records a completed screening of one child for the caller's organisation.
 pub async fn submit(
     db: &DatabaseConnection,
     ctx: &RequestCtx,
     tool: NeglectTool,
+    child: ScreenedChild,
     completed_on: NaiveDate,
     domains: Vec<DomainIn>,
 ) -> AppResult<neglect_screening::Model> {
@@ -146,6 +264,7 @@ pub async fn submit(
     let today = Utc::now().date_naive();
     let mut c = Checks::default();
     c.take(validate::not_future("input.completedOn", completed_on, today));
+    let child = check_child(&mut c, tool, &child, today);
     let expected = tool.domains();
     let mut domains = domains;
     for (i, d) in domains.iter_mut().enumerate() {
@@ -218,6 +337,10 @@ pub async fn submit(
             flagged: Set(flagged),
             outcome: Set(outcome.code().into()),
             created_at: Set(now),
+            child_given_name: Set(child.given_name.clone()),
+            child_family_name: Set(Some(child.family_name.clone())),
+            child_date_of_birth: Set(child.date_of_birth),
+            expected_delivery_date: Set(child.expected_delivery_date),
         })
         .exec_without_returning(txn)
         .await?;

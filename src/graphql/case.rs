@@ -62,6 +62,19 @@ impl Case {
         self.0.version
     }
     /// Opening, allocations and closure, oldest first.
+    /// The request for support whose hub decision opened the case: why the worker has it.
+    async fn origin_request(&self, ctx: &Context<'_>) -> Result<Option<super::request::RequestForSupport>> {
+        match self.0.origin_request_id {
+            Some(id) => Ok(req(ctx)?.loaders.request.load_one(id).await?.map(super::request::RequestForSupport::from)),
+            None => Ok(None),
+        }
+    }
+    /// Every request attached to the case, oldest first: the one that opened it and those the
+    /// hub passed to its worker.
+    async fn requests_for_support(&self, ctx: &Context<'_>) -> Result<Vec<super::request::RequestForSupport>> {
+        let rows = req(ctx)?.loaders.requests_by_case.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(super::request::RequestForSupport::from).collect())
+    }
     async fn history(&self, ctx: &Context<'_>) -> Result<Vec<CaseEvent>> {
         let rows = req(ctx)?.loaders.case_events.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(CaseEvent).collect())
@@ -212,7 +225,7 @@ impl CaseMutation {
             })
         })();
         payload(match parsed {
-            Ok(i) => domain::case::close(&r.db, &r.ctx, i).await,
+            Ok(i) => domain::case::close(&r.db, &r.services.calendar, r.services.rules.access_grace_working_days, &r.ctx, i).await,
             Err(e) => Err(e),
         })
     }

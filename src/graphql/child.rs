@@ -101,6 +101,12 @@ impl Child {
         let rows = req(ctx)?.loaders.updates_by_child.load_one((self.0.id, first as u8)).await?.unwrap_or_default();
         Ok(rows.into_iter().map(|u| Fast(u.into())).collect())
     }
+    /// The requests for support about the child that the caller may see, newest first (the
+    /// allocated worker, the team and its manager see those attached to the child's cases).
+    async fn requests_for_support(&self, ctx: &Context<'_>) -> Result<Vec<super::request::RequestForSupport>> {
+        let rows = req(ctx)?.loaders.requests_by_child.load_one(self.0.id).await?.unwrap_or_default();
+        Ok(rows.into_iter().map(super::request::RequestForSupport::from).collect())
+    }
     /// The child's cases that the caller may see, oldest first.
     async fn cases(&self, ctx: &Context<'_>) -> Result<Vec<Case>> {
         let rows = req(ctx)?.loaders.cases_by_child.load_one(self.0.id).await?;

@@ -25,6 +25,7 @@ pub enum Kind {
     EarlyHelpFactor,
     EarlyHelpPlanAction,
     EarlyHelpMeeting,
+    EarlyHelpReferral,
 }
 
 impl Kind {
@@ -47,6 +48,7 @@ impl Kind {
             Kind::EarlyHelpFactor => "EarlyHelpFactor",
             Kind::EarlyHelpPlanAction => "EarlyHelpPlanAction",
             Kind::EarlyHelpMeeting => "EarlyHelpMeeting",
+            Kind::EarlyHelpReferral => "EarlyHelpReferral",
         }
     }
 
@@ -69,6 +71,7 @@ impl Kind {
             Kind::EarlyHelpFactor,
             Kind::EarlyHelpPlanAction,
             Kind::EarlyHelpMeeting,
+            Kind::EarlyHelpReferral,
         ]
         .into_iter()
         .find(|k| k.tag() == s)

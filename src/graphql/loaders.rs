@@ -8,7 +8,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
     case, case_event, child, early_help_action_review, early_help_change, early_help_child, early_help_factor,
     early_help_household_member, early_help_meeting, early_help_meeting_attendee, early_help_plan_action,
-    early_help_taf_member, household_member, hub_decision, neglect_screening, organisation, partner_update,
+    early_help_referral, early_help_taf_member, household_member, hub_decision, neglect_screening, organisation, partner_update,
     request_child, request_for_support, request_household_member, staff, team,
 };
 use sea_orm::{DatabaseConnection, prelude::Uuid};
@@ -103,7 +103,15 @@ loader!(EhReviews, Vec<early_help_action_review::Model>, |s, keys| {
 });
 loader!(EhChanges, Vec<early_help_change::Model>, |s, keys| domain::early_help::changes_of(&s.db, &s.ctx, keys));
 loader!(EhPeople, Vec<staff::Model>, |s, keys| domain::early_help::people_of(&s.db, &s.ctx, keys));
-loader!(EhRequests, request_for_support::Model, |s, keys| { domain::early_help::requests_by_ids(&s.db, &s.ctx, keys) });
+loader!(RequestLoader, request_for_support::Model, |s, keys| domain::request::by_ids(&s.db, &s.ctx, keys));
+loader!(RequestsByChild, Vec<request_for_support::Model>, |s, keys| {
+    domain::request::for_children(&s.db, &s.ctx, keys)
+});
+loader!(RequestsByCase, Vec<request_for_support::Model>, |s, keys| domain::request::for_cases(&s.db, &s.ctx, keys));
+loader!(ReferralLoader, early_help_referral::Model, |s, keys| domain::early_help::referrals_by_ids(&s.db, &s.ctx, keys));
+loader!(ReferralByRequest, early_help_referral::Model, |s, keys| {
+    domain::early_help::referrals_of_requests(&s.db, &s.ctx, keys)
+});
 
 pub struct Loaders {
     pub child: DataLoader<ChildLoader>,
@@ -131,7 +139,11 @@ pub struct Loaders {
     pub eh_reviews: DataLoader<EhReviews>,
     pub eh_changes: DataLoader<EhChanges>,
     pub eh_people: DataLoader<EhPeople>,
-    pub eh_requests: DataLoader<EhRequests>,
+    pub request: DataLoader<RequestLoader>,
+    pub requests_by_child: DataLoader<RequestsByChild>,
+    pub requests_by_case: DataLoader<RequestsByCase>,
+    pub referral: DataLoader<ReferralLoader>,
+    pub referral_by_request: DataLoader<ReferralByRequest>,
 }
 
 /// No batching window: the siblings of one list all ask in the same poll, so they still share
@@ -175,7 +187,11 @@ impl Loaders {
             eh_reviews: make(EhReviews(s.clone())),
             eh_changes: make(EhChanges(s.clone())),
             eh_people: make(EhPeople(s.clone())),
-            eh_requests: make(EhRequests(s)),
+            request: make(RequestLoader(s.clone())),
+            requests_by_child: make(RequestsByChild(s.clone())),
+            requests_by_case: make(RequestsByCase(s.clone())),
+            referral: make(ReferralLoader(s.clone())),
+            referral_by_request: make(ReferralByRequest(s)),
         }
     }
 }

@@ -54,6 +54,7 @@ pub struct Query(
     calendar::CalendarQuery,
     partner_update::PartnerUpdateQuery,
     early_help::EarlyHelpQuery,
+    early_help::ReferralQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -119,7 +120,10 @@ pub struct Services {
     pub check_times: CheckTimes,
     pub organisations: Arc<crate::domain::directory::OrganisationCache>,
     pub calendar: Arc<crate::domain::calendar::CalendarCache>,
+    pub rules: Rules,
 }
+
+pub use crate::domain::Rules;
 
 impl RequestData {
     pub fn new(db: DatabaseConnection, services: Services, ctx: RequestCtx) -> Self {
@@ -256,6 +260,7 @@ mod tests {
             check_times: Default::default(),
             organisations: Default::default(),
             calendar: Default::default(),
+            rules: Default::default(),
         };
         let principal = Principal {
             user: Uuid::now_v7(),

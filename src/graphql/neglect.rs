@@ -47,6 +47,20 @@ impl NeglectScreening {
             })
             .collect()
     }
+    /// The child screened (`null` for an unborn child not yet named).
+    async fn child_given_name(&self) -> Option<&str> {
+        self.0.child_given_name.as_deref()
+    }
+    async fn child_family_name(&self) -> Option<&str> {
+        self.0.child_family_name.as_deref()
+    }
+    async fn child_date_of_birth(&self) -> Option<Date> {
+        self.0.child_date_of_birth.map(Date)
+    }
+    /// For an unborn child (the pre-birth tool).
+    async fn expected_delivery_date(&self) -> Option<Date> {
+        self.0.expected_delivery_date.map(Date)
+    }
     /// Any domain at or above the concern threshold.
     async fn flagged(&self) -> bool {
         self.0.flagged
@@ -75,8 +89,23 @@ pub struct NeglectDomainInput {
 #[derive(InputObject)]
 pub struct SubmitNeglectScreeningInput {
     pub tool: NeglectTool,
+    /// The child screened: a child already born for the child tool, an unborn child for the
+    /// pre-birth tool. A request uses the screening only for this child.
+    pub child: ScreenedChildInput,
     pub completed_on: Date,
     pub domains: Vec<NeglectDomainInput>,
+}
+
+/// The child (or unborn child) a neglect screening is about.
+#[derive(InputObject)]
+pub struct ScreenedChildInput {
+    /// Required for a child already born.
+    pub given_name: Option<String>,
+    pub family_name: String,
+    /// For the child tool: a child already born.
+    pub date_of_birth: Option<Date>,
+    /// For the pre-birth tool: an unborn child.
+    pub expected_delivery_date: Option<Date>,
 }
 
 #[derive(SimpleObject)]
@@ -118,8 +147,14 @@ impl NeglectMutation {
                 items: d.items.into_iter().map(|i| (i.item, i.response, i.evidence)).collect(),
             })
             .collect();
+        let child = domain::neglect::ScreenedChild {
+            given_name: input.child.given_name,
+            family_name: input.child.family_name,
+            date_of_birth: input.child.date_of_birth.map(|d| d.0),
+            expected_delivery_date: input.child.expected_delivery_date.map(|d| d.0),
+        };
         let (s, user_errors) =
-            split(domain::neglect::submit(&r.db, &r.ctx, input.tool, input.completed_on.0, domains).await)?;
+            split(domain::neglect::submit(&r.db, &r.ctx, input.tool, child, input.completed_on.0, domains).await)?;
         Ok(NeglectScreeningPayload { screening: s.map(NeglectScreening), user_errors })
     }
 }

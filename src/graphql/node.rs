@@ -3,7 +3,7 @@ use super::{
     case::Case,
     child::Child,
     directory::{Organisation, Staff, Team},
-    early_help::EarlyHelpAssessment,
+    early_help::{EarlyHelpAssessment, EarlyHelpReferral},
     ids::{self, Kind},
     neglect::NeglectScreening,
     partner_update::PartnerUpdate,
@@ -27,6 +27,7 @@ pub enum Node {
     NeglectScreening(NeglectScreening),
     PartnerUpdate(PartnerUpdate),
     EarlyHelpAssessment(EarlyHelpAssessment),
+    EarlyHelpReferral(EarlyHelpReferral),
 }
 
 #[derive(Default)]
@@ -60,6 +61,7 @@ impl NodeQuery {
             Kind::EarlyHelpAssessment => {
                 Some(Node::EarlyHelpAssessment(domain::early_help::get(&r.db, &r.ctx, uuid).await?.into()))
             }
+            Kind::EarlyHelpReferral => l.referral.load_one(uuid).await?.map(|x| Node::EarlyHelpReferral(EarlyHelpReferral(x))),
             Kind::RequestChild
             | Kind::AdviceConsultation
             | Kind::EarlyHelpChild

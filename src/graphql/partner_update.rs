@@ -13,7 +13,8 @@ use crate::auth::policy::{self};
 use crate::domain::{
     self,
     page::PageArgs,
-    partner_update::{AlertKind, ContactMode, ReviewAction, UnsuccessfulReason, UpdateKind},
+    alert::AlertKind,
+    partner_update::{ContactMode, ReviewAction, UnsuccessfulReason, UpdateKind},
 };
 use async_graphql::{
     Context, ID, InputObject, Object, Result, SimpleObject, Subscription as GqlSubscription,
@@ -137,7 +138,9 @@ impl PartnerUpdate {
     }
 }
 
-/// An alert to the caller about a partner update.
+/// An alert to the caller (or to their team: any member may acknowledge it) about a partner
+/// update, a request for support or an early help referral. What it is about is linked; each
+/// link is `null` for what the caller may not see. An alert to a partner never names a case.
 pub struct Alert(pub alert::Model);
 
 #[Object]
@@ -154,8 +157,33 @@ impl Alert {
     async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
         self.0.acknowledged_at
     }
+    /// Addressed to the caller's team rather than to them alone.
+    async fn addressed_to_team(&self, ctx: &Context<'_>) -> Result<bool> {
+        Ok(req(ctx)?.ctx.principal.team == Some(self.0.recipient_id))
+    }
+    async fn acknowledged_by(&self, ctx: &Context<'_>) -> Result<Option<super::directory::Staff>> {
+        match self.0.acknowledged_by {
+            Some(id) => Ok(req(ctx)?.loaders.staff.load_one(id).await?.map(super::directory::Staff)),
+            None => Ok(None),
+        }
+    }
     async fn partner_update(&self, ctx: &Context<'_>) -> Result<Option<PartnerUpdate>> {
-        Ok(req(ctx)?.loaders.partner_update.load_one(self.0.partner_update_id).await?.map(PartnerUpdate::from))
+        match self.0.partner_update_id {
+            Some(id) => Ok(req(ctx)?.loaders.partner_update.load_one(id).await?.map(PartnerUpdate::from)),
+            None => Ok(None),
+        }
+    }
+    async fn request_for_support(&self, ctx: &Context<'_>) -> Result<Option<super::request::RequestForSupport>> {
+        match self.0.request_id {
+            Some(id) => Ok(req(ctx)?.loaders.request.load_one(id).await?.map(super::request::RequestForSupport::from)),
+            None => Ok(None),
+        }
+    }
+    async fn early_help_referral(&self, ctx: &Context<'_>) -> Result<Option<super::early_help::EarlyHelpReferral>> {
+        match self.0.early_help_referral_id {
+            Some(id) => Ok(req(ctx)?.loaders.referral.load_one(id).await?.map(super::early_help::EarlyHelpReferral)),
+            None => Ok(None),
+        }
     }
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
         match self.0.case_id {
@@ -229,7 +257,7 @@ impl PartnerUpdateQuery {
     ) -> Result<Connection<String, Alert>> {
         let r = req(ctx)?;
         let page = PageArgs::parse(first, after.as_deref())?;
-        let page = domain::partner_update::alerts(&r.db, &r.ctx, unacknowledged_only, &page).await?;
+        let page = domain::alert::list(&r.db, &r.ctx, unacknowledged_only, &page).await?;
         Ok(super::connection(page, |a| a.id, Alert))
     }
 }
@@ -381,7 +409,7 @@ impl PartnerUpdateMutation {
         let r = req(ctx)?;
         let result = async {
             let id = ids::decode(&input.alert_id, Kind::Alert, "input.alertId")?;
-            domain::partner_update::acknowledge(&r.db, &r.ctx, id).await
+            domain::alert::acknowledge(&r.db, &r.ctx, id).await
         }
         .await;
         let (a, user_errors) = split(result)?;
@@ -406,7 +434,7 @@ impl Subscription {
                 match rx.recv().await {
                     Ok(sig) if policy::receives_alert(&rctx.principal, sig.recipient_id) => {
                         // Re-read the row under the caller's identity: a signal carries IDs only.
-                        if let Ok(Some(a)) = domain::partner_update::own_alert(&db, &rctx, sig.alert_id).await {
+                        if let Ok(Some(a)) = domain::alert::own(&db, &rctx, sig.alert_id).await {
                             return Some((Alert(a), (rx, db, rctx)));
                         }
                     }

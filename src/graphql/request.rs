@@ -151,6 +151,18 @@ impl RequestForSupport {
     async fn decision(&self, ctx: &Context<'_>) -> Result<Option<HubDecision>> {
         Ok(req(ctx)?.loaders.decision.load_one(self.0.id).await?.map(HubDecision))
     }
+    /// The referral to early help an `EARLY_HELP` decision made, and where it is (the hub, the
+    /// early help service and the lead).
+    async fn early_help_referral(&self, ctx: &Context<'_>) -> Result<Option<super::early_help::EarlyHelpReferral>> {
+        let found = req(ctx)?.loaders.referral_by_request.load_one(self.0.id).await?;
+        Ok(found.map(super::early_help::EarlyHelpReferral))
+    }
+    /// The early help assessment this request stepped up from, for those who may read it: the
+    /// lead, the hub, and the workers of a case the request is attached to (audited).
+    async fn stepped_up_from(&self, ctx: &Context<'_>) -> Result<Option<super::early_help::EarlyHelpAssessment>> {
+        let r = req(ctx)?;
+        Ok(domain::early_help::stepped_up_from(&r.db, &r.ctx, self.0.id).await?.map(Into::into))
+    }
     async fn referrer(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         Ok(req(ctx)?.loaders.staff.load_one(self.0.referrer_id).await?.map(Staff))
     }
@@ -434,11 +446,17 @@ pub struct MatchRequestChildInput {
 #[derive(InputObject)]
 pub struct CreateChildFromRequestInput {
     pub request_child_id: ID,
+    /// Child records listed as possible duplicates that the hub has checked are a different
+    /// child (each is recorded). Every possible duplicate must be named, and nothing else.
+    #[graphql(default)]
+    pub confirmed_different_from: Vec<ID>,
 }
 
 #[derive(SimpleObject)]
 pub struct RequestChildPayload {
     pub request_child: Option<RequestChild>,
+    /// With a `POSSIBLE_DUPLICATE` user error: the records that may be this child.
+    pub possible_duplicates: Vec<super::child::Child>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -572,7 +590,7 @@ impl RequestMutation {
     ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
         let result = match submission(input) {
-            Ok(s) => domain::request::submit(&r.db, &r.ctx, s).await,
+            Ok(s) => domain::request::submit(&r.db, &r.services.rules, &r.ctx, s).await,
             Err(e) => Err(e),
         };
         let (request, user_errors) = split(result)?;
@@ -593,7 +611,7 @@ impl RequestMutation {
         }
         .await;
         let (rc, user_errors) = split(result)?;
-        Ok(RequestChildPayload { request_child: rc.map(RequestChild), user_errors })
+        Ok(RequestChildPayload { request_child: rc.map(RequestChild), possible_duplicates: vec![], user_errors })
     }
 
     /// Creates a child record from what the referrer wrote, and links it (hub workers).
@@ -605,11 +623,27 @@ impl RequestMutation {
         let r = req(ctx)?;
         let result = async {
             let rc = ids::decode(&input.request_child_id, Kind::RequestChild, "input.requestChildId")?;
-            domain::request::create_child(&r.db, &r.ctx, rc).await
+            let confirmed = input
+                .confirmed_different_from
+                .iter()
+                .enumerate()
+                .map(|(i, id)| ids::decode(id, Kind::Child, &format!("input.confirmedDifferentFrom.{i}")))
+                .collect::<AppResult<Vec<_>>>()?;
+            domain::request::create_child(&r.db, &r.ctx, rc, &confirmed).await
         }
         .await;
         let (rc, user_errors) = split(result)?;
-        Ok(RequestChildPayload { request_child: rc.map(RequestChild), user_errors })
+        let mut possible_duplicates = vec![];
+        if user_errors.iter().any(|e| e.code == crate::error::UserErrorCode::PossibleDuplicate)
+            && let Some(id) = ids::decode_opt(&Some(input.request_child_id), Kind::RequestChild, "input")?
+        {
+            possible_duplicates = domain::request::request_child_duplicates(&r.db, &r.ctx, id)
+                .await?
+                .into_iter()
+                .map(super::child::Child::from)
+                .collect();
+        }
+        Ok(RequestChildPayload { request_child: rc.map(RequestChild), possible_duplicates, user_errors })
     }
 
     /// Records the hub's decision and the feedback for the referrer. An assessment (s17) or a
@@ -635,7 +669,7 @@ impl RequestMutation {
                     .map(|w| ids::decode(w, Kind::Staff, "input.allocatedWorkerId"))
                     .transpose()?,
             };
-            domain::request::decide(&r.db, &r.ctx, d).await
+            domain::request::decide(&r.db, &r.services.bus, &r.ctx, d).await
         }
         .await;
         let (pair, user_errors) = split(result)?;
@@ -680,7 +714,7 @@ impl RequestMutation {
                     "input.neglectScreeningId",
                 )?,
             };
-            domain::request::submit_draft(&r.db, &r.ctx, d).await
+            domain::request::submit_draft(&r.db, &r.services.bus, &r.services.rules, &r.ctx, d).await
         }
         .await;
         let (request, user_errors) = split(result)?;

@@ -122,6 +122,8 @@ pub fn test_config(database_url: String) -> Config {
         overdue_scan_secs: 0,
         audit_reads_async_commit: true,
         db_pool: 4,
+        access_grace_working_days: 20,
+        neglect_screening_max_age_days: 90,
     }
 }
 

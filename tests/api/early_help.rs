@@ -477,7 +477,19 @@ async fn who_sees_an_assessment() {
         )
         .await;
     assert_eq!(r.code(), "FORBIDDEN", "partners cannot see child records, so cannot link them");
-    eh_ok(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(known.child_id, v)).await;
+    // The names and date of birth disagree: refused, unless the hub says why they are the same
+    // child (kept with the link).
+    let r = mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(known.child_id, v)).await;
+    assert_eq!(r.user_errors("linkEarlyHelpChild"), vec![("input.childId".into(), "IDENTITY_MISMATCH".into())]);
+    let mut why = link(known.child_id, v);
+    why["overrideReason"] = json!("Known by a previous surname; checked with the school");
+    eh_ok(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", why).await;
+    let stored = entity::early_help_child::Entity::find_by_id(uuid_of(a["children"][0]["id"].as_str().unwrap()))
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.link_override_reason.as_deref(), Some("Known by a previous surname; checked with the school"));
     let r =
         mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(known.child_id, v + 1)).await;
     assert_eq!(r.user_errors("linkEarlyHelpChild"), vec![("input.assessmentChildId".into(), "CONFLICT".into())]);
@@ -520,7 +532,7 @@ async fn fields_each_role_sees() {
     let known = fixtures::open_case_of(&app, "sw.alpha1", false).await;
     let v = eha_version(&app, &id).await;
     eh_ok(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput",
-        json!({ "assessmentChildId": a["children"][0]["id"], "childId": gid("Child", known.child_id), "expectedVersion": v })).await;
+        json!({ "assessmentChildId": a["children"][0]["id"], "childId": gid("Child", known.child_id), "expectedVersion": v, "overrideReason": "Known by a previous surname" })).await;
     // Who sees the linked child record, the voices, the team's names.
     for (who, child_record, sees_links) in [
         ("partner.school", false, false),
@@ -856,7 +868,12 @@ async fn a_step_up_draft_is_submitted_under_the_request_rules() {
         .await;
     assert_eq!(r.data()["requestForSupport"], json!({ "status": "DRAFT", "version": 1 }), "nothing changed");
     // With the lead's own screening attached it goes through at level 4.
-    let screening = fixtures::submit_screening(&app, "partner.school").await;
+    let screening = fixtures::submit_screening_of(
+        &app,
+        "partner.school",
+        fixtures::screening_of("Testchild", "Draftfamily", "2017-03-14"),
+    )
+    .await;
     let r = app.gql("partner.school", SUBMIT_DRAFT, keep(&|i| i["neglectScreeningId"] = json!(screening))).await;
     assert_eq!(r.user_errors("submitDraftRequestForSupport"), vec![], "{}", r.raw);
     let s = &r.data()["submitDraftRequestForSupport"]["request"];
@@ -1202,7 +1219,7 @@ async fn every_read_and_write_is_audited() {
     let known = fixtures::open_case_of(&app, "sw.alpha1", false).await;
     let v = eha_version(&app, &id).await;
     eh_ok(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput",
-        json!({ "assessmentChildId": a["children"][0]["id"], "childId": gid("Child", known.child_id), "expectedVersion": v })).await;
+        json!({ "assessmentChildId": a["children"][0]["id"], "childId": gid("Child", known.child_id), "expectedVersion": v, "overrideReason": "Known by a previous surname" })).await;
     let r = read(&app, "sw.alpha1", &id).await;
     assert!(
         rows(&r).await.iter().any(|e| e.record_type == "EARLY_HELP_ASSESSMENT" && e.child_id == Some(known.child_id))

@@ -85,11 +85,18 @@ pub async fn submit_request(app: &TestApp, who: &str, input: serde_json::Value) 
 
 pub const SCREEN: &str = "mutation Screen($i: SubmitNeglectScreeningInput!) { submitNeglectScreening(input: $i) { screening { id flagged outcome domainScores { domain score flagged } } userErrors { field code message } } }";
 
-/// A child-tool screening with the safety domain over the threshold.
+/// A child-tool screening with the safety domain over the threshold, of the child
+/// `request_input(family)` names.
 pub fn screening_input() -> serde_json::Value {
+    screening_of("Testchild", "Screenfamily", "2018-05-04")
+}
+
+/// A child-tool screening of one child.
+pub fn screening_of(given: &str, family: &str, dob: &str) -> serde_json::Value {
     let item = |n: i32, r: &str| serde_json::json!({ "item": n, "response": r, "evidence": if r == "DOES_NOT_APPLY" { serde_json::Value::Null } else { serde_json::json!("observed at drop-off") } });
     serde_json::json!({
-        "tool": "CHILD", "completedOn": "2026-11-20",
+        "tool": "CHILD", "completedOn": chrono::Utc::now().date_naive().to_string(),
+        "child": { "givenName": given, "familyName": family, "dateOfBirth": dob },
         "domains": [
             { "domain": "PHYSICAL_CARE", "items": [item(1, "SOMETIMES"), item(2, "DOES_NOT_APPLY")] },
             { "domain": "SAFETY", "items": [item(1, "APPLIES"), item(2, "APPLIES")] },
@@ -99,8 +106,13 @@ pub fn screening_input() -> serde_json::Value {
     })
 }
 
-pub async fn submit_screening(app: &TestApp, who: &str) -> String {
-    let r = app.gql(who, SCREEN, serde_json::json!({ "i": screening_input() })).await;
+/// Submits a screening of the child `request_input(family)` names.
+pub async fn submit_screening(app: &TestApp, who: &str, family: &str) -> String {
+    submit_screening_of(app, who, screening_of("Testchild", family, "2018-05-04")).await
+}
+
+pub async fn submit_screening_of(app: &TestApp, who: &str, input: serde_json::Value) -> String {
+    let r = app.gql(who, SCREEN, serde_json::json!({ "i": input })).await;
     r.data()["submitNeglectScreening"]["screening"]["id"].as_str().unwrap_or_else(|| panic!("{}", r.raw)).to_string()
 }
 
@@ -255,4 +267,33 @@ pub fn plan_action(member_id: &str, target: &str) -> serde_json::Value {
         "compartment": "BASICS",
         "agreedWithFamily": true
     })
+}
+
+pub const CREATE_CHILD: &str = "mutation($i: CreateChildFromRequestInput!) { createChildFromRequest(input: $i) { requestChild { matched child { id } } possibleDuplicates { id } userErrors { field code message } } }";
+pub const DECIDE: &str = "mutation($i: RecordHubDecisionInput!) { recordHubDecision(input: $i) { decision { outcome cases { id } } userErrors { field code message } } }";
+
+/// The hub's decision on a request, failing the test on any user error; returns the decision.
+pub async fn decide(app: &TestApp, hub: &str, input: serde_json::Value) -> serde_json::Value {
+    let r = app.gql(hub, DECIDE, serde_json::json!({ "i": input })).await;
+    assert_eq!(r.data()["recordHubDecision"]["userErrors"], serde_json::json!([]), "{}", r.raw);
+    r.data()["recordHubDecision"]["decision"].clone()
+}
+
+/// A school's request about a new child, which the hub records as a new child and decides into
+/// an assessment case in `worker`'s team allocated to them. Returns (request ID, case ID).
+pub async fn request_to_case(app: &TestApp, family: &str, worker: &str) -> (String, String) {
+    let (request, rc, version) = submit_request(app, "partner.school", request_input(family)).await;
+    let r = app.gql("hub.worker", CREATE_CHILD, serde_json::json!({ "i": { "requestChildId": rc } })).await;
+    assert_eq!(r.data()["createChildFromRequest"]["userErrors"], serde_json::json!([]), "{}", r.raw);
+    let team = team_of(app, worker).await;
+    let d = decide(
+        app,
+        "hub.worker",
+        serde_json::json!({ "requestId": request, "outcome": "CHILD_AND_FAMILY_ASSESSMENT", "decidedLevel": "SPECIALIST",
+            "rationale": "Escalating neglect indicators", "feedback": "Accepted for a child and family assessment",
+            "expectedVersion": version, "teamId": crate::common::gid("Team", team),
+            "allocatedWorkerId": crate::common::gid("Staff", app.staff_id(worker)) }),
+    )
+    .await;
+    (request, d["cases"][0]["id"].as_str().expect("a case").to_string())
 }

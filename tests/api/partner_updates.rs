@@ -467,9 +467,9 @@ async fn subscription_refuses_bad_tokens_and_roles_and_closes_at_expiry() {
         .await
         .unwrap();
     assert_eq!(next_json(&mut ws).await.unwrap_err().map(|c| c.0), Some(4403));
-    // A partner may connect but may not subscribe to alerts.
+    // An analyst may connect but may not subscribe to alerts (partners may: they hear back).
     let mut ws = connect(server.addr).await;
-    subscribe(&mut ws, &app.token("partner.school")).await;
+    subscribe(&mut ws, &app.token("analyst")).await;
     let msg = next_json(&mut ws).await.unwrap();
     assert!(msg["payload"]["data"].is_null(), "{msg}");
     assert_eq!(msg["payload"]["errors"][0]["extensions"]["code"], "FORBIDDEN", "{msg}");
@@ -647,7 +647,7 @@ async fn a_column_of_the_wrong_type_is_refused_even_when_the_first_row_is_null()
             }
         });
         format!(
-            "SELECT {}, closure_reason, synthetic, origin_request_id, version, created_at, updated_at FROM cases ORDER BY id",
+            "SELECT {}, closure_reason, synthetic, origin_request_id, access_until, version, created_at, updated_at FROM cases ORDER BY id",
             cols.join(", ")
         )
     };

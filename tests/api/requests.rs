@@ -186,12 +186,12 @@ async fn the_neglect_protocol_needs_a_screening_at_level_four() {
     );
     assert_eq!(app.count("requests_for_support").await, before);
     // Another organisation's screening cannot be attached.
-    let theirs = fixtures::submit_screening(&app, "partner.health").await;
+    let theirs = fixtures::submit_screening(&app, "partner.health", "Neglectfamily").await;
     input["neglectScreeningId"] = json!(theirs);
     let r = app.gql("partner.school", SUBMIT, json!({ "i": input })).await;
     assert_eq!(r.user_errors("submitRequestForSupport"), vec![("input.neglectScreeningId".into(), "NOT_FOUND".into())]);
     // With one's own completed screening it goes through, and the hub sees the screening.
-    let ours = fixtures::submit_screening(&app, "partner.school").await;
+    let ours = fixtures::submit_screening(&app, "partner.school", "Neglectfamily").await;
     input["neglectScreeningId"] = json!(ours);
     let r = app.gql("partner.school", SUBMIT, json!({ "i": input })).await;
     let id = r.data()["submitRequestForSupport"]["request"]["id"]
@@ -260,7 +260,9 @@ async fn neglect_screening_scores_and_rules() {
         .iter()
         .map(|d| json!({ "domain": d, "items": [{ "item": 1, "response": "DOES_NOT_APPLY" }] }))
         .collect();
-    let clean = json!({ "tool": "PRE_BIRTH", "completedOn": "2026-11-20", "domains": domains });
+    let due = (chrono::Utc::now().date_naive() + chrono::Duration::days(60)).to_string();
+    let clean = json!({ "tool": "PRE_BIRTH", "completedOn": "2026-11-20", "domains": domains,
+                        "child": { "familyName": "Screenfamily", "expectedDeliveryDate": due } });
     let r = app.gql("ehp.earlyhelp", SCREEN, json!({ "i": clean })).await;
     assert_eq!(r.data()["submitNeglectScreening"]["screening"]["outcome"], "NO_INDICATORS", "{}", r.raw);
 }

@@ -143,14 +143,31 @@ pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> App
     commit_edit(db, ctx, &a, x.expected_version, now, changed).await
 }
 
+/// Do the names and date of birth on an assessment agree with a child record? Names compare
+/// normalised (case, accents and spacing aside); an unborn child compares the expected date of
+/// delivery.
+pub fn same_identity(row: &ehc::Model, record: &entity::child::Model) -> bool {
+    use crate::domain::names::key;
+    key(&row.given_name) == key(&record.given_name)
+        && key(&row.family_name) == key(&record.family_name)
+        && match (row.date_of_birth, record.date_of_birth) {
+            (Some(a), Some(b)) => a == b,
+            (None, None) => row.expected_delivery_date == record.expected_delivery_date,
+            _ => false,
+        }
+}
+
 /// Links a child on an assessment to a child record the caller may see (hub workers and social
-/// workers who may read the assessment; partners cannot see child records).
+/// workers who may read the assessment, including after a step up; partners cannot see child
+/// records). The names and date of birth must agree, or `override_reason` says why the link is
+/// right anyway (kept with the link).
 pub async fn link_child(
     db: &DatabaseConnection,
     ctx: &RequestCtx,
     assessment_child_id: Uuid,
     child_id: Uuid,
     expected_version: i32,
+    override_reason: Option<String>,
 ) -> AppResult<eha::Model> {
     let p = &ctx.principal;
     let Some(row) = ehc::Entity::find_by_id(assessment_child_id).one(db).await? else {
@@ -159,10 +176,10 @@ pub async fn link_child(
     };
     let a = for_edit(db, ctx, row.assessment_id, expected_version, policy::early_help_link_scope(p), &BY_CHILD).await?;
     let visible = entity::child::Entity::find_by_id(child_id).filter(policy::child_scope(p)).one(db).await?;
-    if visible.is_none() {
+    let Some(record) = visible else {
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::Child, Some(child_id))]).await?;
         return Err(err("input.childId", UserErrorCode::NotFound, "no such child"));
-    }
+    };
     if row.child_id.is_some() {
         return Err(err(
             "input.assessmentChildId",
@@ -170,10 +187,23 @@ pub async fn link_child(
             "this child is already linked to a record",
         ));
     }
+    let reason = match override_reason.as_deref().map(str::trim) {
+        Some(r) if !r.is_empty() => Some(validate::long_text("input.overrideReason", r, TEXT_MAX).map_err(|e| AppError::Invalid(vec![e]))?),
+        _ => None,
+    };
+    if reason.is_none() && !same_identity(&row, &record) {
+        return Err(err(
+            "input.childId",
+            UserErrorCode::IdentityMismatch,
+            "the names or date of birth on the assessment and the child record disagree: check they are the same \
+             child, and give overrideReason to link them anyway",
+        ));
+    }
     let now = Utc::now();
     let changed = async |txn: &DatabaseTransaction| {
         let linked = ehc::Entity::update_many()
             .col_expr(ehc::Column::ChildId, Expr::value(Some(child_id)))
+            .col_expr(ehc::Column::LinkOverrideReason, Expr::value(reason.clone()))
             .filter(ehc::Column::Id.eq(row.id))
             .filter(ehc::Column::ChildId.is_null())
             .exec(txn)

@@ -5,6 +5,17 @@ use super::*;
 /// Starts an early help assessment. The lead practitioner and their organisation come from the
 /// token, never the input.
 pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppResult<eha::Model> {
+    start_then(db, ctx, s, async |_, _| Ok(())).await
+}
+
+/// Starts an assessment and, in the same transaction, runs `then` with its ID (a referral
+/// records the assessment it became): both are stored, or neither.
+pub(super) async fn start_then(
+    db: &DatabaseConnection,
+    ctx: &RequestCtx,
+    s: Start,
+    then: impl AsyncFnOnce(&DatabaseTransaction, Uuid) -> AppResult<()>,
+) -> AppResult<eha::Model> {
     let p = &ctx.principal;
     let org = p.organisation.ok_or(AppError::Forbidden)?;
     let now = Utc::now();
@@ -76,6 +87,7 @@ pub async fn start(db: &DatabaseConnection, ctx: &RequestCtx, s: Start) -> AppRe
         }
         log_change(txn, ctx, id, ChangeSection::Assessment, &["started".into()], now).await?;
         audit_write(txn, ctx, AuditAction::Create, id).await?;
+        then(txn, id).await?;
         eha::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)
     })
     .await

@@ -473,10 +473,11 @@ mod edit;
 mod meetings;
 mod plan;
 mod read;
+mod referral;
 mod rules;
 mod team;
 use self::rules::*;
-pub use self::{closure::*, edit::*, meetings::*, plan::*, read::*, team::*};
+pub use self::{closure::*, edit::*, meetings::*, plan::*, read::*, referral::*, team::*};
 
 #[cfg(test)]
 mod tests {

@@ -375,24 +375,3 @@ pub async fn people_of(
     }
     Ok(out)
 }
-
-/// Step-up requests by ID, inside the caller's request scope (a draft is its author's alone),
-/// audited.
-pub async fn requests_by_ids(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-    ids: &[Uuid],
-) -> AppResult<HashMap<Uuid, rfs::Model>> {
-    if ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadRequests) {
-        return Ok(HashMap::new());
-    }
-    let rows = rfs::Entity::find()
-        .filter(rfs::Column::Id.is_in(ids.iter().copied()))
-        .filter(policy::request_scope(&ctx.principal))
-        .all(db)
-        .await?;
-    let entries: Vec<Entry> =
-        rows.iter().map(|r| Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, None)).collect();
-    audit::note(db, ctx, &entries).await?;
-    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
-}

@@ -140,6 +140,7 @@ pub(super) fn child_row(assessment_id: Uuid, id: Uuid, position: usize, c: &Chil
         address_line: Set(c.address_line.clone()),
         postcode: Set(c.postcode.clone()),
         school_or_setting: Set(c.school_or_setting.clone()),
+        link_override_reason: Set(None),
         ..Default::default()
     }
 }

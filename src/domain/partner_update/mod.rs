@@ -18,13 +18,13 @@ use entity::code_enum;
 use entity::{
     alert, case, child,
     enums::{AuditAction, CaseStatus},
-    partner_update as pu, staff,
+    partner_update as pu,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, EntityTrait,
     FromQueryResult, JoinType, QueryFilter, QueryOrder, QuerySelect, QueryTrait, Set, SqlErr,
     prelude::Uuid,
-    sea_query::{Asterisk, Expr, ExprTrait, Func, OnConflict, Query},
+    sea_query::{Asterisk, Expr, ExprTrait, Func, Query},
 };
 use std::collections::HashMap;
 
@@ -63,19 +63,6 @@ code_enum! {
         #[graphql(name = "NONE")]
         NoAction = "NONE",
         VisitArranged = "VISIT_ARRANGED", ContactMade = "CONTACT_MADE", Escalated = "ESCALATED" }
-}
-
-code_enum! {
-    AlertKind {
-        /// A new update about a child allocated to you.
-        NewUpdate = "NEW_UPDATE",
-        /// The sender is concerned: straight to the team manager.
-        Concern = "CONCERN",
-        /// Not reviewed by its due check.
-        Overdue = "OVERDUE",
-        /// The reviewer escalated it.
-        Escalated = "ESCALATED",
-    }
 }
 
 /// The two daily checks of the mailbox (local London time).

@@ -1,6 +1,7 @@
 //! Reviewing an update, matching an unmatched one to a child, and escalating updates not
 //! reviewed by their check.
 use super::*;
+use crate::domain::alert::{self as alerting, Subject};
 
 pub(super) async fn reviewable(db: &impl ConnectionTrait, ctx: &RequestCtx, id: Uuid) -> AppResult<pu::Model> {
     match pu::Entity::find_by_id(id).filter(policy::partner_update_scope(&ctx.principal)).one(db).await? {
@@ -58,8 +59,16 @@ pub async fn review(
             && let Some(case_id) = stored.case_id
             && let Some(case) = case::Entity::find_by_id(case_id).one(txn).await?
         {
-            let team_managers = managers(txn, case.team_id).await?;
-            signals = raise(txn, &stored, Some(&case), AlertKind::Escalated, &team_managers).await?;
+            let team_managers = alerting::team_managers(txn, case.team_id).await?;
+            signals = alerting::raise(
+                txn,
+                ctx,
+                Subject::Update(stored.id),
+                Some(case.id),
+                AlertKind::Escalated,
+                &team_managers,
+            )
+            .await?;
         }
         audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, u.child_id)])
             .await?;
@@ -120,7 +129,7 @@ pub async fn match_to_child(
             return Err(stale());
         }
         let stored = pu::Entity::find_by_id(u.id).one(txn).await?.ok_or(AppError::Internal)?;
-        let signals = alerts_for_match(txn, &stored, &case).await?;
+        let signals = alerts_for_match(txn, ctx, &stored, &case).await?;
         audit::record(
             txn,
             ctx,
@@ -134,15 +143,15 @@ pub async fn match_to_child(
     Ok(stored)
 }
 
-/// Alerts the team's managers about matched updates not reviewed by their due time. Safe to
-/// run on every instance at once: each update is claimed by exactly one of them
-/// (`overdue_alerted` flips once), and alert keys are unique. Returns the alerts raised here.
+/// Alerts about updates not reviewed by their due time: the case's team managers for a matched
+/// update, the hub's teams for an unmatched one. Safe to run on every instance at once: each
+/// update is claimed by exactly one of them (`overdue_alerted` flips once), and alert keys are
+/// unique. Returns the alerts raised here.
 pub async fn raise_overdue(db: &DatabaseConnection, bus: &AlertBus, now: DateTime<Utc>) -> AppResult<usize> {
     let due = pu::Entity::find()
         .filter(pu::Column::OverdueAlerted.eq(false))
         .filter(pu::Column::ReviewedAt.is_null())
         .filter(pu::Column::DueAt.lt(now))
-        .filter(pu::Column::CaseId.is_not_null())
         .order_by_asc(pu::Column::DueAt)
         .limit(500)
         .all(db)
@@ -160,16 +169,16 @@ pub async fn raise_overdue(db: &DatabaseConnection, bus: &AlertBus, now: DateTim
             if claimed.rows_affected != 1 {
                 return Ok(None);
             }
-            let mut signals = vec![];
-            if let Some(case) = case::Entity::find_by_id(u.case_id.unwrap_or_default()).one(txn).await? {
-                let team_managers = managers(txn, case.team_id).await?;
-                signals = raise(txn, &u, Some(&case), AlertKind::Overdue, &team_managers).await?;
-            }
-            let entries: Vec<Entry> = signals
-                .iter()
-                .map(|s| Entry::allowed(AuditAction::Create, RecordType::Alert, s.alert_id, u.child_id))
-                .collect();
-            audit::record(txn, &system, &entries).await?;
+            let case = match u.case_id {
+                Some(id) => case::Entity::find_by_id(id).one(txn).await?,
+                None => None,
+            };
+            let (kind, recipients) = match &case {
+                Some(case) => (AlertKind::Overdue, alerting::team_managers(txn, case.team_id).await?),
+                None => (AlertKind::UnmatchedOverdue, alerting::hub_teams(txn).await?),
+            };
+            let case_id = case.map(|c| c.id);
+            let signals = alerting::raise(txn, &system, Subject::Update(u.id), case_id, kind, &recipients).await?;
             Ok(Some(signals))
         })
         .await?;

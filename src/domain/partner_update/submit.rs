@@ -1,6 +1,7 @@
 //! Submitting a partner update: the checks, matching the child (one statement with the reference
 //! number on PostgreSQL) and, when matched, the update, its alerts and its audit row together.
 use super::*;
+use crate::domain::alert::{self as alerting, Subject};
 
 pub(super) fn check(u: &UpdateIn, now: DateTime<Utc>) -> AppResult<UpdateIn> {
     let mut c = Checks::default();
@@ -159,10 +160,7 @@ pub async fn submit(
     let year = chrono::Datelike::year(&now);
     let (matched, reference) =
         find_match_and_reference(db, &given_key, &family_key, u.date_of_birth, u.nhs_number.as_deref(), year).await?;
-    let planned = match &matched {
-        Some((_, case)) => match_alerts(db, u.concern, case).await?,
-        None => vec![],
-    };
+    let planned = new_update_alerts(db, u.concern, matched.as_ref().map(|(_, case)| case)).await?;
     let (child_id, case_id) = (matched.as_ref().map(|(c, _)| *c), matched.as_ref().map(|(_, k)| k.id));
     let row = pu::ActiveModel {
         id: Set(id),
@@ -203,13 +201,13 @@ pub async fn submit(
     let insert = pu::Entity::insert(row).into_query().returning_all().to_owned();
     let alerts: Vec<alert::ActiveModel> = planned
         .iter()
-        .flat_map(|(kind, recipients)| recipients.iter().map(|r| alert_row(id, case_id, *kind, *r, now)))
+        .flat_map(|(kind, recipients)| recipients.iter().map(|r| alerting::row(Subject::Update(id), case_id, *kind, *r, now)))
         .collect();
     // A new update has no alerts yet: every row here is created.
-    let signals: Vec<Signal> = alerts.iter().filter_map(signal_of).collect();
+    let signals: Vec<Signal> = alerts.iter().filter_map(alerting::signal_of).collect();
     let mut rest = vec![];
     if !alerts.is_empty() {
-        rest.push(alert::Entity::insert_many(alerts).on_conflict(dedupe()).build(backend));
+        rest.push(alert::Entity::insert_many(alerts).on_conflict(alerting::dedupe()).build(backend));
     }
     rest.push(audit::statement(
         backend,

@@ -190,6 +190,114 @@ pub async fn cases_of(
     Ok(out)
 }
 
+/// Requests by ID, inside the caller's request scope (a draft is its author's alone), audited:
+/// for those who read child records, as reads of each matched child, so the child's trail shows
+/// who read why the case was opened.
+pub async fn by_ids(db: &impl ConnectionTrait, ctx: &RequestCtx, ids: &[Uuid]) -> AppResult<HashMap<Uuid, rfs::Model>> {
+    if ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadRequests) {
+        return Ok(HashMap::new());
+    }
+    let rows = rfs::Entity::find()
+        .filter(rfs::Column::Id.is_in(ids.iter().copied()))
+        .filter(policy::request_scope(&ctx.principal))
+        .all(db)
+        .await?;
+    audit_reads(db, ctx, &rows).await?;
+    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+}
+
+/// Audits reads of requests: one entry per matched child for those who read child records
+/// (the read shows in the child's trail), one per request otherwise.
+async fn audit_reads(db: &impl ConnectionTrait, ctx: &RequestCtx, rows: &[rfs::Model]) -> AppResult<()> {
+    let mut entries = vec![];
+    let children: HashMap<Uuid, Vec<Uuid>> = if policy::permits(&ctx.principal, Action::ReadChild) && !rows.is_empty() {
+        let links: Vec<(Uuid, Option<Uuid>)> = request_child::Entity::find()
+            .select_only()
+            .column(request_child::Column::RequestId)
+            .column(request_child::Column::ChildId)
+            .filter(request_child::Column::RequestId.is_in(rows.iter().map(|r| r.id)))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut m: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
+        for (r, c) in links {
+            if let Some(c) = c {
+                m.entry(r).or_default().push(c);
+            }
+        }
+        m
+    } else {
+        HashMap::new()
+    };
+    for r in rows {
+        match children.get(&r.id) {
+            Some(kids) => entries.extend(
+                kids.iter().map(|c| Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, Some(*c))),
+            ),
+            None => entries.push(Entry::allowed(AuditAction::Read, RecordType::RequestForSupport, r.id, None)),
+        }
+    }
+    audit::note(db, ctx, &entries).await
+}
+
+/// The requests about each of these children (newest first) that the caller may see.
+pub async fn for_children(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    children: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<rfs::Model>>> {
+    if children.is_empty() || !policy::permits(&ctx.principal, Action::ReadRequests) {
+        return Ok(HashMap::new());
+    }
+    let links: Vec<(Uuid, Option<Uuid>)> = request_child::Entity::find()
+        .select_only()
+        .column(request_child::Column::RequestId)
+        .column(request_child::Column::ChildId)
+        .filter(request_child::Column::ChildId.is_in(children.iter().copied()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = links.iter().map(|(r, _)| *r).collect();
+    let found = by_ids(db, ctx, &ids).await?;
+    let mut out: HashMap<Uuid, Vec<rfs::Model>> = HashMap::new();
+    for (r, c) in links {
+        if let (Some(c), Some(m)) = (c, found.get(&r)) {
+            out.entry(c).or_default().push(m.clone());
+        }
+    }
+    for list in out.values_mut() {
+        list.sort_by(|a, b| b.received_at.cmp(&a.received_at).then(b.id.cmp(&a.id)));
+    }
+    Ok(out)
+}
+
+/// The requests attached to each of these cases (the one that opened it first, then any passed
+/// to its worker, oldest first) that the caller may see.
+pub async fn for_cases(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    cases: &[Uuid],
+) -> AppResult<HashMap<Uuid, Vec<rfs::Model>>> {
+    use entity::case_request as cr;
+    if cases.is_empty() || !policy::permits(&ctx.principal, Action::ReadRequests) {
+        return Ok(HashMap::new());
+    }
+    let links = cr::Entity::find()
+        .filter(cr::Column::CaseId.is_in(cases.iter().copied()))
+        .order_by_asc(cr::Column::AttachedAt)
+        .all(db)
+        .await?;
+    let ids: Vec<Uuid> = links.iter().map(|l| l.request_id).collect();
+    let found = by_ids(db, ctx, &ids).await?;
+    let mut out: HashMap<Uuid, Vec<rfs::Model>> = HashMap::new();
+    for l in links {
+        if let Some(m) = found.get(&l.request_id) {
+            out.entry(l.case_id).or_default().push(m.clone());
+        }
+    }
+    Ok(out)
+}
+
 /// Is an undecided request past its due time?
 pub fn overdue(r: &rfs::Model, now: DateTime<Utc>) -> bool {
     r.status == RequestStatus::Received && now > r.due_at

@@ -1,6 +1,7 @@
 //! Submitting a request for support: the significant-harm route, the field checks, the Neglect
 //! Protocol, idempotency, and drafts made by an early help step up.
 use super::*;
+use crate::domain::{Rules, alert as alerting, neglect};
 
 /// A stable fingerprint of what was submitted, for idempotency (the payload itself, which is
 /// personal data, is not kept twice).
@@ -94,6 +95,8 @@ pub(super) fn check(s: &Submission, today: NaiveDate, now: DateTime<Utc>) -> App
 pub(super) async fn vet(
     db: &impl ConnectionTrait,
     p: &Principal,
+    org: Uuid,
+    rules: &Rules,
     s: &Submission,
     now: DateTime<Utc>,
 ) -> AppResult<Submission> {
@@ -112,13 +115,15 @@ pub(super) async fn vet(
     // R8, the Neglect Protocol: neglect at the specialist level needs a completed screening.
     if let Some(id) = s.neglect_screening_id {
         let found = neglect_screening::Entity::find_by_id(id).filter(policy::screening_scope(p)).one(db).await?;
-        if found.is_none() {
+        let Some(found) = found else {
             return Err(AppError::invalid(
                 "input.neglectScreeningId",
                 UserErrorCode::NotFound,
                 "no such neglect screening",
             ));
-        }
+        };
+        neglect::check_use(&found, org, &s.children, now.date_naive(), rules.screening_max_age_days)
+            .map_err(|e| AppError::Invalid(vec![e]))?;
     } else if s.concern_categories.contains(&ConcernCategory::Neglect) && s.referrer_level == Level::Specialist {
         return Err(AppError::invalid(
             "input.neglectScreeningId",
@@ -200,17 +205,18 @@ pub(super) async fn insert_people(
 
 /// Submits a request for support. The referrer is the caller (never an input). Returns the
 /// stored request; the same idempotency key with the same payload returns the first result.
-pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) -> AppResult<rfs::Model> {
+pub async fn submit(db: &DatabaseConnection, rules: &Rules, ctx: &RequestCtx, s: Submission) -> AppResult<rfs::Model> {
     let p = &ctx.principal;
     let org = p.organisation.ok_or(AppError::Forbidden)?;
     let now = Utc::now();
-    let s = vet(db, p, &s, now).await?;
+    let s = vet(db, p, org, rules, &s, now).await?;
     let hash = fingerprint(&s);
     if let Some(key) = &s.idempotency_key
         && let Some(existing) = by_idempotency_key(db, p.user, key).await?
     {
         return replay(existing, &hash);
     }
+    screening_unused(db, s.neglect_screening_id, None).await?;
     let calendar = calendar::load(db).await?;
     let due_at = calendar.due_after_working_days(now, 1);
     let id = Uuid::now_v7();
@@ -234,6 +240,10 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         if let Err(e) = rfs::Entity::insert(model).exec_without_returning(txn).await {
             return Err(match e.sql_err() {
                 Some(SqlErr::UniqueConstraintViolation(_)) if s.idempotency_key.is_some() => AppError::Conflict,
+                // The other unique column a submission fills: a screening another request took.
+                Some(SqlErr::UniqueConstraintViolation(_)) if s.neglect_screening_id.is_some() => {
+                    neglect::already_used()
+                }
                 _ => e.into(),
             });
         }
@@ -248,6 +258,8 @@ pub async fn submit(db: &DatabaseConnection, ctx: &RequestCtx, s: Submission) ->
         // the first one stands.
         (Err(AppError::Conflict), Some(key)) => match by_idempotency_key(db, p.user, key).await? {
             Some(existing) => replay(existing, &hash),
+            // Not a lost race with itself: the screening was taken by another request.
+            None if s.neglect_screening_id.is_some() => Err(neglect::already_used()),
             None => Err(AppError::Internal),
         },
         (stored, _) => stored,
@@ -349,7 +361,13 @@ pub struct DraftCompletion {
 /// Submits one's own draft through the same rules as [`submit`]: it becomes `RECEIVED` with a
 /// reference number and a due time, and joins the hub's queue. A refused submission leaves the
 /// draft as it was.
-pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCompletion) -> AppResult<rfs::Model> {
+pub async fn submit_draft(
+    db: &DatabaseConnection,
+    bus: &crate::alerts::AlertBus,
+    rules: &Rules,
+    ctx: &RequestCtx,
+    d: DraftCompletion,
+) -> AppResult<rfs::Model> {
     let p = &ctx.principal;
     let Some(draft) = rfs::Entity::find_by_id(d.request_id).filter(policy::draft_request_scope(p)).one(db).await?
     else {
@@ -428,10 +446,11 @@ pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCom
         idempotency_key: None,
     };
     let now = Utc::now();
-    let s = vet(db, p, &s, now).await?;
+    let s = vet(db, p, draft.referrer_org_id, rules, &s, now).await?;
+    screening_unused(db, s.neglect_screening_id, Some(draft.id)).await?;
     let calendar = calendar::load(db).await?;
     let due_at = calendar.due_after_working_days(now, 1);
-    crate::db::transaction(db, async |txn| {
+    let (stored, signals) = crate::db::transaction(db, async |txn| {
         let year = chrono::Datelike::year(&now);
         let reference = submission::next_reference(txn, "RFS", year).await?;
         let model = rfs::ActiveModel {
@@ -450,7 +469,11 @@ pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCom
             .filter(rfs::Column::Version.eq(d.expected_version))
             .filter(rfs::Column::Status.eq(RequestStatus::Draft.code()))
             .exec(txn)
-            .await?;
+            .await
+            .map_err(|e| match e.sql_err() {
+                Some(SqlErr::UniqueConstraintViolation(_)) => neglect::already_used(),
+                _ => e.into(),
+            })?;
         if updated.rows_affected != 1 {
             return Err(AppError::invalid(
                 "input.expectedVersion",
@@ -466,9 +489,36 @@ pub async fn submit_draft(db: &DatabaseConnection, ctx: &RequestCtx, d: DraftCom
         )
         .await?;
         let stored = rfs::Entity::find_by_id(draft.id).one(txn).await?.ok_or(AppError::Internal)?;
-        Ok(stored)
+        // The organisation's safeguarding lead hears that a request went to the hub.
+        let leads = alerting::referrer_side(txn, &stored, p.user).await?;
+        let signals = alerting::raise(
+            txn,
+            ctx,
+            alerting::Subject::Request(stored.id),
+            None,
+            alerting::AlertKind::RequestSubmitted,
+            &leads,
+        )
+        .await?;
+        Ok((stored, signals))
     })
-    .await
+    .await?;
+    bus.announce(&signals);
+    Ok(stored)
+}
+
+/// A screening is used by one request only (the unique index enforces it; this is the answer
+/// that names the field before anything is written).
+async fn screening_unused(db: &impl ConnectionTrait, screening: Option<Uuid>, except: Option<Uuid>) -> AppResult<()> {
+    let Some(id) = screening else { return Ok(()) };
+    let mut q = rfs::Entity::find().filter(rfs::Column::NeglectScreeningId.eq(id));
+    if let Some(except) = except {
+        q = q.filter(rfs::Column::Id.ne(except));
+    }
+    match q.one(db).await? {
+        Some(_) => Err(neglect::already_used()),
+        None => Ok(()),
+    }
 }
 
 pub(super) async fn by_idempotency_key(

@@ -1,6 +1,7 @@
 //! The hub's triage: matching a request's children to child records (or creating them) and
 //! recording the decision, which opens cases in the same transaction.
 use super::*;
+use crate::domain::alert::{self as alerting, AlertKind, Subject};
 
 pub(super) async fn request_child_for_triage(
     conn: &impl ConnectionTrait,
@@ -55,11 +56,40 @@ pub async fn match_child(
     .await
 }
 
-/// Creates a child record from what the referrer wrote, and links it.
+/// The records that may already be this request child (see `child::possible_duplicates`).
+pub async fn duplicates_of(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    rc: &request_child::Model,
+) -> AppResult<Vec<child::Model>> {
+    let who = crate::domain::child::Identity {
+        given_name: &rc.given_name,
+        family_name: &rc.family_name,
+        date_of_birth: rc.date_of_birth,
+        expected_delivery_date: rc.expected_delivery_date,
+        nhs_number: None,
+    };
+    crate::domain::child::possible_duplicates(db, ctx, &who).await
+}
+
+/// Possible duplicates of a request's child, for the hub deciding whether to match or create.
+pub async fn request_child_duplicates(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    request_child_id: Uuid,
+) -> AppResult<Vec<child::Model>> {
+    let (rc, _) = request_child_for_triage(db, ctx, request_child_id).await?;
+    duplicates_of(db, ctx, &rc).await
+}
+
+/// Creates a child record from what the referrer wrote, and links it. When records that may be
+/// the same child exist, the caller must confirm each is a different child (`confirmed`; the
+/// confirmations are kept), or match the child to one of them instead.
 pub async fn create_child(
     db: &DatabaseConnection,
     ctx: &RequestCtx,
     request_child_id: Uuid,
+    confirmed: &[Uuid],
 ) -> AppResult<request_child::Model> {
     let (rc, _) = request_child_for_triage(db, ctx, request_child_id).await?;
     if rc.child_id.is_some() {
@@ -69,9 +99,23 @@ pub async fn create_child(
             "this child is already matched to a record",
         ));
     }
+    let candidates = duplicates_of(db, ctx, &rc).await?;
+    crate::domain::child::check_confirmations(&candidates, confirmed, "input.confirmedDifferentFrom")
+        .map_err(AppError::Invalid)?;
     let now = Utc::now();
     let id = Uuid::now_v7();
     crate::db::transaction(db, async |txn| {
+        if !confirmed.is_empty() {
+            use entity::child_duplicate_confirmation as dup;
+            dup::Entity::insert_many(confirmed.iter().map(|other| dup::ActiveModel {
+                child_id: Set(id),
+                other_child_id: Set(*other),
+                confirmed_by: Set(ctx.principal.user),
+                confirmed_at: Set(now),
+            }))
+            .exec_without_returning(txn)
+            .await?;
+        }
         child::Entity::insert(child::ActiveModel {
             id: Set(id),
             given_name: Set(rc.given_name.clone()),
@@ -136,10 +180,17 @@ pub struct Decision {
     pub allocated_worker_id: Option<Uuid>,
 }
 
-/// Records the hub's decision. An assessment (s17) or strategy discussion (s47) opens a case
-/// for every child on the request, under the openCase rules, in the same transaction.
+/// Records the hub's decision, and hands the work on in the same transaction:
+/// - an assessment (s17) or strategy discussion (s47) opens a case for every child on the
+///   request, under the openCase rules, with the request attached;
+/// - passing to the allocated worker attaches the request to each child's open case and alerts
+///   its worker (or, with nobody allocated, the team's managers);
+/// - early help queues a referral for the early help service and alerts its managers;
+/// - whatever the outcome, the referrer and their organisation's safeguarding lead are alerted
+///   (the outcome and feedback are on the request; the alert carries nothing about a case).
 pub async fn decide(
     db: &DatabaseConnection,
+    bus: &crate::alerts::AlertBus,
     ctx: &RequestCtx,
     d: Decision,
 ) -> AppResult<(rfs::Model, hub_decision::Model)> {
@@ -193,8 +244,9 @@ pub async fn decide(
             ));
         }
     }
+    let mut open = vec![];
     if d.outcome == HubOutcome::PassToAllocatedWorker && !matched.is_empty() {
-        let open = case::Entity::find()
+        open = case::Entity::find()
             .filter(case::Column::ChildId.is_in(matched.clone()))
             .filter(case::Column::Status.eq(CaseStatus::Open))
             .all(db)
@@ -209,7 +261,7 @@ pub async fn decide(
     }
     c.finish()?;
     let now = Utc::now();
-    crate::db::transaction(db, async |txn| {
+    let (stored, decision, signals) = crate::db::transaction(db, async |txn| {
         let updated = rfs::Entity::update_many()
             .col_expr(rfs::Column::Status, Expr::value(RequestStatus::Decided.code()))
             .col_expr(rfs::Column::UpdatedAt, Expr::value(now))
@@ -268,6 +320,24 @@ pub async fn decide(
                 }
             }
         }
+        let mut signals = vec![];
+        for case in &open {
+            cases::attach_request(txn, case.id, r.id, cases::RequestLink::Passed, p.user, now).await?;
+            let to = match case.allocated_worker_id {
+                Some(w) => vec![w],
+                None => alerting::team_managers(txn, case.team_id).await?,
+            };
+            signals.extend(
+                alerting::raise(txn, ctx, Subject::Request(r.id), Some(case.id), AlertKind::RequestPassed, &to).await?,
+            );
+        }
+        if d.outcome == HubOutcome::EarlyHelp {
+            signals.extend(crate::domain::early_help::create_on(txn, ctx, &r, now).await?);
+        }
+        let referrer_side = alerting::referrer_side(txn, &r, p.user).await?;
+        signals.extend(
+            alerting::raise(txn, ctx, Subject::Request(r.id), None, AlertKind::RequestDecided, &referrer_side).await?,
+        );
         audit::record(
             txn,
             ctx,
@@ -280,7 +350,9 @@ pub async fn decide(
             .one(txn)
             .await?
             .ok_or(AppError::Internal)?;
-        Ok((stored, decision))
+        Ok((stored, decision, signals))
     })
-    .await
+    .await?;
+    bus.announce(&signals);
+    Ok((stored, decision))
 }

@@ -17,6 +17,9 @@ pub struct LinkEarlyHelpChildInput {
     pub assessment_child_id: ID,
     pub child_id: ID,
     pub expected_version: i32,
+    /// Required when the names or date of birth disagree: why this is the same child (kept with
+    /// the link).
+    pub override_reason: Option<String>,
 }
 
 #[derive(SimpleObject)]
@@ -58,7 +61,7 @@ impl ClosureMutation {
             None => (None, None),
         };
         let draft_request = match draft {
-            Some(id) => r.loaders.eh_requests.load_one(id).await?.map(RequestForSupport::from),
+            Some(id) => r.loaders.request.load_one(id).await?.map(RequestForSupport::from),
             None => None,
         };
         Ok(CloseEarlyHelpAssessmentPayload { assessment, draft_request, user_errors })
@@ -75,7 +78,7 @@ impl ClosureMutation {
         let result = async {
             let ehc = ids::decode(&input.assessment_child_id, Kind::EarlyHelpChild, "input.assessmentChildId")?;
             let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
-            domain::early_help::link_child(&r.db, &r.ctx, ehc, child, input.expected_version).await
+            domain::early_help::link_child(&r.db, &r.ctx, ehc, child, input.expected_version, input.override_reason).await
         }
         .await;
         assessment_payload(result)

@@ -221,7 +221,7 @@ impl EarlyHelpAssessment {
     /// its author only).
     async fn step_up_request(&self, ctx: &Context<'_>) -> Result<Option<RequestForSupport>> {
         match self.0.step_up_request_id {
-            Some(id) => Ok(req(ctx)?.loaders.eh_requests.load_one(id).await?.map(RequestForSupport::from)),
+            Some(id) => Ok(req(ctx)?.loaders.request.load_one(id).await?.map(RequestForSupport::from)),
             None => Ok(None),
         }
     }
@@ -620,8 +620,9 @@ mod closure;
 mod edit;
 mod meetings;
 mod plan;
+mod referral;
 mod team;
-pub use self::{closure::*, edit::*, meetings::*, plan::*, team::*};
+pub use self::{closure::*, edit::*, meetings::*, plan::*, referral::*, team::*};
 
 /// Early help's mutations, one root object per workflow.
 #[derive(async_graphql::MergedObject, Default)]
@@ -631,4 +632,5 @@ pub struct EarlyHelpMutation(
     team::TeamMutation,
     meetings::MeetingMutation,
     closure::ClosureMutation,
+    referral::ReferralMutation,
 );
