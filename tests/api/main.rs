@@ -8,6 +8,7 @@ mod children;
 mod common;
 mod early_help;
 mod fixtures;
+mod handovers;
 mod health;
 mod logs;
 mod partner_updates;

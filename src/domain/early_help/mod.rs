@@ -290,6 +290,9 @@ fn stale() -> AppError {
 pub(super) struct Named {
     pub field: &'static str,
     pub missing: &'static str,
+    /// The command still works once the assessment is closed (linking its children to records
+    /// after a step up is record-keeping, not an edit of the family's assessment).
+    pub closed_ok: bool,
 }
 
 impl Named {
@@ -299,10 +302,11 @@ impl Named {
     }
 }
 
-pub(super) const BY_ASSESSMENT: Named = Named { field: "input.assessmentId", missing: "no such early help assessment" };
-pub(super) const BY_ACTION: Named = Named { field: "input.actionId", missing: "no such plan action" };
+pub(super) const BY_ASSESSMENT: Named =
+    Named { field: "input.assessmentId", missing: "no such early help assessment", closed_ok: false };
+pub(super) const BY_ACTION: Named = Named { field: "input.actionId", missing: "no such plan action", closed_ok: false };
 pub(super) const BY_CHILD: Named =
-    Named { field: "input.assessmentChildId", missing: "no such child on an assessment" };
+    Named { field: "input.assessmentChildId", missing: "no such child on an assessment", closed_ok: true };
 
 async fn for_edit(
     db: &impl ConnectionTrait,
@@ -317,7 +321,7 @@ async fn for_edit(
         audit::note(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::EarlyHelpAssessment, Some(id))]).await?;
         return Err(named.not_found());
     };
-    if a.status == EarlyHelpStatus::Closed {
+    if a.status == EarlyHelpStatus::Closed && !named.closed_ok {
         return Err(err(field, UserErrorCode::AlreadyClosed, "the assessment is closed"));
     }
     if a.version != expected_version {
@@ -344,7 +348,8 @@ async fn bump(
     let r = u
         .filter(eha::Column::Id.eq(a.id))
         .filter(eha::Column::Version.eq(expected_version))
-        .filter(eha::Column::Status.ne(EarlyHelpStatus::Closed.code()))
+        // The status it was read with (every status change also bumps the version).
+        .filter(eha::Column::Status.eq(a.status.code()))
         .exec(txn)
         .await?;
     if r.rows_affected != 1 {
