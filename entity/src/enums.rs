@@ -164,6 +164,8 @@ code_enum! {
         Draft = "DRAFT",
         Received = "RECEIVED",
         Decided = "DECIDED",
+        /// Withdrawn by the referrer before the hub decided it.
+        Withdrawn = "WITHDRAWN",
     }
 }
 

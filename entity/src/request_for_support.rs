@@ -39,6 +39,9 @@ pub struct Model {
     pub neglect_screening_id: Option<Uuid>,
     pub idempotency_key: Option<String>,
     pub payload_hash: String,
+    /// When the referrer withdrew it, and why.
+    pub withdrawn_at: Option<DateTimeUtc>,
+    pub withdrawal_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -5,6 +5,7 @@
 //!   its allocated worker), which is what lets a case's workers read them;
 //! - `cases.access_until`: when access through a closed case ends;
 //! - `early_help_referrals`: the hub's `EARLY_HELP` decisions, queued for the early help service;
+//! - a referrer may withdraw a request the hub has not decided;
 //! - a neglect screening names the child (or unborn child) it is about, and is used once;
 //! - the reason an early help child was linked to a record whose identity disagrees, and the
 //!   hub's confirmations that a new child record is not one of its possible duplicates.
@@ -106,6 +107,15 @@ impl MigrationTrait for Migration {
         .await?;
         m.alter_table(
             Table::alter().table("early_help_children").add_column(string_len_null("link_override_reason", 2000)).take(),
+        )
+        .await?;
+        // A referrer may withdraw a request the hub has not decided.
+        m.alter_table(
+            Table::alter().table("requests_for_support").add_column(timestamp_with_time_zone_null("withdrawn_at")).take(),
+        )
+        .await?;
+        m.alter_table(
+            Table::alter().table("requests_for_support").add_column(string_len_null("withdrawal_reason", 2000)).take(),
         )
         .await?;
         // Possible duplicates are looked for by date of birth (names may be spelt differently).

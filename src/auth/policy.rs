@@ -73,6 +73,9 @@ pub enum Action {
     ReadEarlyHelpSummary,
     /// Complete and submit one's own draft request for support (made by an early help step up).
     SubmitDraftRequest,
+    /// Withdraw one's own request before the hub decides it (row scope:
+    /// [`withdrawable_request_scope`]).
+    WithdrawRequest,
     /// Read early help referrals made by the hub (row scope: [`early_help_referral_scope`]).
     ReadEarlyHelpReferrals,
     /// Allocate an early help referral to a lead (early help managers: [`may_allocate_early_help`]).
@@ -90,6 +93,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadReferenceData,
             ReadNode,
             SubmitRequestForSupport,
+            WithdrawRequest,
             ReadRequests,
             SubmitNeglectScreening,
             SubmitPartnerUpdate,
@@ -109,6 +113,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadReferenceData,
             ReadNode,
             SubmitRequestForSupport,
+            WithdrawRequest,
             ReadRequests,
             SubmitNeglectScreening,
             SubmitPartnerUpdate,
@@ -200,6 +205,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             LeadEarlyHelp,
             ContributeEarlyHelp,
             SubmitDraftRequest,
+            WithdrawRequest,
             ReceiveAlerts,
             ReadEarlyHelpReferrals,
         ],
@@ -211,6 +217,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadViewer,
             ReadReferenceData,
             SubmitRequestForSupport,
+            WithdrawRequest,
             ReadRequests,
             SubmitPartnerUpdate,
             ReadPartnerUpdates,
@@ -282,6 +289,7 @@ pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
     ("Mutation.closeEarlyHelpAssessment", LeadEarlyHelp, Forbidden),
     ("Mutation.linkEarlyHelpChild", LinkEarlyHelpChild, Forbidden),
     ("Mutation.submitDraftRequestForSupport", SubmitDraftRequest, Forbidden),
+    ("Mutation.withdrawRequestForSupport", WithdrawRequest, Forbidden),
     ("Query.earlyHelpReferrals", ReadEarlyHelpReferrals, Forbidden),
     ("Mutation.allocateEarlyHelpReferral", AllocateEarlyHelpReferral, Forbidden),
     ("Mutation.startEarlyHelpAssessmentFromReferral", LeadEarlyHelp, Forbidden),
@@ -295,6 +303,7 @@ pub fn role_permits(role: Role, action: Action) -> bool {
 /// Scopes a service account needs, on top of its role, for an action (GDPR-05 purpose limits).
 pub const INTEGRATION_SCOPES: &[(Action, &str)] = &[
     (SubmitRequestForSupport, "requests:write"),
+    (WithdrawRequest, "requests:write"),
     (ReadRequests, "requests:read"),
     (SubmitPartnerUpdate, "partner_updates:write"),
     (ReadPartnerUpdates, "partner_updates:read"),
@@ -787,6 +796,17 @@ pub fn early_help_link_scope(p: &Principal) -> Condition {
         return never();
     }
     early_help_scope(p)
+}
+
+/// Requests the principal may withdraw: their own, while a draft or waiting for the hub.
+pub fn withdrawable_request_scope(p: &Principal) -> Condition {
+    use entity::request_for_support as rfs;
+    if !permits(p, WithdrawRequest) {
+        return never();
+    }
+    Condition::all()
+        .add(rfs::Column::ReferrerId.eq(p.user))
+        .add(rfs::Column::Status.is_in([RequestStatus::Draft, RequestStatus::Received]))
 }
 
 /// Drafts the principal may complete and submit: their own.

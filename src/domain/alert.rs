@@ -38,6 +38,9 @@ code_enum! {
         RequestDecided = "REQUEST_DECIDED",
         /// To the referrer's organisation's safeguarding lead: a request was submitted to the hub.
         RequestSubmitted = "REQUEST_SUBMITTED",
+        /// To the hub (a request it was waiting to decide) and the referrer's safeguarding lead:
+        /// the referrer withdrew the request.
+        RequestWithdrawn = "REQUEST_WITHDRAWN",
         /// To early help managers: a hub decision referred a family to early help.
         EarlyHelpReferral = "EARLY_HELP_REFERRAL",
         /// To the lead an early help manager allocated a referral to.

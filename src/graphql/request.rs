@@ -163,6 +163,13 @@ impl RequestForSupport {
         let r = req(ctx)?;
         Ok(domain::early_help::stepped_up_from(&r.db, &r.ctx, self.0.id).await?.map(Into::into))
     }
+    /// When the referrer withdrew it, and why.
+    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
+        self.0.withdrawn_at
+    }
+    async fn withdrawal_reason(&self) -> Option<&str> {
+        self.0.withdrawal_reason.as_deref()
+    }
     async fn referrer(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         Ok(req(ctx)?.loaders.staff.load_one(self.0.referrer_id).await?.map(Staff))
     }
@@ -547,6 +554,14 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
 /// What the referrer confirms to submit a draft made by a step up. Fields marked "replaces"
 /// keep the pre-filled text when left out.
 #[derive(InputObject)]
+pub struct WithdrawRequestForSupportInput {
+    pub request_id: ID,
+    pub expected_version: i32,
+    /// Why it is withdrawn (kept with the request).
+    pub reason: String,
+}
+
+#[derive(InputObject)]
 pub struct SubmitDraftRequestForSupportInput {
     pub request_id: ID,
     pub expected_version: i32,
@@ -678,6 +693,23 @@ impl RequestMutation {
             None => (None, None),
         };
         Ok(HubDecisionPayload { request, decision, user_errors })
+    }
+
+    /// Withdraws one's own request before the hub decides it (or a draft), with the reason. The
+    /// hub and the organisation's safeguarding lead are alerted.
+    async fn withdraw_request_for_support(
+        &self,
+        ctx: &Context<'_>,
+        input: WithdrawRequestForSupportInput,
+    ) -> Result<RequestForSupportPayload> {
+        let r = req(ctx)?;
+        let result = async {
+            let id = ids::decode(&input.request_id, Kind::RequestForSupport, "input.requestId")?;
+            domain::request::withdraw(&r.db, &r.services.bus, &r.ctx, id, input.expected_version, &input.reason).await
+        }
+        .await;
+        let (request, user_errors) = split(result)?;
+        Ok(RequestForSupportPayload { request: request.map(RequestForSupport::from), user_errors, warnings: vec![] })
     }
 
     /// Submits one's own draft request for support (made by a step up) through the same rules

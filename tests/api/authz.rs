@@ -87,6 +87,10 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
             vec!["PARTNER_PRACTITIONER", "HUB_WORKER", "TEAM_MANAGER", "EARLY_HELP_PRACTITIONER"]
         }
         "Mutation.allocateEarlyHelpReferral" => vec!["TEAM_MANAGER"],
+        // The referrer withdraws their own request (service accounts with `requests:write`).
+        "Mutation.withdrawRequestForSupport" => {
+            vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "EARLY_HELP_PRACTITIONER", "INTEGRATION"]
+        }
         "Mutation.startEarlyHelpAssessmentFromReferral" => vec!["PARTNER_PRACTITIONER", "EARLY_HELP_PRACTITIONER"],
         "Query.neglectScreening" => vec!["PARTNER_PRACTITIONER", "SAFEGUARDING_LEAD", "HUB_WORKER"],
         // Early help: the lead, TAF members, the lead's safeguarding lead, managers, and the hub
@@ -334,6 +338,24 @@ async fn authz_06_role_by_operation_matrix() {
                     (
                         "mutation($i: MatchPartnerUpdateInput!) { matchPartnerUpdate(input: $i) { partnerUpdate { id } userErrors { code } } }",
                         json!({ "i": { "partnerUpdateId": unknown.0, "childId": child_id, "expectedVersion": unknown.1 } }),
+                    )
+                }
+                "Mutation.withdrawRequestForSupport" => {
+                    let (id, version) = match *role {
+                        "EARLY_HELP_PRACTITIONER" => {
+                            let r = app.gql(handle, "query($id: ID!) { requestForSupport(id: $id) { version } }", json!({ "id": eh.ehp_draft })).await;
+                            (eh.ehp_draft.clone(), r.data()["requestForSupport"]["version"].as_i64().unwrap_or(1))
+                        }
+                        r if allowed.contains(&r) => {
+                            let s = app.gql(handle, fixtures::SUBMIT, json!({ "i": fixtures::request_input("Withdrawfamily") })).await;
+                            let req = &s.data()["submitRequestForSupport"]["request"];
+                            (req["id"].as_str().unwrap_or_else(|| panic!("{}", s.raw)).to_string(), req["version"].as_i64().unwrap())
+                        }
+                        _ => (r1.clone(), 1),
+                    };
+                    (
+                        "mutation($i: WithdrawRequestForSupportInput!) { withdrawRequestForSupport(input: $i) { request { status } userErrors { code } } }",
+                        json!({ "i": { "requestId": id, "expectedVersion": version, "reason": "Sent in error" } }),
                     )
                 }
                 "Query.earlyHelpReferrals" => ("{ earlyHelpReferrals(first: 5) { edges { node { id status } } } }", json!({})),

@@ -479,3 +479,30 @@ async fn access_through_a_case_ends_when_it_closes() {
         assert_eq!(app.gql("sw.alpha1", read, id).await.code(), "NOT_FOUND");
     }
 }
+
+#[tokio::test]
+async fn a_referrer_withdraws_a_request_the_hub_has_not_decided() {
+    let app = TestApp::new().await;
+    let (request, _, version) = submit_request(&app, "partner.school", request_input("Withdrawnfamily")).await;
+    let withdraw = "mutation($i: WithdrawRequestForSupportInput!) { withdrawRequestForSupport(input: $i) { \
+        request { status withdrawnAt withdrawalReason } userErrors { field code } } }";
+    let input = |id: &str, reason: &str| json!({ "i": { "requestId": id, "expectedVersion": version, "reason": reason } });
+    let r = app.gql("partner.school", withdraw, input(&request, "  ")).await;
+    assert_eq!(r.user_errors("withdrawRequestForSupport"), vec![("input.reason".into(), "REQUIRED".into())]);
+    // Only the referrer: anyone else's answer is a missing request's, byte for byte.
+    let theirs = app.gql("dsl.school", withdraw, input(&request, "Sent in error")).await;
+    let random = app.gql("dsl.school", withdraw, input(&gid("RequestForSupport", Uuid::now_v7()), "Sent in error")).await;
+    assert_eq!(theirs.raw, random.raw);
+    let r = app.gql("partner.school", withdraw, input(&request, "Sent in error: the family moved away")).await;
+    let w = &r.data()["withdrawRequestForSupport"]["request"];
+    assert_eq!((w["status"].as_str(), w["withdrawalReason"].as_str()), (Some("WITHDRAWN"), Some("Sent in error: the family moved away")), "{}", r.raw);
+    // The hub (which was waiting on it) and the school's safeguarding lead hear.
+    assert_eq!(alerts_of(&app, "hub.worker", "REQUEST_WITHDRAWN").await.len(), 1);
+    assert_eq!(alerts_of(&app, "dsl.school", "REQUEST_WITHDRAWN").await.len(), 1);
+    assert!(alerts_of(&app, "partner.school", "REQUEST_WITHDRAWN").await.is_empty(), "not to the one who acted");
+    // The hub can no longer decide it, and it cannot be withdrawn twice.
+    let r = app.gql("hub.worker", fixtures::DECIDE, json!({ "i": decision(&request, version + 1, "NO_FURTHER_ACTION") })).await;
+    assert_eq!(r.user_errors("recordHubDecision"), vec![("input.requestId".into(), "CONFLICT".into())]);
+    let r = app.gql("partner.school", withdraw, input(&request, "again")).await;
+    assert_eq!(r.user_errors("withdrawRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);
+}

@@ -816,3 +816,25 @@ async fn the_inbox_filters_by_child_for_reviewers_only() {
     assert_eq!(r.code(), "BAD_USER_INPUT", "{}", r.raw);
     assert_eq!(r.body["errors"][0]["extensions"]["field"], "filter.childId", "{}", r.raw);
 }
+
+#[tokio::test]
+async fn a_referrer_hears_the_hubs_decision_live() {
+    let app = TestApp::new().await;
+    let server = serve(app.router.clone()).await;
+    let mut ws = connect(server.addr).await;
+    subscribe(&mut ws, &app.token("partner.school")).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (request, _, version) =
+        fixtures::submit_request(&app, "partner.school", fixtures::request_input("Livefamily")).await;
+    fixtures::decide(
+        &app,
+        "hub.worker",
+        json!({ "requestId": request, "outcome": "ADVICE_INFORMATION", "decidedLevel": "UNIVERSAL_PLUS",
+                "rationale": "Needs met by school support", "feedback": "Advice given by phone", "expectedVersion": version }),
+    )
+    .await;
+    let msg = next_json(&mut ws).await.unwrap();
+    let alert = &msg["payload"]["data"]["alertRaised"];
+    assert_eq!(alert["kind"], "REQUEST_DECIDED", "{msg}");
+    assert_eq!(alert["case"], Value::Null, "an alert to a partner names no case");
+}

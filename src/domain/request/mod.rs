@@ -90,4 +90,5 @@ mod guidance;
 mod read;
 mod submit;
 mod triage;
-pub use self::{guidance::*, read::*, submit::*, triage::*};
+mod withdraw;
+pub use self::{guidance::*, read::*, submit::*, triage::*, withdraw::*};

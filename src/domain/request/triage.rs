@@ -19,7 +19,7 @@ pub(super) async fn request_child_for_triage(
         return Err(AppError::invalid(
             "input.requestChildId",
             UserErrorCode::Conflict,
-            "the request is already decided",
+            "the request is already decided or withdrawn",
         ));
     }
     Ok((rc, r))
@@ -204,12 +204,18 @@ pub async fn decide(
         .await?;
         return Err(AppError::invalid("input.requestId", UserErrorCode::NotFound, "no such request"));
     };
-    if r.status == RequestStatus::Decided {
-        return Err(AppError::invalid(
-            "input.requestId",
-            UserErrorCode::Conflict,
-            "the request has already been decided",
-        ));
+    match r.status {
+        RequestStatus::Decided => {
+            return Err(AppError::invalid(
+                "input.requestId",
+                UserErrorCode::Conflict,
+                "the request has already been decided",
+            ));
+        }
+        RequestStatus::Withdrawn => {
+            return Err(AppError::invalid("input.requestId", UserErrorCode::Conflict, "the referrer withdrew the request"));
+        }
+        RequestStatus::Draft | RequestStatus::Received => {}
     }
     if r.version != d.expected_version {
         return Err(AppError::invalid(
