@@ -25,8 +25,8 @@ def rows(sql):
     return [line.split("\t") for line in res.stdout.splitlines() if line]
 
 CASELOAD = ("query Caseload { caseload(first: 20) { edges { node { id kind status openedAt "
-            "child { id givenName familyName dateOfBirth partnerUpdates(first: 5) { id kind details receivedAt reviewedAt "
-            "senderOrganisation { name agencyType } } } } } } }")
+            "child { id givenName familyName dateOfBirth partnerUpdates(first: 5) { nodes { id kind details receivedAt reviewedAt "
+            "senderOrganisation { name agencyType } } } } } } } }")
 LOOKUP = ("query ChildLookup($familyName: String!, $givenName: String!, $dateOfBirth: Date!) { children(search: "
           "{familyName: $familyName, givenName: $givenName, dateOfBirth: $dateOfBirth}, first: 10) { edges { node { id givenName "
           "familyName dateOfBirth sex nhsNumber } } } }")

@@ -8,7 +8,11 @@ use super::{
     scalars::Date,
 };
 use crate::domain::{self, page::PageArgs};
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
+use crate::domain::page::encode_cursor;
+use async_graphql::{
+    Context, ID, InputObject, Object, Result, SimpleObject,
+    connection::{Connection, Edge},
+};
 use entity::{child, household_member};
 
 pub use entity::enums::Sex;
@@ -83,23 +87,21 @@ impl Child {
         let rows = req(ctx)?.loaders.household.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(HouseholdMember).collect())
     }
-    /// The child's timeline of partner updates, newest first (at most 20), for those who review them.
-    #[graphql(complexity = "first.clamp(1, 20) as usize * child_complexity + 1")]
+    /// The child's whole timeline of partner updates, newest first, a page at a time, for those
+    /// who may see them (the reviewers of the child's cases, the hub).
+    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
     async fn partner_updates(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 5)] first: i32,
-    ) -> Result<Vec<Fast<super::partner_update::PartnerUpdate>>> {
-        if !(1..=domain::partner_update::TIMELINE_MAX).contains(&first) {
-            return Err(crate::error::AppError::invalid(
-                "first",
-                crate::error::UserErrorCode::Invalid,
-                format!("first must be between 1 and {}", domain::partner_update::TIMELINE_MAX),
-            )
-            .into());
-        }
-        let rows = req(ctx)?.loaders.updates_by_child.load_one((self.0.id, first as u8)).await?.unwrap_or_default();
-        Ok(rows.into_iter().map(|u| Fast(u.into())).collect())
+        after: Option<String>,
+    ) -> Result<Connection<String, Fast<super::partner_update::PartnerUpdate>>> {
+        let page = domain::page::PageArgs::parse(first, after.as_deref())?;
+        let key = (self.0.id, first as u8, page.after);
+        let (rows, has_next) = req(ctx)?.loaders.updates_by_child.load_one(key).await?.unwrap_or_default();
+        let mut c = Connection::new(page.after.is_some(), has_next);
+        c.edges = rows.into_iter().map(|u| Edge::new(encode_cursor(u.id), Fast(u.into()))).collect();
+        Ok(c)
     }
     /// The requests for support about the child that the caller may see, newest first (the
     /// allocated worker, the team and its manager see those attached to the child's cases).

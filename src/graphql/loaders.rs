@@ -57,27 +57,35 @@ loader!(DecisionByRequest, hub_decision::Model, |s, keys| domain::request::decis
 loader!(CasesByRequest, Vec<case::Model>, |s, keys| domain::request::cases_of(&s.db, &s.ctx, keys));
 loader!(ScreeningLoader, neglect_screening::Model, |s, keys| domain::neglect::by_ids(&s.db, &s.ctx, keys));
 loader!(PartnerUpdateLoader, partner_update::Model, |s, keys| domain::partner_update::by_ids(&s.db, &s.ctx, keys));
-/// A child's latest updates, keyed by (child, how many): the siblings of one list ask with the
-/// same count, so a page is still one statement. The loader hands each caller a copy of its
-/// value: here a list of shared rows, not the rows themselves.
+/// One page of a child's timeline, keyed by (child, page size, the previous page's last
+/// update): the siblings of one list ask with the same size and no cursor, so a caseload's
+/// timelines are still one statement. The loader hands each caller a copy of its value: here a
+/// list of shared rows, not the rows themselves.
 pub struct UpdatesByChild(Source);
 
-impl Loader<(Uuid, u8)> for UpdatesByChild {
-    type Value = Vec<Arc<partner_update::Model>>;
+/// A page of a child's timeline: the rows shown and whether older ones follow.
+pub type TimelineRows = (Vec<Arc<partner_update::Model>>, bool);
+
+impl Loader<(Uuid, u8, Option<Uuid>)> for UpdatesByChild {
+    type Value = TimelineRows;
     type Error = AppError;
 
-    async fn load(&self, keys: &[(Uuid, u8)]) -> Result<HashMap<(Uuid, u8), Self::Value>, AppError> {
+    async fn load(
+        &self,
+        keys: &[(Uuid, u8, Option<Uuid>)],
+    ) -> Result<HashMap<(Uuid, u8, Option<Uuid>), Self::Value>, AppError> {
         let s = &self.0;
-        let mut by_count: HashMap<u8, Vec<Uuid>> = HashMap::new();
-        for (child, first) in keys {
-            by_count.entry(*first).or_default().push(*child);
+        let mut by_page: HashMap<(u8, Option<Uuid>), Vec<Uuid>> = HashMap::new();
+        for (child, first, before) in keys {
+            by_page.entry((*first, *before)).or_default().push(*child);
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for (first, children) in by_count {
-            let mut rows = domain::partner_update::for_children(&s.db, &s.ctx, &children, first.into()).await?;
+        for ((first, before), children) in by_page {
+            let mut pages =
+                domain::partner_update::for_children(&s.db, &s.ctx, &children, first.into(), before).await?;
             out.extend(children.iter().map(|c| {
-                let list = rows.remove(c).unwrap_or_default().into_iter().map(Arc::new).collect();
-                ((*c, first), list)
+                let page = pages.remove(c).unwrap_or_default();
+                ((*c, first, before), (page.items.into_iter().map(Arc::new).collect(), page.has_next))
             }));
         }
         Ok(out)

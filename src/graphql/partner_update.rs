@@ -219,7 +219,7 @@ impl PartnerUpdateQuery {
         filter: Option<PartnerUpdateFilter>,
         first: i32,
         after: Option<String>,
-    ) -> Result<Connection<String, PartnerUpdate>> {
+    ) -> Result<Connection<String, Fast<PartnerUpdate>>> {
         let r = req(ctx)?;
         let f = filter.unwrap_or_default();
         let f = domain::partner_update::InboxFilter {
@@ -234,7 +234,7 @@ impl PartnerUpdateQuery {
         c.edges = page
             .items
             .into_iter()
-            .map(|m| Edge::new(domain::partner_update::inbox_cursor(&m), PartnerUpdate::from(m)))
+            .map(|m| Edge::new(domain::partner_update::inbox_cursor(&m), Fast(PartnerUpdate::from(m))))
             .collect();
         Ok(c)
     }

@@ -195,7 +195,7 @@ async fn the_benchmarks_caseload_page_takes_at_most_four_statements() {
     for _ in 0..3 {
         fixtures::submit_update(&app, "partner.school", &child, false).await;
     }
-    let q = "query($n: Int!) { caseload(first: $n) { edges { node { id kind status openedAt child { id givenName familyName dateOfBirth partnerUpdates(first: 5) { id kind details receivedAt reviewedAt senderOrganisation { name agencyType } } } } } } }";
+    let q = "query($n: Int!) { caseload(first: $n) { edges { node { id kind status openedAt child { id givenName familyName dateOfBirth partnerUpdates(first: 5) { nodes { id kind details receivedAt reviewedAt senderOrganisation { name agencyType } } } } } } } }";
     let count = |n: i32| {
         let app = &app;
         async move {
@@ -320,8 +320,8 @@ async fn fast_resolution_answers_exactly_as_the_stock_path() {
     let fragments = "fragment U on PartnerUpdate { receivedAt id } \
         fragment Sel on Child { __typename a: id id givenName ... on Child { familyName givenName } \
         ... { dateOfBirth } dob: dateOfBirth ...More \
-        partnerUpdates(first: 2) { __typename id kind ...U senderOrganisation { name n: name __typename } } \
-        bad: partnerUpdates(first: 99) { id } } \
+        partnerUpdates(first: 2) { nodes { __typename id kind ...U senderOrganisation { name n: name __typename } } } \
+        bad: partnerUpdates(first: 101) { nodes { id } } } \
         fragment More on Child { sex familyName }";
     for extra in ["", "... on Node { nid: id }"] {
         let fragments = fragments.replace("...More", &format!("...More {extra}"));

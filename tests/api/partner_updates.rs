@@ -212,11 +212,11 @@ async fn review_with_optimistic_concurrency_and_escalation() {
     let r = app
         .gql(
             "sw.alpha1",
-            "query($id: ID!) { child(id: $id) { partnerUpdates(first: 5) { id reviewed reviewAction } } }",
+            "query($id: ID!) { child(id: $id) { partnerUpdates(first: 5) { nodes { id reviewed reviewAction } } } }",
             json!({ "id": gid("Child", child.id) }),
         )
         .await;
-    assert_eq!(r.data()["child"]["partnerUpdates"][0]["reviewAction"], "ESCALATED", "{}", r.raw);
+    assert_eq!(r.data()["child"]["partnerUpdates"]["nodes"][0]["reviewAction"], "ESCALATED", "{}", r.raw);
 }
 
 #[tokio::test]
@@ -568,11 +568,13 @@ async fn a_timeline_is_the_newest_first_of_each_child_and_only_those_are_audited
     }
     let other = submit_update(&app, "partner.health", &k2, false).await.0;
     // Two counts for one child and one for another, in one document: each list is the newest N.
-    let q = "query($a: ID!, $b: ID!) { a: child(id: $a) { one: partnerUpdates(first: 1) { id } three: partnerUpdates(first: 3) { id } } \
-             b: child(id: $b) { partnerUpdates(first: 3) { id } } }";
+    let q = "query($a: ID!, $b: ID!) { a: child(id: $a) { one: partnerUpdates(first: 1) { nodes { id } } \
+             three: partnerUpdates(first: 3) { nodes { id } pageInfo { hasNextPage endCursor } } } \
+             b: child(id: $b) { partnerUpdates(first: 3) { nodes { id } } } }";
     let r = app.gql("sw.alpha1", q, json!({ "a": gid("Child", k1.id), "b": gid("Child", k2.id) })).await;
     let ids = |v: &Value| {
-        v.as_array()
+        v["nodes"]
+            .as_array()
             .unwrap_or_else(|| panic!("{}", r.raw))
             .iter()
             .map(|u| u["id"].as_str().unwrap().to_string())
@@ -598,6 +600,18 @@ async fn a_timeline_is_the_newest_first_of_each_child_and_only_those_are_audited
         assert!(listed.contains(&raw(shown)), "{listed}");
     }
     assert!(!listed.contains(&raw(&newest[3])), "the oldest was not shown: {listed}");
+    // The whole timeline pages on from where a page ended: no cap but the page size.
+    assert_eq!(r.data()["a"]["three"]["pageInfo"]["hasNextPage"], true, "{}", r.raw);
+    let cursor = r.data()["a"]["three"]["pageInfo"]["endCursor"].clone();
+    let next = app
+        .gql(
+            "sw.alpha1",
+            "query($a: ID!, $c: String) { child(id: $a) { partnerUpdates(first: 1, after: $c) { nodes { id } pageInfo { hasPreviousPage } } } }",
+            json!({ "a": gid("Child", k1.id), "c": cursor }),
+        )
+        .await;
+    assert_eq!(next.data()["child"]["partnerUpdates"]["nodes"][0]["id"], json!(newest[3]), "{}", next.raw);
+    assert_eq!(next.data()["child"]["partnerUpdates"]["pageInfo"]["hasPreviousPage"], true);
 }
 
 /// The caseload's rows are decoded by position (`casegraph::rows`). Decoded the derived way

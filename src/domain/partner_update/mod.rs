@@ -29,8 +29,8 @@ use sea_orm::{
 use std::collections::HashMap;
 
 pub const DETAILS_MAX: usize = 5_000;
-/// Updates shown on a child's timeline at most.
-pub const TIMELINE_MAX: i32 = 20;
+/// Updates on one page of a child's timeline at most (the page size of every connection).
+pub const TIMELINE_MAX: i32 = super::page::MAX_PAGE;
 
 code_enum! {
     UpdateKind {

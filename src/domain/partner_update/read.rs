@@ -99,22 +99,36 @@ pub fn inbox_cursor(u: &pu::Model) -> String {
     encode_parts("pu1", &[&u.due_at.timestamp_micros().to_string(), &u.id.to_string()])
 }
 
-/// The latest `first` updates of each of several children (a child's timeline), inside the
-/// caller's scope, newest first. Only the rows shown are read, decoded and audited: on
-/// PostgreSQL one backward index scan per child that stops after `first` rows (a LATERAL join
-/// over the IDs as one array parameter, so the statement text never changes); on SQLite a
-/// window over the children's rows.
+/// One page of a child's timeline: the updates shown, newest first, and whether older ones
+/// follow.
+#[derive(Debug, Clone, Default)]
+pub struct TimelinePage {
+    pub items: Vec<pu::Model>,
+    pub has_next: bool,
+}
+
+/// The `first` updates of each of several children (a child's timeline) older than `before`
+/// (a page's last update; `None` for the newest), inside the caller's scope, newest first. One
+/// more row per child than shown is read, to tell whether another page follows; only the rows
+/// shown are decoded into the answer and audited. On PostgreSQL one backward index scan per
+/// child that stops after those rows (a LATERAL join over the IDs as one array parameter, so
+/// the statement text never changes); on SQLite a window over the children's rows.
 pub async fn for_children(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
     child_ids: &[Uuid],
     first: u64,
-) -> AppResult<HashMap<Uuid, Vec<pu::Model>>> {
+    before: Option<Uuid>,
+) -> AppResult<HashMap<Uuid, TimelinePage>> {
     if child_ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadPartnerUpdates) {
         return Ok(HashMap::new());
     }
-    let first = first.clamp(1, TIMELINE_MAX as u64);
-    let scope = policy::partner_update_scope(&ctx.principal);
+    let shown = first.clamp(1, TIMELINE_MAX as u64);
+    let first = shown + 1;
+    let mut scope = policy::partner_update_scope(&ctx.principal);
+    if let Some(b) = before {
+        scope = Condition::all().add(scope).add(pu::Column::Id.lt(b));
+    }
     let backend = db.get_database_backend();
     // Two forms on purpose: a LATERAL scan per child reads only the rows shown on PostgreSQL
     // (measured with three other changes in 9f748b5: caseload server/PostgreSQL CPU per request
@@ -141,14 +155,18 @@ pub async fn for_children(
         Query::select().column(Asterisk).from_subquery(inner, "u").and_where(Expr::col("rn").lte(first)).to_owned()
     };
     let rows: Vec<pu::Model> = crate::rows::all(db, backend.build(&stmt)).await?;
-    let mut out: HashMap<Uuid, Vec<pu::Model>> = HashMap::new();
-    let mut read = Vec::with_capacity(rows.len());
+    let mut out: HashMap<Uuid, TimelinePage> = HashMap::new();
     for u in rows {
-        read.push(Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id));
-        out.entry(u.child_id.unwrap_or_default()).or_default().push(u);
+        out.entry(u.child_id.unwrap_or_default()).or_default().items.push(u);
     }
-    for list in out.values_mut() {
-        list.sort_unstable_by_key(|u| std::cmp::Reverse(u.id));
+    let mut read = Vec::with_capacity(out.len() * shown as usize);
+    for page in out.values_mut() {
+        page.items.sort_unstable_by_key(|u| std::cmp::Reverse(u.id));
+        page.has_next = page.items.len() as u64 > shown;
+        page.items.truncate(shown as usize);
+        read.extend(
+            page.items.iter().map(|u| Entry::allowed(AuditAction::Read, RecordType::PartnerUpdate, u.id, u.child_id)),
+        );
     }
     audit::note(db, ctx, &read).await?;
     Ok(out)
