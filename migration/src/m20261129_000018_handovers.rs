@@ -106,20 +106,27 @@ impl MigrationTrait for Migration {
         )
         .await?;
         m.alter_table(
-            Table::alter().table("early_help_children").add_column(string_len_null("link_override_reason", 2000)).take(),
+            Table::alter()
+                .table("early_help_children")
+                .add_column(string_len_null("link_override_reason", 2000))
+                .take(),
         )
         .await?;
         // A referrer may withdraw a request the hub has not decided.
         m.alter_table(
-            Table::alter().table("requests_for_support").add_column(timestamp_with_time_zone_null("withdrawn_at")).take(),
+            Table::alter()
+                .table("requests_for_support")
+                .add_column(timestamp_with_time_zone_null("withdrawn_at"))
+                .take(),
         )
         .await?;
         m.alter_table(
             Table::alter().table("requests_for_support").add_column(string_len_null("withdrawal_reason", 2000)).take(),
         )
         .await?;
-        // Possible duplicates are looked for by date of birth (names may be spelt differently).
-        db.execute_unprepared("CREATE INDEX ix_children_date_of_birth ON children (date_of_birth)").await?;
+        // Possible duplicates are looked for by date of birth without an index of their own: a
+        // hub action, not a hot path, and an index on the date alone would be preferred by
+        // PostgreSQL's generic plan over the names-and-date index partner-update matching needs.
         m.create_table(
             Table::create()
                 .table("child_duplicate_confirmations")

@@ -417,9 +417,8 @@ pub fn case_scope(p: &Principal) -> Condition {
         if p.has(Role::TeamManager) {
             any = any.add(case::Column::TeamId.eq(team));
         } else if p.has(Role::SocialWorker) {
-            any = any.add(
-                Condition::all().add(case::Column::TeamId.eq(team)).add(live_case()).add(unrestricted_children()),
-            );
+            any = any
+                .add(Condition::all().add(case::Column::TeamId.eq(team)).add(live_case()).add(unrestricted_children()));
         }
     }
     any

@@ -416,7 +416,8 @@ pub async fn close(
     let c = editable(db, ctx, Action::CloseCase, input.case_id, input.expected_version).await?;
     let now = Utc::now();
     let restricted = child::Entity::find_by_id(c.child_id).one(db).await?.is_none_or(|k| k.restricted);
-    let access_until = if restricted || grace == 0 { now } else { cal.get(db).await?.due_after_working_days(now, grace) };
+    let access_until =
+        if restricted || grace == 0 { now } else { cal.get(db).await?.due_after_working_days(now, grace) };
     let mut changes = blank_changes(now);
     changes.status = Set(CaseStatus::Closed);
     changes.closed_at = Set(Some(now));

@@ -225,7 +225,10 @@ impl CaseMutation {
             })
         })();
         payload(match parsed {
-            Ok(i) => domain::case::close(&r.db, &r.services.calendar, r.services.rules.access_grace_working_days, &r.ctx, i).await,
+            Ok(i) => {
+                domain::case::close(&r.db, &r.services.calendar, r.services.rules.access_grace_working_days, &r.ctx, i)
+                    .await
+            }
             Err(e) => Err(e),
         })
     }

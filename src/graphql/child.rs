@@ -7,8 +7,8 @@ use super::{
     req,
     scalars::Date,
 };
-use crate::domain::{self, page::PageArgs};
 use crate::domain::page::encode_cursor;
+use crate::domain::{self, page::PageArgs};
 use async_graphql::{
     Context, ID, InputObject, Object, Result, SimpleObject,
     connection::{Connection, Edge},

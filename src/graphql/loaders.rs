@@ -8,8 +8,8 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use entity::{
     case, case_event, child, early_help_action_review, early_help_change, early_help_child, early_help_factor,
     early_help_household_member, early_help_meeting, early_help_meeting_attendee, early_help_plan_action,
-    early_help_referral, early_help_taf_member, household_member, hub_decision, neglect_screening, organisation, partner_update,
-    request_child, request_for_support, request_household_member, staff, team,
+    early_help_referral, early_help_taf_member, household_member, hub_decision, neglect_screening, organisation,
+    partner_update, request_child, request_for_support, request_household_member, staff, team,
 };
 use sea_orm::{DatabaseConnection, prelude::Uuid};
 use std::{collections::HashMap, sync::Arc, time::Duration};
@@ -116,7 +116,9 @@ loader!(RequestsByChild, Vec<request_for_support::Model>, |s, keys| {
     domain::request::for_children(&s.db, &s.ctx, keys)
 });
 loader!(RequestsByCase, Vec<request_for_support::Model>, |s, keys| domain::request::for_cases(&s.db, &s.ctx, keys));
-loader!(ReferralLoader, early_help_referral::Model, |s, keys| domain::early_help::referrals_by_ids(&s.db, &s.ctx, keys));
+loader!(ReferralLoader, early_help_referral::Model, |s, keys| domain::early_help::referrals_by_ids(
+    &s.db, &s.ctx, keys
+));
 loader!(ReferralByRequest, early_help_referral::Model, |s, keys| {
     domain::early_help::referrals_of_requests(&s.db, &s.ctx, keys)
 });

@@ -61,7 +61,9 @@ impl NodeQuery {
             Kind::EarlyHelpAssessment => {
                 Some(Node::EarlyHelpAssessment(domain::early_help::get(&r.db, &r.ctx, uuid).await?.into()))
             }
-            Kind::EarlyHelpReferral => l.referral.load_one(uuid).await?.map(|x| Node::EarlyHelpReferral(EarlyHelpReferral(x))),
+            Kind::EarlyHelpReferral => {
+                l.referral.load_one(uuid).await?.map(|x| Node::EarlyHelpReferral(EarlyHelpReferral(x)))
+            }
             Kind::RequestChild
             | Kind::AdviceConsultation
             | Kind::EarlyHelpChild

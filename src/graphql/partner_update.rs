@@ -12,8 +12,8 @@ use super::{
 use crate::auth::policy::{self};
 use crate::domain::{
     self,
-    page::PageArgs,
     alert::AlertKind,
+    page::PageArgs,
     partner_update::{ContactMode, ReviewAction, UnsuccessfulReason, UpdateKind},
 };
 use async_graphql::{

@@ -343,13 +343,28 @@ async fn authz_06_role_by_operation_matrix() {
                 "Mutation.withdrawRequestForSupport" => {
                     let (id, version) = match *role {
                         "EARLY_HELP_PRACTITIONER" => {
-                            let r = app.gql(handle, "query($id: ID!) { requestForSupport(id: $id) { version } }", json!({ "id": eh.ehp_draft })).await;
+                            let r = app
+                                .gql(
+                                    handle,
+                                    "query($id: ID!) { requestForSupport(id: $id) { version } }",
+                                    json!({ "id": eh.ehp_draft }),
+                                )
+                                .await;
                             (eh.ehp_draft.clone(), r.data()["requestForSupport"]["version"].as_i64().unwrap_or(1))
                         }
                         r if allowed.contains(&r) => {
-                            let s = app.gql(handle, fixtures::SUBMIT, json!({ "i": fixtures::request_input("Withdrawfamily") })).await;
+                            let s = app
+                                .gql(
+                                    handle,
+                                    fixtures::SUBMIT,
+                                    json!({ "i": fixtures::request_input("Withdrawfamily") }),
+                                )
+                                .await;
                             let req = &s.data()["submitRequestForSupport"]["request"];
-                            (req["id"].as_str().unwrap_or_else(|| panic!("{}", s.raw)).to_string(), req["version"].as_i64().unwrap())
+                            (
+                                req["id"].as_str().unwrap_or_else(|| panic!("{}", s.raw)).to_string(),
+                                req["version"].as_i64().unwrap(),
+                            )
                         }
                         _ => (r1.clone(), 1),
                     };
@@ -358,7 +373,9 @@ async fn authz_06_role_by_operation_matrix() {
                         json!({ "i": { "requestId": id, "expectedVersion": version, "reason": "Sent in error" } }),
                     )
                 }
-                "Query.earlyHelpReferrals" => ("{ earlyHelpReferrals(first: 5) { edges { node { id status } } } }", json!({})),
+                "Query.earlyHelpReferrals" => {
+                    ("{ earlyHelpReferrals(first: 5) { edges { node { id status } } } }", json!({}))
+                }
                 // Nothing to allocate or start in the matrix: allowed, and told there is no such referral.
                 "Mutation.allocateEarlyHelpReferral" => {
                     told_missing = true;
@@ -486,7 +503,12 @@ async fn authz_06_role_by_operation_matrix() {
                 assert!(r.body["errors"].is_null(), "{role} should be allowed {op}: {}", r.raw);
                 let field = op.trim_start_matches("Mutation.");
                 if told_missing {
-                    assert_eq!(r.data()[field]["userErrors"], json!([{ "code": "NOT_FOUND" }]), "{role} {op}: {}", r.raw);
+                    assert_eq!(
+                        r.data()[field]["userErrors"],
+                        json!([{ "code": "NOT_FOUND" }]),
+                        "{role} {op}: {}",
+                        r.raw
+                    );
                 } else if op.starts_with("Mutation") {
                     assert_eq!(r.data()[field]["userErrors"], json!([]), "{role} {op}: {}", r.raw);
                 }

@@ -11,8 +11,7 @@ const ALERTS: &str = "{ alerts(first: 20) { edges { node { id kind addressedToTe
     case { id } partnerUpdate { id } earlyHelpReferral { id status } \
     requestForSupport { id reference status decision { outcome feedback } } } } } }";
 
-const ACK: &str =
-    "mutation($i: AcknowledgeAlertInput!) { acknowledgeAlert(input: $i) { alert { acknowledgedAt } userErrors { field code } } }";
+const ACK: &str = "mutation($i: AcknowledgeAlertInput!) { acknowledgeAlert(input: $i) { alert { acknowledgedAt } userErrors { field code } } }";
 
 /// The caller's alerts, newest first.
 async fn alerts(app: &TestApp, who: &str) -> Vec<Value> {
@@ -97,14 +96,19 @@ async fn journey_school_to_hub_to_the_allocated_worker() {
     // The inbox: unacknowledged until the worker acknowledges it.
     let r = app.gql("sw.alpha1", ACK, json!({ "i": { "alertId": passed[0]["id"] } })).await;
     assert_eq!(r.data()["acknowledgeAlert"]["userErrors"], json!([]), "{}", r.raw);
-    let open = app.gql("sw.alpha1", "{ alerts(first: 20, unacknowledgedOnly: true) { edges { node { kind } } } }", json!({})).await;
+    let open = app
+        .gql("sw.alpha1", "{ alerts(first: 20, unacknowledgedOnly: true) { edges { node { kind } } } }", json!({}))
+        .await;
     assert!(!open.raw.contains("REQUEST_PASSED"), "{}", open.raw);
     // The referrer and their safeguarding lead hear back: the outcome and feedback, no case.
     for who in ["partner.school", "dsl.school"] {
         let heard = alerts_of(&app, who, "REQUEST_DECIDED").await;
         assert_eq!(heard.len(), 1, "{who}: {heard:?}");
         assert_eq!(heard[0]["case"], Value::Null);
-        assert_eq!(heard[0]["requestForSupport"]["decision"]["feedback"], "Thank you: the family's worker has this now");
+        assert_eq!(
+            heard[0]["requestForSupport"]["decision"]["feedback"],
+            "Thank you: the family's worker has this now"
+        );
     }
     // Someone else's alert answers like a missing one, byte for byte.
     let theirs = app.gql("partner.school", ACK, json!({ "i": { "alertId": passed[0]["id"] } })).await;
@@ -146,7 +150,8 @@ async fn pass_to_worker_needs_an_open_case_and_reaches_the_manager_when_unalloca
     )
     .await;
     decide(&app, "hub.worker", decision(&request, version, "PASS_TO_ALLOCATED_WORKER")).await;
-    let manager = if unallocated.team_id == fixtures::team_of(&app, "tm.alpha").await { "tm.alpha" } else { "tm.bravo" };
+    let manager =
+        if unallocated.team_id == fixtures::team_of(&app, "tm.alpha").await { "tm.alpha" } else { "tm.bravo" };
     let passed = alerts_of(&app, manager, "REQUEST_PASSED").await;
     assert_eq!(passed.len(), 1, "{manager}: {passed:?}");
 }
@@ -174,9 +179,7 @@ async fn journey_school_to_hub_to_early_help_and_back_up_to_a_social_worker() {
     assert_eq!(r.data()["requestForSupport"]["earlyHelpReferral"]["status"], "AWAITING_ALLOCATION", "{}", r.raw);
     // Bad allocations: someone who may not lead; a partner who has not agreed; another team's manager.
     let allocate = "mutation($i: AllocateEarlyHelpReferralInput!) { allocateEarlyHelpReferral(input: $i) { referral { status } userErrors { field code } } }";
-    let alloc = |lead: &str, agreed: bool, v: i64| {
-        json!({ "i": { "referralId": referral, "leadId": gid("Staff", app.staff_id(lead)), "partnerAgreed": agreed, "expectedVersion": v } })
-    };
+    let alloc = |lead: &str, agreed: bool, v: i64| json!({ "i": { "referralId": referral, "leadId": gid("Staff", app.staff_id(lead)), "partnerAgreed": agreed, "expectedVersion": v } });
     let r = app.gql("eh.manager", allocate, alloc("admin", false, 1)).await;
     assert_eq!(r.user_errors("allocateEarlyHelpReferral"), vec![("input.leadId".into(), "NOT_ALLOWED".into())]);
     let r = app.gql("eh.manager", allocate, alloc("partner.health", false, 1)).await;
@@ -195,7 +198,9 @@ async fn journey_school_to_hub_to_early_help_and_back_up_to_a_social_worker() {
         assessment { id reference reason childVoice level consent { status } children { id givenName familyName dateOfBirth } household { givenName } } \
         referral { status } userErrors { field code } } }";
     let not_theirs = app.gql("partner.school", start, json!({ "i": { "referralId": referral } })).await;
-    let random = app.gql("partner.school", start, json!({ "i": { "referralId": gid("EarlyHelpReferral", Uuid::now_v7()) } })).await;
+    let random = app
+        .gql("partner.school", start, json!({ "i": { "referralId": gid("EarlyHelpReferral", Uuid::now_v7()) } }))
+        .await;
     assert_eq!(not_theirs.raw, random.raw, "someone else's referral: like a missing one");
     let r = app.gql("ehp.earlyhelp", start, json!({ "i": { "referralId": referral } })).await;
     let started = &r.data()["startEarlyHelpAssessmentFromReferral"];
@@ -209,7 +214,10 @@ async fn journey_school_to_hub_to_early_help_and_back_up_to_a_social_worker() {
     assert_eq!(a["household"][0]["givenName"], "Sample Carer");
     let assessment = a["id"].as_str().unwrap().to_string();
     let again = app.gql("ehp.earlyhelp", start, json!({ "i": { "referralId": referral } })).await;
-    assert_eq!(again.user_errors("startEarlyHelpAssessmentFromReferral"), vec![("input.referralId".into(), "CONFLICT".into())]);
+    assert_eq!(
+        again.user_errors("startEarlyHelpAssessmentFromReferral"),
+        vec![("input.referralId".into(), "CONFLICT".into())]
+    );
     let r = app.gql("hub.worker", status, json!({ "id": request })).await;
     assert_eq!(r.data()["requestForSupport"]["earlyHelpReferral"]["status"], "ASSESSMENT_STARTED");
     // Things get worse: the lead steps up to social care and submits the draft.
@@ -236,7 +244,8 @@ async fn journey_school_to_hub_to_early_help_and_back_up_to_a_social_worker() {
     assert_eq!(submitted["status"], "RECEIVED", "{}", r.raw);
     // The hub reads the assessment it came from, and links the early help child to the record
     // (the names and date of birth agree, so no override is needed).
-    let from = "query($id: ID!) { requestForSupport(id: $id) { steppedUpFrom { id reference reason children { id } } } }";
+    let from =
+        "query($id: ID!) { requestForSupport(id: $id) { steppedUpFrom { id reference reason children { id } } } }";
     let r = app.gql("hub.worker", from, json!({ "id": step_up })).await;
     assert_eq!(r.data()["requestForSupport"]["steppedUpFrom"]["id"], assessment, "{}", r.raw);
     let ehc = r.data()["requestForSupport"]["steppedUpFrom"]["children"][0]["id"].clone();
@@ -284,7 +293,10 @@ async fn journey_an_unmatched_concern_reaches_the_hub_and_then_the_worker() {
     // Both hub workers see the hub's alert (addressed to their team); social workers do not.
     let to_hub = alerts_of(&app, "hub.worker", "UNMATCHED_CONCERN").await;
     assert_eq!(to_hub.len(), 1, "{to_hub:?}");
-    assert_eq!((to_hub[0]["addressedToTeam"].as_bool(), to_hub[0]["partnerUpdate"]["id"].as_str()), (Some(true), Some(update.as_str())));
+    assert_eq!(
+        (to_hub[0]["addressedToTeam"].as_bool(), to_hub[0]["partnerUpdate"]["id"].as_str()),
+        (Some(true), Some(update.as_str()))
+    );
     assert_eq!(alerts_of(&app, "hub.worker2", "UNMATCHED_CONCERN").await.len(), 1);
     assert!(alerts_of(&app, "sw.alpha1", "UNMATCHED_CONCERN").await.is_empty());
     // The sender's answer says nothing about matching, and they get no alert.
@@ -315,24 +327,32 @@ async fn an_unmatched_update_past_its_check_alerts_the_hub() {
     let (id, _) = fixtures::submit_update_named(&app, "partner.school", "Latechild", "Latefamily").await;
     let uuid = fixtures::uuid_of(&id);
     entity::partner_update::Entity::update_many()
-        .col_expr(entity::partner_update::Column::DueAt, sea_orm::sea_query::Expr::value(Utc::now() - chrono::Duration::hours(1)))
+        .col_expr(
+            entity::partner_update::Column::DueAt,
+            sea_orm::sea_query::Expr::value(Utc::now() - chrono::Duration::hours(1)),
+        )
         .filter(entity::partner_update::Column::Id.eq(uuid))
         .exec(&app.db)
         .await
         .unwrap();
-    let raised = casegraph::domain::partner_update::raise_overdue(&app.db, &app.state.services.bus, Utc::now()).await.unwrap();
+    let raised =
+        casegraph::domain::partner_update::raise_overdue(&app.db, &app.state.services.bus, Utc::now()).await.unwrap();
     assert_eq!(raised, 1, "one alert, to the hub's team");
     let late = alerts_of(&app, "hub.worker", "UNMATCHED_OVERDUE").await;
     assert_eq!(late.len(), 1);
     assert_eq!(late[0]["partnerUpdate"]["id"], id);
     // Run again (another instance, a retry): nothing new.
-    assert_eq!(casegraph::domain::partner_update::raise_overdue(&app.db, &app.state.services.bus, Utc::now()).await.unwrap(), 0);
+    assert_eq!(
+        casegraph::domain::partner_update::raise_overdue(&app.db, &app.state.services.bus, Utc::now()).await.unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
 async fn creating_a_child_lists_possible_duplicates_and_needs_each_confirmed() {
     let app = TestApp::new().await;
-    let known = fixtures::children(&app).await.into_iter().find(|c| !c.restricted && c.date_of_birth.is_some()).unwrap();
+    let known =
+        fixtures::children(&app).await.into_iter().find(|c| !c.restricted && c.date_of_birth.is_some()).unwrap();
     // A close spelling of a child on record, born the same day.
     let mut close = known.clone();
     close.given_name = format!("{}h", known.given_name);
@@ -352,10 +372,19 @@ async fn creating_a_child_lists_possible_duplicates_and_needs_each_confirmed() {
     let candidates: Vec<Value> = p["possibleDuplicates"].as_array().unwrap().iter().map(|c| c["id"].clone()).collect();
     let mut wrong = candidates.clone();
     wrong.push(json!(gid("Child", stranger.id)));
-    let r = app.gql("hub.worker", CREATE_CHILD, json!({ "i": { "requestChildId": rc, "confirmedDifferentFrom": wrong } })).await;
+    let r = app
+        .gql("hub.worker", CREATE_CHILD, json!({ "i": { "requestChildId": rc, "confirmedDifferentFrom": wrong } }))
+        .await;
     let n = candidates.len();
-    assert_eq!(r.user_errors("createChildFromRequest"), vec![(format!("input.confirmedDifferentFrom.{n}"), "INVALID".into())]);
-    assert_eq!(before, (app.count("children").await, app.count("child_duplicate_confirmations").await), "nothing stored");
+    assert_eq!(
+        r.user_errors("createChildFromRequest"),
+        vec![(format!("input.confirmedDifferentFrom.{n}"), "INVALID".into())]
+    );
+    assert_eq!(
+        before,
+        (app.count("children").await, app.count("child_duplicate_confirmations").await),
+        "nothing stored"
+    );
     // Each candidate confirmed as a different child: created, and the confirmations kept.
     let r = app
         .gql("hub.worker", CREATE_CHILD, json!({ "i": { "requestChildId": rc, "confirmedDifferentFrom": candidates } }))
@@ -386,9 +415,14 @@ async fn a_neglect_screening_is_for_one_child_of_the_right_kind_recent_and_used_
     let mut pre_birth_of_born = fixtures::screening_of("Testchild", "Kindfamily", "2018-05-04");
     pre_birth_of_born["tool"] = json!("PRE_BIRTH");
     let r = screen(pre_birth_of_born).await;
-    assert!(r.user_errors("submitNeglectScreening").contains(&("input.child.dateOfBirth".into(), "INVALID".into())), "{}", r.raw);
+    assert!(
+        r.user_errors("submitNeglectScreening").contains(&("input.child.dateOfBirth".into(), "INVALID".into())),
+        "{}",
+        r.raw
+    );
     let mut child_tool_unborn = fixtures::screening_of("Testchild", "Kindfamily", "2018-05-04");
-    child_tool_unborn["child"] = json!({ "familyName": "Kindfamily", "expectedDeliveryDate": fixtures::days_ahead(30) });
+    child_tool_unborn["child"] =
+        json!({ "familyName": "Kindfamily", "expectedDeliveryDate": fixtures::days_ahead(30) });
     let r = screen(child_tool_unborn).await;
     let errs = r.user_errors("submitNeglectScreening");
     assert!(errs.contains(&("input.child.expectedDeliveryDate".into(), "INVALID".into())), "{errs:?}");
@@ -468,9 +502,10 @@ async fn access_through_a_case_ends_when_it_closes() {
     let stored = fixtures::case(&app, open.id).await;
     let until = stored.access_until.expect("an access end");
     assert!(until > Utc::now() + chrono::Duration::days(20), "20 working days is four weeks or more: {until}");
-    let others = fixtures::cases(&app).await.into_iter().any(|c| {
-        c.child_id == open.child_id && c.id != open.id && c.status == entity::enums::CaseStatus::Open
-    });
+    let others = fixtures::cases(&app)
+        .await
+        .into_iter()
+        .any(|c| c.child_id == open.child_id && c.id != open.id && c.status == entity::enums::CaseStatus::Open);
     if !others {
         assert!(app.gql("sw.alpha1", read, id.clone()).await.body["errors"].is_null());
         let mut ended: case::ActiveModel = stored.into();
@@ -486,22 +521,31 @@ async fn a_referrer_withdraws_a_request_the_hub_has_not_decided() {
     let (request, _, version) = submit_request(&app, "partner.school", request_input("Withdrawnfamily")).await;
     let withdraw = "mutation($i: WithdrawRequestForSupportInput!) { withdrawRequestForSupport(input: $i) { \
         request { status withdrawnAt withdrawalReason } userErrors { field code } } }";
-    let input = |id: &str, reason: &str| json!({ "i": { "requestId": id, "expectedVersion": version, "reason": reason } });
+    let input =
+        |id: &str, reason: &str| json!({ "i": { "requestId": id, "expectedVersion": version, "reason": reason } });
     let r = app.gql("partner.school", withdraw, input(&request, "  ")).await;
     assert_eq!(r.user_errors("withdrawRequestForSupport"), vec![("input.reason".into(), "REQUIRED".into())]);
     // Only the referrer: anyone else's answer is a missing request's, byte for byte.
     let theirs = app.gql("dsl.school", withdraw, input(&request, "Sent in error")).await;
-    let random = app.gql("dsl.school", withdraw, input(&gid("RequestForSupport", Uuid::now_v7()), "Sent in error")).await;
+    let random =
+        app.gql("dsl.school", withdraw, input(&gid("RequestForSupport", Uuid::now_v7()), "Sent in error")).await;
     assert_eq!(theirs.raw, random.raw);
     let r = app.gql("partner.school", withdraw, input(&request, "Sent in error: the family moved away")).await;
     let w = &r.data()["withdrawRequestForSupport"]["request"];
-    assert_eq!((w["status"].as_str(), w["withdrawalReason"].as_str()), (Some("WITHDRAWN"), Some("Sent in error: the family moved away")), "{}", r.raw);
+    assert_eq!(
+        (w["status"].as_str(), w["withdrawalReason"].as_str()),
+        (Some("WITHDRAWN"), Some("Sent in error: the family moved away")),
+        "{}",
+        r.raw
+    );
     // The hub (which was waiting on it) and the school's safeguarding lead hear.
     assert_eq!(alerts_of(&app, "hub.worker", "REQUEST_WITHDRAWN").await.len(), 1);
     assert_eq!(alerts_of(&app, "dsl.school", "REQUEST_WITHDRAWN").await.len(), 1);
     assert!(alerts_of(&app, "partner.school", "REQUEST_WITHDRAWN").await.is_empty(), "not to the one who acted");
     // The hub can no longer decide it, and it cannot be withdrawn twice.
-    let r = app.gql("hub.worker", fixtures::DECIDE, json!({ "i": decision(&request, version + 1, "NO_FURTHER_ACTION") })).await;
+    let r = app
+        .gql("hub.worker", fixtures::DECIDE, json!({ "i": decision(&request, version + 1, "NO_FURTHER_ACTION") }))
+        .await;
     assert_eq!(r.user_errors("recordHubDecision"), vec![("input.requestId".into(), "CONFLICT".into())]);
     let r = app.gql("partner.school", withdraw, input(&request, "again")).await;
     assert_eq!(r.user_errors("withdrawRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);

@@ -188,7 +188,9 @@ pub async fn link_child(
         ));
     }
     let reason = match override_reason.as_deref().map(str::trim) {
-        Some(r) if !r.is_empty() => Some(validate::long_text("input.overrideReason", r, TEXT_MAX).map_err(|e| AppError::Invalid(vec![e]))?),
+        Some(r) if !r.is_empty() => {
+            Some(validate::long_text("input.overrideReason", r, TEXT_MAX).map_err(|e| AppError::Invalid(vec![e]))?)
+        }
         _ => None,
     };
     if reason.is_none() && !same_identity(&row, &record) {

@@ -201,7 +201,9 @@ pub async fn submit(
     let insert = pu::Entity::insert(row).into_query().returning_all().to_owned();
     let alerts: Vec<alert::ActiveModel> = planned
         .iter()
-        .flat_map(|(kind, recipients)| recipients.iter().map(|r| alerting::row(Subject::Update(id), case_id, *kind, *r, now)))
+        .flat_map(|(kind, recipients)| {
+            recipients.iter().map(|r| alerting::row(Subject::Update(id), case_id, *kind, *r, now))
+        })
         .collect();
     // A new update has no alerts yet: every row here is created.
     let signals: Vec<Signal> = alerts.iter().filter_map(alerting::signal_of).collect();

@@ -213,7 +213,11 @@ pub async fn decide(
             ));
         }
         RequestStatus::Withdrawn => {
-            return Err(AppError::invalid("input.requestId", UserErrorCode::Conflict, "the referrer withdrew the request"));
+            return Err(AppError::invalid(
+                "input.requestId",
+                UserErrorCode::Conflict,
+                "the referrer withdrew the request",
+            ));
         }
         RequestStatus::Draft | RequestStatus::Received => {}
     }

@@ -13,8 +13,7 @@ pub async fn withdraw(
     reason: &str,
 ) -> AppResult<rfs::Model> {
     let p = &ctx.principal;
-    let Some(r) =
-        rfs::Entity::find_by_id(request_id).filter(policy::withdrawable_request_scope(p)).one(db).await?
+    let Some(r) = rfs::Entity::find_by_id(request_id).filter(policy::withdrawable_request_scope(p)).one(db).await?
     else {
         audit::record(db, ctx, &[Entry::denied(AuditAction::Update, RecordType::RequestForSupport, Some(request_id))])
             .await?;
@@ -61,8 +60,7 @@ pub async fn withdraw(
         if r.status == RequestStatus::Received {
             to.extend(alerting::hub_teams(txn).await?);
         }
-        let signals =
-            alerting::raise(txn, ctx, Subject::Request(r.id), None, AlertKind::RequestWithdrawn, &to).await?;
+        let signals = alerting::raise(txn, ctx, Subject::Request(r.id), None, AlertKind::RequestWithdrawn, &to).await?;
         let stored = rfs::Entity::find_by_id(r.id).one(txn).await?.ok_or(AppError::Internal)?;
         Ok((stored, signals))
     })

@@ -78,7 +78,8 @@ impl ClosureMutation {
         let result = async {
             let ehc = ids::decode(&input.assessment_child_id, Kind::EarlyHelpChild, "input.assessmentChildId")?;
             let child = ids::decode(&input.child_id, Kind::Child, "input.childId")?;
-            domain::early_help::link_child(&r.db, &r.ctx, ehc, child, input.expected_version, input.override_reason).await
+            domain::early_help::link_child(&r.db, &r.ctx, ehc, child, input.expected_version, input.override_reason)
+                .await
         }
         .await;
         assessment_payload(result)

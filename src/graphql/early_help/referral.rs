@@ -1,8 +1,8 @@
 //! Early help referrals: the queue the hub's `EARLY_HELP` decisions feed, allocation to a lead,
 //! and starting the assessment pre-filled from the request.
+use super::super::directory::Staff;
 use super::*;
 use crate::domain::early_help::ReferralStatus;
-use super::super::directory::Staff;
 use entity::early_help_referral as ehr;
 
 /// A referral to the early help service made by a hub decision. Early help managers allocate it
