@@ -16,6 +16,13 @@ pub struct Migration;
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
+    /// One transaction on SQLite too: the alerts table is rebuilt (SQLite cannot drop a NOT
+    /// NULL), and every statement must run on one connection (a pooled connection holding an
+    /// older snapshot still sees the old table) and land together with the migration's record.
+    fn use_transaction(&self) -> Option<bool> {
+        Some(true)
+    }
+
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
         match m.get_database_backend() {

@@ -126,3 +126,41 @@ async fn connections_the_database_ended_are_closed_and_replaced() {
     assert!(failures <= 7, "{failures} failed requests: {outcomes:?}");
     assert!(outcomes[8..].iter().all(|ok| *ok), "later requests are served: {outcomes:?}");
 }
+
+/// Upgrading past the handovers migration keeps every alert, on the embedded default as it runs in
+/// production (a file and a pool of connections: the alerts table is rebuilt there in one
+/// transaction on one connection) and on PostgreSQL.
+#[tokio::test]
+async fn upgrading_keeps_every_alert() {
+    use migration::{Migrator, MigratorTrait};
+    use sea_orm::{ConnectionTrait, EntityTrait, sea_query::Query};
+    let database = test_database().await;
+    let file = std::env::temp_dir().join(format!("casegraph-upgrade-{}.db", sea_orm::prelude::Uuid::now_v7().simple()));
+    let url = if database.url.starts_with("sqlite") {
+        format!("sqlite://{}?mode=rwc", file.display())
+    } else {
+        database.url.clone()
+    };
+    let (db, _) = casegraph::db::connect(&url, 4, std::time::Duration::from_secs(5)).await.unwrap();
+    Migrator::up(&db, Some(17)).await.unwrap();
+    let (id, update) = (sea_orm::prelude::Uuid::now_v7(), sea_orm::prelude::Uuid::now_v7());
+    let insert = Query::insert()
+        .into_table("alerts")
+        .columns(["id", "recipient_id", "kind", "partner_update_id", "dedupe_key", "created_at"])
+        .values_panic([
+            id.into(),
+            sea_orm::prelude::Uuid::now_v7().into(),
+            "NEW_UPDATE".into(),
+            update.into(),
+            format!("NEW_UPDATE:{update}:x").into(),
+            chrono::Utc::now().into(),
+        ])
+        .to_owned();
+    db.execute(&insert).await.unwrap();
+    Migrator::up(&db, None).await.unwrap();
+    assert!(casegraph::db::ready(&db).await.unwrap());
+    let kept = entity::alert::Entity::find_by_id(id).one(&db).await.unwrap().expect("the alert survives");
+    assert_eq!((kept.partner_update_id, kept.request_id, kept.kind.as_str()), (Some(update), None, "NEW_UPDATE"));
+    db.close().await.ok();
+    let _ = std::fs::remove_file(&file);
+}
