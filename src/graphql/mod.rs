@@ -1,6 +1,7 @@
 //! The GraphQL schema: roots merged from one module per area. Resolvers stay thin: they take
 //! the request context, call a domain function and map the result.
 pub mod advice;
+pub mod alert;
 pub mod audit;
 pub mod calendar;
 pub mod case;
@@ -53,6 +54,7 @@ pub struct Query(
     advice::AdviceQuery,
     calendar::CalendarQuery,
     partner_update::PartnerUpdateQuery,
+    alert::AlertQuery,
     early_help::EarlyHelpQuery,
     early_help::ReferralQuery,
 );
@@ -65,10 +67,11 @@ pub struct Mutation(
     advice::AdviceMutation,
     calendar::CalendarMutation,
     partner_update::PartnerUpdateMutation,
+    alert::AlertMutation,
     early_help::EarlyHelpMutation,
 );
 
-pub type AppSchema = Schema<Query, Mutation, partner_update::Subscription>;
+pub type AppSchema = Schema<Query, Mutation, alert::Subscription>;
 
 /// Builds the schema with its limits. `dev` keeps introspection on; `prod` turns it off.
 /// Field suggestions ("Did you mean") are off in both: they leak names even without
@@ -84,7 +87,7 @@ pub fn build_ws_schema(dev: bool) -> AppSchema {
 }
 
 fn builder(dev: bool, shape_extension: bool) -> AppSchema {
-    let mut b = Schema::build(Query::default(), Mutation::default(), partner_update::Subscription)
+    let mut b = Schema::build(Query::default(), Mutation::default(), alert::Subscription)
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(MAX_DIRECTIVES)

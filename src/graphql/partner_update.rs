@@ -1,4 +1,4 @@
-//! Partner updates, the inbox, alerts and the live `alertRaised` subscription.
+//! Partner updates and the inbox (alerts about them live in `alert`).
 use super::{
     case::Case,
     child::Child,
@@ -12,18 +12,14 @@ use super::{
 use crate::auth::policy::{self};
 use crate::domain::{
     self,
-    alert::AlertKind,
-    page::PageArgs,
     partner_update::{ContactMode, ReviewAction, UnsuccessfulReason, UpdateKind},
 };
 use async_graphql::{
-    Context, ID, InputObject, Object, Result, SimpleObject, Subscription as GqlSubscription,
+    Context, ID, InputObject, Object, Result, SimpleObject,
     connection::{Connection, Edge},
 };
 use chrono::{DateTime, Utc};
-use entity::{alert, partner_update as pu};
-use futures_util::Stream;
-use tokio::sync::broadcast::error::RecvError;
+use entity::partner_update as pu;
 
 /// An update from a partner agency. Its sender sees what they sent and whether it has been
 /// reviewed; only reviewers (the allocated worker, the team's manager, the hub) see whom it
@@ -138,61 +134,6 @@ impl PartnerUpdate {
     }
 }
 
-/// An alert to the caller (or to their team: any member may acknowledge it) about a partner
-/// update, a request for support or an early help referral. What it is about is linked; each
-/// link is `null` for what the caller may not see. An alert to a partner never names a case.
-pub struct Alert(pub alert::Model);
-
-#[Object]
-impl Alert {
-    async fn id(&self) -> ID {
-        ids::encode(Kind::Alert, self.0.id)
-    }
-    async fn kind(&self) -> AlertKind {
-        AlertKind::from_code(&self.0.kind).unwrap_or(AlertKind::NewUpdate)
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
-    }
-    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
-        self.0.acknowledged_at
-    }
-    /// Addressed to the caller's team rather than to them alone.
-    async fn addressed_to_team(&self, ctx: &Context<'_>) -> Result<bool> {
-        Ok(req(ctx)?.ctx.principal.team == Some(self.0.recipient_id))
-    }
-    async fn acknowledged_by(&self, ctx: &Context<'_>) -> Result<Option<super::directory::Staff>> {
-        match self.0.acknowledged_by {
-            Some(id) => Ok(req(ctx)?.loaders.staff.load_one(id).await?.map(super::directory::Staff)),
-            None => Ok(None),
-        }
-    }
-    async fn partner_update(&self, ctx: &Context<'_>) -> Result<Option<PartnerUpdate>> {
-        match self.0.partner_update_id {
-            Some(id) => Ok(req(ctx)?.loaders.partner_update.load_one(id).await?.map(PartnerUpdate::from)),
-            None => Ok(None),
-        }
-    }
-    async fn request_for_support(&self, ctx: &Context<'_>) -> Result<Option<super::request::RequestForSupport>> {
-        match self.0.request_id {
-            Some(id) => Ok(req(ctx)?.loaders.request.load_one(id).await?.map(super::request::RequestForSupport::from)),
-            None => Ok(None),
-        }
-    }
-    async fn early_help_referral(&self, ctx: &Context<'_>) -> Result<Option<super::early_help::EarlyHelpReferral>> {
-        match self.0.early_help_referral_id {
-            Some(id) => Ok(req(ctx)?.loaders.referral.load_one(id).await?.map(super::early_help::EarlyHelpReferral)),
-            None => Ok(None),
-        }
-    }
-    async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
-        match self.0.case_id {
-            Some(id) => Ok(req(ctx)?.loaders.case.load_one(id).await?.map(Case)),
-            None => Ok(None),
-        }
-    }
-}
-
 #[derive(InputObject, Default)]
 pub struct PartnerUpdateFilter {
     pub reviewed: Option<bool>,
@@ -244,21 +185,6 @@ impl PartnerUpdateQuery {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::PartnerUpdate, "id")?;
         Ok(domain::partner_update::get(&r.db, &r.ctx, id).await?.into())
-    }
-
-    /// The caller's own alerts, newest first.
-    #[graphql(complexity = "super::page_cost(first, child_complexity)")]
-    async fn alerts(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(default)] unacknowledged_only: bool,
-        first: i32,
-        after: Option<String>,
-    ) -> Result<Connection<String, Alert>> {
-        let r = req(ctx)?;
-        let page = PageArgs::parse(first, after.as_deref())?;
-        let page = domain::alert::list(&r.db, &r.ctx, unacknowledged_only, &page).await?;
-        Ok(super::connection(page, |a| a.id, Alert))
     }
 }
 
@@ -313,17 +239,6 @@ pub struct MatchPartnerUpdateInput {
 #[derive(SimpleObject)]
 pub struct PartnerUpdatePayload {
     pub partner_update: Option<PartnerUpdate>,
-    pub user_errors: Vec<UserError>,
-}
-
-#[derive(InputObject)]
-pub struct AcknowledgeAlertInput {
-    pub alert_id: ID,
-}
-
-#[derive(SimpleObject)]
-pub struct AlertPayload {
-    pub alert: Option<Alert>,
     pub user_errors: Vec<UserError>,
 }
 
@@ -402,46 +317,5 @@ impl PartnerUpdateMutation {
         .await;
         let (u, user_errors) = split(result)?;
         Ok(PartnerUpdatePayload { partner_update: u.map(PartnerUpdate::from), user_errors })
-    }
-
-    /// Marks one of the caller's alerts as seen.
-    async fn acknowledge_alert(&self, ctx: &Context<'_>, input: AcknowledgeAlertInput) -> Result<AlertPayload> {
-        let r = req(ctx)?;
-        let result = async {
-            let id = ids::decode(&input.alert_id, Kind::Alert, "input.alertId")?;
-            domain::alert::acknowledge(&r.db, &r.ctx, id).await
-        }
-        .await;
-        let (a, user_errors) = split(result)?;
-        Ok(AlertPayload { alert: a.map(Alert), user_errors })
-    }
-}
-
-#[derive(Default)]
-pub struct Subscription;
-
-#[GqlSubscription(guard = "super::Authorized(\"Subscription\")")]
-impl Subscription {
-    /// The caller's alerts as they are raised, on any server instance (`graphql-transport-ws`
-    /// on `/graphql/ws`, authenticated in `connection_init`; the socket closes when the token
-    /// expires).
-    async fn alert_raised(&self, ctx: &Context<'_>) -> Result<impl Stream<Item = Alert> + use<>> {
-        let r = req(ctx)?;
-        let rx = r.services.bus.subscribe();
-        let (db, rctx) = (r.db.clone(), r.ctx.clone());
-        Ok(futures_util::stream::unfold((rx, db, rctx), |(mut rx, db, rctx)| async move {
-            loop {
-                match rx.recv().await {
-                    Ok(sig) if policy::receives_alert(&rctx.principal, sig.recipient_id) => {
-                        // Re-read the row under the caller's identity: a signal carries IDs only.
-                        if let Ok(Some(a)) = domain::alert::own(&db, &rctx, sig.alert_id).await {
-                            return Some((Alert(a), (rx, db, rctx)));
-                        }
-                    }
-                    Ok(_) | Err(RecvError::Lagged(_)) => continue,
-                    Err(RecvError::Closed) => return None,
-                }
-            }
-        }))
     }
 }
