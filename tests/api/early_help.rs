@@ -490,6 +490,20 @@ async fn who_sees_an_assessment() {
         .unwrap()
         .unwrap();
     assert_eq!(stored.link_override_reason.as_deref(), Some("Known by a previous surname; checked with the school"));
+    let reason = "query($id: ID!) { earlyHelpAssessment(id: $id) { children { linkOverrideReason } } }";
+    let r = app.gql("hub.worker", reason, json!({ "id": id })).await;
+    assert_eq!(
+        r.data()["earlyHelpAssessment"]["children"][0]["linkOverrideReason"],
+        "Known by a previous surname; checked with the school",
+        "{}",
+        r.raw
+    );
+    let r = app.gql("partner.school", reason, json!({ "id": id })).await;
+    assert_eq!(
+        r.data()["earlyHelpAssessment"]["children"][0]["linkOverrideReason"],
+        Value::Null,
+        "a partner never learns of the link"
+    );
     let r =
         mutate(&app, "hub.worker", "linkEarlyHelpChild", "LinkEarlyHelpChildInput", link(known.child_id, v + 1)).await;
     assert_eq!(r.user_errors("linkEarlyHelpChild"), vec![("input.assessmentChildId".into(), "CONFLICT".into())]);

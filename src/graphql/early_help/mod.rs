@@ -272,6 +272,12 @@ impl EarlyHelpChild {
     async fn linked(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
         Ok(crate::auth::policy::may_see_child_links(&req(ctx)?.ctx.principal).then_some(self.0.child_id.is_some()))
     }
+    /// Why the child was linked to a record whose names or date of birth disagree; `null` when
+    /// they agreed, and for callers who may not read child records.
+    async fn link_override_reason(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        let may = crate::auth::policy::may_see_child_links(&req(ctx)?.ctx.principal);
+        Ok(self.0.link_override_reason.as_deref().filter(|_| may))
+    }
     /// The linked child record, for those who may see it.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
         match self.0.child_id {
