@@ -80,6 +80,26 @@ impl MigrationTrait for Migration {
         .await?;
         m.alter_table(Table::alter().table("cases").add_column(timestamp_with_time_zone_null("access_until")).take())
             .await?;
+        // The scope subqueries now also ask whether the case is live (open, or within its access
+        // window): the worker's and the team's indexes carry both columns, so those subqueries
+        // still read the index alone (migration 13).
+        for (old, new, col) in [
+            ("ix_cases_worker_child", "ix_cases_worker_child_live", "allocated_worker_id"),
+            ("ix_cases_team_child", "ix_cases_team_child_live", "team_id"),
+        ] {
+            m.drop_index(Index::drop().name(old).table("cases").to_owned()).await?;
+            m.create_index(
+                Index::create()
+                    .name(new)
+                    .table("cases")
+                    .col(col)
+                    .col("child_id")
+                    .col("status")
+                    .col("access_until")
+                    .take(),
+            )
+            .await?;
+        }
         // Cases closed before this migration: access ends at their closure.
         db.execute_unprepared("UPDATE cases SET access_until = closed_at WHERE closed_at IS NOT NULL").await?;
         m.create_table(

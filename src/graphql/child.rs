@@ -97,7 +97,9 @@ impl Child {
         after: Option<String>,
     ) -> Result<Connection<String, Fast<super::partner_update::PartnerUpdate>>> {
         let page = domain::page::PageArgs::parse(first, after.as_deref())?;
-        let key = (self.0.id, first as u8, page.after);
+        // Whether another page follows costs a row per child: read it only when asked.
+        let peek = ctx.look_ahead().field("pageInfo").exists();
+        let key = (self.0.id, first as u8, page.after, peek);
         let (rows, has_next) = req(ctx)?.loaders.updates_by_child.load_one(key).await?.unwrap_or_default();
         let mut c = Connection::new(page.after.is_some(), has_next);
         c.edges = rows.into_iter().map(|u| Edge::new(encode_cursor(u.id), Fast(u.into()))).collect();

@@ -58,7 +58,7 @@ loader!(CasesByRequest, Vec<case::Model>, |s, keys| domain::request::cases_of(&s
 loader!(ScreeningLoader, neglect_screening::Model, |s, keys| domain::neglect::by_ids(&s.db, &s.ctx, keys));
 loader!(PartnerUpdateLoader, partner_update::Model, |s, keys| domain::partner_update::by_ids(&s.db, &s.ctx, keys));
 /// One page of a child's timeline, keyed by (child, page size, the previous page's last
-/// update): the siblings of one list ask with the same size and no cursor, so a caseload's
+/// update, whether to learn if another page follows): the siblings of one list ask with the same size and no cursor, so a caseload's
 /// timelines are still one statement. The loader hands each caller a copy of its value: here a
 /// list of shared rows, not the rows themselves.
 pub struct UpdatesByChild(Source);
@@ -66,26 +66,26 @@ pub struct UpdatesByChild(Source);
 /// A page of a child's timeline: the rows shown and whether older ones follow.
 pub type TimelineRows = (Vec<Arc<partner_update::Model>>, bool);
 
-impl Loader<(Uuid, u8, Option<Uuid>)> for UpdatesByChild {
+impl Loader<(Uuid, u8, Option<Uuid>, bool)> for UpdatesByChild {
     type Value = TimelineRows;
     type Error = AppError;
 
     async fn load(
         &self,
-        keys: &[(Uuid, u8, Option<Uuid>)],
-    ) -> Result<HashMap<(Uuid, u8, Option<Uuid>), Self::Value>, AppError> {
+        keys: &[(Uuid, u8, Option<Uuid>, bool)],
+    ) -> Result<HashMap<(Uuid, u8, Option<Uuid>, bool), Self::Value>, AppError> {
         let s = &self.0;
-        let mut by_page: HashMap<(u8, Option<Uuid>), Vec<Uuid>> = HashMap::new();
-        for (child, first, before) in keys {
-            by_page.entry((*first, *before)).or_default().push(*child);
+        let mut by_page: HashMap<(u8, Option<Uuid>, bool), Vec<Uuid>> = HashMap::new();
+        for (child, first, before, peek) in keys {
+            by_page.entry((*first, *before, *peek)).or_default().push(*child);
         }
         let mut out = HashMap::with_capacity(keys.len());
-        for ((first, before), children) in by_page {
+        for ((first, before, peek), children) in by_page {
             let mut pages =
-                domain::partner_update::for_children(&s.db, &s.ctx, &children, first.into(), before).await?;
+                domain::partner_update::for_children(&s.db, &s.ctx, &children, first.into(), before, peek).await?;
             out.extend(children.iter().map(|c| {
                 let page = pages.remove(c).unwrap_or_default();
-                ((*c, first, before), (page.items.into_iter().map(Arc::new).collect(), page.has_next))
+                ((*c, first, before, peek), (page.items.into_iter().map(Arc::new).collect(), page.has_next))
             }));
         }
         Ok(out)

@@ -550,3 +550,104 @@ async fn a_referrer_withdraws_a_request_the_hub_has_not_decided() {
     let r = app.gql("partner.school", withdraw, input(&request, "again")).await;
     assert_eq!(r.user_errors("withdrawRequestForSupport"), vec![("input.requestId".into(), "NOT_FOUND".into())]);
 }
+
+/// Every mutation that takes an ID answers a real ID the caller may not see byte for byte like a
+/// random one (AUTHZ-01/02): nothing in the answer tells that the record exists.
+#[tokio::test]
+async fn every_mutation_answers_a_forbidden_id_like_a_random_one() {
+    let app = TestApp::new().await;
+    let alpha_case = fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let restricted = fixtures::open_case_of(&app, "sw.alpha1", true).await;
+    let (update, update_version) =
+        fixtures::submit_update(&app, "partner.school", &fixtures::child(&app, alpha_case.child_id).await, false).await;
+    let (unmatched, _) = fixtures::submit_update_named(&app, "partner.school", "Nomatch", "Nomatchfamily").await;
+    let (_, rc, _) = submit_request(&app, "partner.school", request_input("Forbiddenfamily")).await;
+    let assessment =
+        fixtures::start_assessment(&app, "partner.school", "Forbiddeneh").await["id"].as_str().unwrap().to_string();
+    let v = fixtures::eha_version(&app, &assessment).await;
+    let alpha = gid("Team", fixtures::team_of(&app, "sw.alpha1").await);
+    let random = |kind: &str| json!(gid(kind, Uuid::now_v7()));
+    // (caller, mutation, input type, the input with the real ID, the same with a random one)
+    let cases: Vec<(&str, &str, &str, Value, Value)> = vec![
+        {
+            let i = |id: Value| json!({ "caseId": id, "workerId": gid("Staff", app.staff_id("sw.bravo1")), "expectedVersion": alpha_case.version });
+            ("tm.bravo", "allocateCase", "AllocateCaseInput", i(json!(gid("Case", alpha_case.id))), i(random("Case")))
+        },
+        {
+            let i =
+                |id: Value| json!({ "caseId": id, "reason": "SERVICES_CEASED", "expectedVersion": alpha_case.version });
+            ("tm.bravo", "closeCase", "CloseCaseInput", i(json!(gid("Case", alpha_case.id))), i(random("Case")))
+        },
+        {
+            let i = |id: Value| json!({ "childId": id, "kind": "ASSESSMENT", "teamId": alpha });
+            ("hub.worker", "openCase", "OpenCaseInput", i(json!(gid("Child", restricted.child_id))), i(random("Child")))
+        },
+        {
+            let i = |id: Value| json!({ "partnerUpdateId": id, "action": "CONTACT_MADE", "expectedVersion": update_version });
+            (
+                "sw.bravo1",
+                "reviewPartnerUpdate",
+                "ReviewPartnerUpdateInput",
+                i(json!(update)),
+                i(random("PartnerUpdate")),
+            )
+        },
+        {
+            let i = |id: Value| json!({ "partnerUpdateId": unmatched, "childId": id, "expectedVersion": 1 });
+            (
+                "hub.worker",
+                "matchPartnerUpdate",
+                "MatchPartnerUpdateInput",
+                i(json!(gid("Child", restricted.child_id))),
+                i(random("Child")),
+            )
+        },
+        {
+            let i = |id: Value| json!({ "requestChildId": rc, "childId": id });
+            (
+                "hub.worker",
+                "matchRequestChild",
+                "MatchRequestChildInput",
+                i(json!(gid("Child", restricted.child_id))),
+                i(random("Child")),
+            )
+        },
+        {
+            let i = |id: Value| json!({ "assessmentId": id, "expectedVersion": v, "reason": "Changed" });
+            (
+                "sw.bravo1",
+                "updateEarlyHelpAssessment",
+                "UpdateEarlyHelpAssessmentInput",
+                i(json!(assessment)),
+                i(random("EarlyHelpAssessment")),
+            )
+        },
+        {
+            let i = |id: Value| json!({ "assessmentId": id, "expectedVersion": v, "staffId": gid("Staff", app.staff_id("dsl.school")) });
+            (
+                "ehp.earlyhelp",
+                "addTeamAroundFamilyMember",
+                "TeamAroundFamilyMemberInput",
+                i(json!(assessment)),
+                i(random("EarlyHelpAssessment")),
+            )
+        },
+        {
+            let i = |id: Value| json!({ "assessmentId": id, "expectedVersion": v, "outcome": "NEEDS_MET" });
+            (
+                "ehp.earlyhelp",
+                "closeEarlyHelpAssessment",
+                "CloseEarlyHelpAssessmentInput",
+                i(json!(assessment)),
+                i(random("EarlyHelpAssessment")),
+            )
+        },
+    ];
+    for (who, field, input_type, real, fake) in cases {
+        let q =
+            format!("mutation($i: {input_type}!) {{ {field}(input: $i) {{ userErrors {{ field code message }} }} }}");
+        let (a, b) = (app.gql(who, &q, json!({ "i": real })).await, app.gql(who, &q, json!({ "i": fake })).await);
+        assert_eq!(a.raw, b.raw, "{who} {field}: a forbidden ID must answer like a random one");
+        assert!(a.raw.contains("NOT_FOUND"), "{who} {field}: {}", a.raw);
+    }
+}

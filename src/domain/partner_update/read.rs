@@ -108,9 +108,9 @@ pub struct TimelinePage {
 }
 
 /// The `first` updates of each of several children (a child's timeline) older than `before`
-/// (a page's last update; `None` for the newest), inside the caller's scope, newest first. One
-/// more row per child than shown is read, to tell whether another page follows; only the rows
-/// shown are decoded into the answer and audited. On PostgreSQL one backward index scan per
+/// (a page's last update; `None` for the newest), inside the caller's scope, newest first. With
+/// `peek`, one more row per child than shown is read, to tell whether another page follows (only
+/// when the caller asked); only the rows shown are in the answer and audited. On PostgreSQL one backward index scan per
 /// child that stops after those rows (a LATERAL join over the IDs as one array parameter, so
 /// the statement text never changes); on SQLite a window over the children's rows.
 pub async fn for_children(
@@ -119,12 +119,13 @@ pub async fn for_children(
     child_ids: &[Uuid],
     first: u64,
     before: Option<Uuid>,
+    peek: bool,
 ) -> AppResult<HashMap<Uuid, TimelinePage>> {
     if child_ids.is_empty() || !policy::permits(&ctx.principal, Action::ReadPartnerUpdates) {
         return Ok(HashMap::new());
     }
     let shown = first.clamp(1, TIMELINE_MAX as u64);
-    let first = shown + 1;
+    let first = shown + u64::from(peek);
     let mut scope = policy::partner_update_scope(&ctx.principal);
     if let Some(b) = before {
         scope = Condition::all().add(scope).add(pu::Column::Id.lt(b));
