@@ -8,7 +8,7 @@ use async_graphql::{ParseRequestError, ServerError, Value, http::GraphiQLSource}
 use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, State},
+    extract::{DefaultBodyLimit, FromRequest, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
     response::{Html, IntoResponse, Response},
     routing::{get, post},
@@ -39,11 +39,9 @@ impl MakeRequestId for MakeV7 {
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
-    // A request may hold two pooled connections at once (two loaders on one level): more
-    // requests in flight than the pool can serve made some wait past the acquire timeout
-    // while others overtook them. Excess requests queue here instead, in order.
-    let limit = tower::limit::GlobalConcurrencyLimitLayer::new(state.in_flight);
-    let graphql_route = (if state.dev { post(graphql).get(graphiql) } else { post(graphql) }).layer(limit);
+    // The in-flight slots (`AppState::slots`) are taken inside the handler, once the token is
+    // verified and the body read: a client that trickles its body holds a connection, never a slot.
+    let graphql_route = if state.dev { post(graphql).get(graphiql) } else { post(graphql) };
     let set = |k: HeaderName, v: &'static str| SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v));
     let mut router = Router::new()
         .route("/graphql", graphql_route)
@@ -169,11 +167,8 @@ fn ensure_code(e: &mut ServerError) {
     }
 }
 
-async fn graphql(
-    State(s): State<AppState>,
-    headers: HeaderMap,
-    req: Result<GraphQLRequest, GraphQLRejection>,
-) -> Response {
+async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> Response {
+    let headers: HeaderMap = request.headers().clone();
     let h = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     // 1. JSON only: text/plain, form and multipart posts (CSRF "simple requests") never run.
     let ctype = h(header::CONTENT_TYPE).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
@@ -188,7 +183,12 @@ async fn graphql(
             return unauthenticated();
         }
     };
-    // 3. One operation per request (the single extractor refuses JSON arrays).
+    // 3. The body, read only now (after the token) and within the request timeout; one operation
+    //    per request (the single extractor refuses JSON arrays).
+    let read = tokio::time::timeout(s.timeout, GraphQLRequest::<GraphQLRejection>::from_request(request, &s)).await;
+    let Ok(req) = read else {
+        return fail(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", "request body not received in time");
+    };
     let mut req = match req {
         Ok(r) => r.into_inner(),
         Err(GraphQLRejection(ParseRequestError::PayloadTooLarge)) => {
@@ -212,12 +212,24 @@ async fn graphql(
     let audit_ctx = ctx.clone();
     let req = req.data(RequestData::new(s.db.clone(), s.services.clone(), ctx));
     let started = std::time::Instant::now();
-    let Ok(res) = tokio::time::timeout(s.timeout, s.schema.execute(req)).await else {
-        return fail(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "request timed out");
+    // One deadline for the wait for a slot, the execution and the audit flush. A request may
+    // hold two pooled connections at once (two loaders on one level): more requests in flight
+    // than the pool can serve made some wait past the acquire timeout while others overtook them,
+    // so excess requests wait for a slot instead, in order.
+    let work = async {
+        let _slot = s.slots.acquire().await.ok()?;
+        let res = s.schema.execute(req).await;
+        let executed = started.elapsed();
+        // The request's reads go on the audit trail before anyone sees them: no row, no data.
+        let flushed = s.audit.flush(&audit_ctx).await.is_ok();
+        Some((res, executed, flushed))
     };
-    let executed = started.elapsed();
-    // The request's reads go on the audit trail before anyone sees them: no row, no data.
-    if s.audit.flush(&audit_ctx).await.is_err() {
+    let (res, executed, flushed) = match tokio::time::timeout(s.timeout, work).await {
+        Ok(Some(done)) => done,
+        Ok(None) => return fail(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "service unavailable"),
+        Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "request timed out"),
+    };
+    if !flushed {
         return fail(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "service unavailable");
     }
     tracing::debug!(

@@ -60,6 +60,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         services,
         audit: audit::Sink::start(audit_db, AUDIT_WRITERS),
         in_flight: (cfg.db_pool as usize / 2).max(2),
+        slots: std::sync::Arc::new(tokio::sync::Semaphore::new((cfg.db_pool as usize / 2).max(2))),
     })
 }
 

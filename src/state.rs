@@ -26,6 +26,8 @@ pub struct AppState {
     /// for the disk (`synchronous_commit = off`); writes keep theirs in their own transaction.
     /// Where requests' deferred read rows are stored (group commit, see [`crate::audit::Sink`]).
     pub audit: crate::audit::Sink,
-    /// GraphQL requests running at once; the rest wait in line (first come, first served).
+    /// GraphQL requests running at once; the rest wait in line (first come, first served). A
+    /// slot is taken after the token is verified and the body read.
     pub in_flight: usize,
+    pub slots: Arc<tokio::sync::Semaphore>,
 }

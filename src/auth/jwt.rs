@@ -50,6 +50,13 @@ pub enum AuthError {
     Claims(&'static str),
 }
 
+/// A rejection's reason as the log may hold it: a library's message can quote what the client
+/// sent (an `alg` value), so control characters are escaped (no forged lines, no terminal escape
+/// codes) and the length is capped.
+fn log_safe(s: &str) -> String {
+    s.chars().flat_map(char::escape_debug).take(200).collect()
+}
+
 struct Key {
     alg: Algorithm,
     decoding: DecodingKey,
@@ -180,7 +187,7 @@ impl KeySet {
     /// Checks a token's signature and claims.
     fn verify(&self, token: &str, now: u64) -> Result<Principal, AuthError> {
         // The header is read only to pick the key; `jku`, `x5u` and embedded `jwk` are ignored.
-        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Rejected(e.to_string()))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Rejected(log_safe(&e.to_string())))?;
         let key = match &header.kid {
             Some(kid) => self.keys.get(kid).ok_or(AuthError::UnknownKey)?,
             None if self.keys.len() == 1 => self.keys.values().next().ok_or(AuthError::UnknownKey)?,
@@ -193,7 +200,7 @@ impl KeySet {
         v.validate_nbf = true;
         v.leeway = LEEWAY_SECS;
         let claims = jsonwebtoken::decode::<Claims>(token, &key.decoding, &v)
-            .map_err(|e| AuthError::Rejected(e.to_string()))?
+            .map_err(|e| AuthError::Rejected(log_safe(&e.to_string())))?
             .claims;
         if claims.exp > now + self.max_lifetime + LEEWAY_SECS {
             return Err(AuthError::Claims("lifetime above policy"));

@@ -79,3 +79,25 @@ async fn info_05_no_personal_data_or_tokens_in_logs() {
         assert!(!logs.contains(secret), "{secret} found in logs:\n{logs}");
     }
 }
+
+/// Issue 17 (Medium): a token header whose `alg` holds a newline or an escape code writes no
+/// forged log line and no raw control character: the reason is escaped before it is logged.
+#[tokio::test(flavor = "current_thread")]
+async fn an_injected_alg_forges_no_log_line() {
+    use base64::Engine;
+    let buf = Buffer::default();
+    let writer = buf.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_env_filter("info").with_writer(move || writer.clone()).with_ansi(false).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::new().await;
+    let b64 = |v: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(v);
+    let header = json!({ "alg": "HS256\nFORGED level=ERROR admin logged in\u{1b}[2J", "typ": "JWT" }).to_string();
+    let token = format!("{}.{}.{}", b64(&header), b64("{}"), b64("sig"));
+    let r = app.post(Some(&token), &json!({ "query": "{ viewer { roles } }" })).await;
+    assert_eq!(r.code(), "UNAUTHENTICATED");
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("authentication failed"), "{logs}");
+    assert!(!logs.lines().any(|l| l.starts_with("FORGED")), "a forged line:\n{logs}");
+    assert!(!logs.contains('\u{1b}'), "a raw escape code:\n{logs}");
+}

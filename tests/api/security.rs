@@ -244,3 +244,49 @@ async fn info_03_database_errors_are_generic() {
         .await;
     assert!(r.body["errors"].is_null(), "{}", r.raw);
 }
+
+/// HTTP (issue 17, High): clients that send their headers and then never finish the body hold no
+/// in-flight slot, with a token or without one: an authenticated request is answered at once.
+/// Before, the slot was taken before the body was read and before authentication, so as many
+/// stalled connections as there are slots stopped every GraphQL request.
+#[tokio::test]
+async fn slow_bodies_hold_no_slot() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    use tokio::net::TcpStream;
+    let app = TestApp::new().await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = app.router.clone();
+    let server = tokio::spawn(async move {
+        axum::serve(listener, router).await.ok();
+    });
+    let token = app.token("sw.alpha1");
+    let mut stalled = vec![];
+    for n in 0..app.state.in_flight * 4 {
+        let mut s = TcpStream::connect(addr).await.unwrap();
+        let auth = if n % 2 == 0 { format!("authorization: Bearer {token}\r\n") } else { String::new() };
+        let head = format!(
+            "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n{auth}content-length: 1000\r\n\r\n{{\"query\":"
+        );
+        s.write_all(head.as_bytes()).await.unwrap();
+        stalled.push(s);
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let body = r#"{"query":"{ viewer { id } }"}"#;
+    let started = std::time::Instant::now();
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    let request = format!(
+        "POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer {token}\r\n\
+         content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut out = String::new();
+    let answered = tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_string(&mut out)).await;
+    assert!(answered.is_ok(), "no answer within 5 s while {} connections trickled their bodies", stalled.len());
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    assert!(out.contains("\"viewer\""), "{out}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(2), "{:?}", started.elapsed());
+    drop(stalled);
+    server.abort();
+}
