@@ -633,27 +633,11 @@ pub fn is_safeguarding_lead(member: &entity::staff::Model) -> bool {
 /// Candidates for the early help service's alerts (a new referral from the hub), as a condition
 /// on `staff`: active team managers of teams in an early help organisation.
 pub fn early_help_manager_candidates() -> Condition {
-    use entity::{enums::AgencyType, organisation, staff, team};
+    use entity::staff;
     Condition::all()
         .add(staff::Column::Active.eq(true))
         .add(staff::Column::Roles.contains(Role::TeamManager.as_str()))
-        .add(
-            staff::Column::TeamId.in_subquery(
-                team::Entity::find()
-                    .select_only()
-                    .column(team::Column::Id)
-                    .filter(
-                        team::Column::OrganisationId.in_subquery(
-                            organisation::Entity::find()
-                                .select_only()
-                                .column(organisation::Column::Id)
-                                .filter(organisation::Column::AgencyType.eq(AgencyType::LaEarlyHelp))
-                                .into_query(),
-                        ),
-                    )
-                    .into_query(),
-            ),
-        )
+        .add(staff::Column::TeamId.in_subquery(early_help_teams(None)))
 }
 
 /// Roles that make someone a known practitioner who may join a team around the family.
@@ -681,24 +665,26 @@ fn taf_member_of(p: &Principal) -> SimpleExpr {
 /// True (in SQL) when the principal is a team manager of a team in an early help service
 /// (agency type `LA_EARLY_HELP`): the early help manager.
 fn early_help_manager(p: &Principal) -> Option<SimpleExpr> {
-    use entity::{enums::AgencyType, organisation, team};
     let team_id = p.team.filter(|_| p.has(Role::TeamManager))?;
-    Some(Expr::exists(
-        team::Entity::find()
-            .select_only()
-            .column(team::Column::Id)
-            .filter(team::Column::Id.eq(team_id))
-            .filter(
-                team::Column::OrganisationId.in_subquery(
-                    organisation::Entity::find()
-                        .select_only()
-                        .column(organisation::Column::Id)
-                        .filter(organisation::Column::AgencyType.eq(AgencyType::LaEarlyHelp))
-                        .into_query(),
-                ),
-            )
-            .into_query(),
-    ))
+    Some(Expr::exists(early_help_teams(Some(team_id))))
+}
+
+/// `SELECT id FROM teams` in an early help service (agency type `LA_EARLY_HELP`), or only `team`.
+fn early_help_teams(team: Option<sea_orm::prelude::Uuid>) -> sea_orm::sea_query::SelectStatement {
+    use entity::{enums::AgencyType, organisation, team as t};
+    let mut q = t::Entity::find().select_only().column(t::Column::Id).filter(
+        t::Column::OrganisationId.in_subquery(
+            organisation::Entity::find()
+                .select_only()
+                .column(organisation::Column::Id)
+                .filter(organisation::Column::AgencyType.eq(AgencyType::LaEarlyHelp))
+                .into_query(),
+        ),
+    );
+    if let Some(id) = team {
+        q = q.filter(t::Column::Id.eq(id));
+    }
+    q.into_query()
 }
 
 /// Which early help assessments the principal may read, as a condition on

@@ -69,15 +69,7 @@ pub async fn referrals_by_ids(
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, ehr::Model>> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let rows = ehr::Entity::find()
-        .filter(ehr::Column::Id.is_in(ids.iter().copied()))
-        .filter(policy::early_help_referral_scope(&ctx.principal))
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.id, r)).collect())
+    referrals_keyed(db, ctx, ehr::Column::Id, ids, |r| r.id).await
 }
 
 /// The referral each request became, inside the caller's scope, by request.
@@ -86,15 +78,25 @@ pub async fn referrals_of_requests(
     ctx: &RequestCtx,
     ids: &[Uuid],
 ) -> AppResult<HashMap<Uuid, ehr::Model>> {
+    referrals_keyed(db, ctx, ehr::Column::RequestId, ids, |r| r.request_id).await
+}
+
+async fn referrals_keyed(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    column: ehr::Column,
+    ids: &[Uuid],
+    key: fn(&ehr::Model) -> Uuid,
+) -> AppResult<HashMap<Uuid, ehr::Model>> {
     if ids.is_empty() {
         return Ok(HashMap::new());
     }
     let rows = ehr::Entity::find()
-        .filter(ehr::Column::RequestId.is_in(ids.iter().copied()))
+        .filter(column.is_in(ids.iter().copied()))
         .filter(policy::early_help_referral_scope(&ctx.principal))
         .all(db)
         .await?;
-    Ok(rows.into_iter().map(|r| (r.request_id, r)).collect())
+    Ok(rows.into_iter().map(|r| (key(&r), r)).collect())
 }
 
 /// The referrals the caller may see, oldest first (the queue), optionally by status.
