@@ -61,13 +61,20 @@ pub struct AlertBus {
     /// Names this instance in the signals it relays, so its own listener skips them.
     origin: Uuid,
     /// Committed alerts waiting to be relayed to the other instances (PostgreSQL, once started).
-    relay: OnceLock<mpsc::Sender<Signal>>,
+    relay: OnceLock<mpsc::Sender<(Signal, std::time::Instant)>>,
+    /// Where the relay's lag is measured.
+    metrics: OnceLock<Arc<crate::metrics::Metrics>>,
 }
 
 impl AlertBus {
     pub fn new(backend: DatabaseBackend) -> Arc<Self> {
         let (tx, _) = broadcast::channel(1024);
-        Arc::new(AlertBus { tx, backend, origin: Uuid::now_v7(), relay: OnceLock::new() })
+        Arc::new(AlertBus { tx, backend, origin: Uuid::now_v7(), relay: OnceLock::new(), metrics: OnceLock::new() })
+    }
+
+    /// Measures the relay's lag in these metrics (set before [`AlertBus::start`]).
+    pub fn set_metrics(&self, metrics: Arc<crate::metrics::Metrics>) {
+        let _ = self.metrics.set(metrics);
     }
 
     pub fn subscribe(&self) -> broadcast::Receiver<Signal> {
@@ -81,7 +88,7 @@ impl AlertBus {
             // No receivers is fine: nobody is subscribed on this instance.
             let _ = self.tx.send(*s);
             if let Some(relay) = self.relay.get()
-                && relay.try_send(*s).is_err()
+                && relay.try_send((*s, std::time::Instant::now())).is_err()
             {
                 tracing::warn!("alert relay full or stopped: a live alert was not sent to other instances");
             }
@@ -99,7 +106,7 @@ impl AlertBus {
         let first = connect(&pool).await.map_err(|e| DbErr::Custom(format!("alert listener: {e}")))?;
         let (relay, waiting) = mpsc::channel(RELAY_QUEUE);
         if self.relay.set(relay).is_ok() {
-            tokio::spawn(relay_task(db.clone(), waiting, self.origin));
+            tokio::spawn(relay_task(db.clone(), waiting, self.origin, self.metrics.get().cloned()));
         }
         let bus = self.clone();
         tokio::spawn(async move {
@@ -146,11 +153,17 @@ impl AlertBus {
 /// Sends the signals waiting, as one `pg_notify` statement per batch (each its own
 /// notification), for as long as the bus lives. A failed send is retried twice, then given up with
 /// a warning: the alerts are stored whatever happens here.
-async fn relay_task(db: DatabaseConnection, mut waiting: mpsc::Receiver<Signal>, origin: Uuid) {
+async fn relay_task(
+    db: DatabaseConnection,
+    mut waiting: mpsc::Receiver<(Signal, std::time::Instant)>,
+    origin: Uuid,
+    metrics: Option<Arc<crate::metrics::Metrics>>,
+) {
     use sea_orm::sea_query::{ArrayType, Value};
     let mut batch = Vec::with_capacity(RELAY_BATCH);
     while waiting.recv_many(&mut batch, RELAY_BATCH).await > 0 {
-        let payloads = batch.drain(..).map(|s| Value::from(s.encode(origin))).collect();
+        let oldest = batch.first().map(|(_, at)| *at);
+        let payloads = batch.drain(..).map(|(s, _)| Value::from(s.encode(origin))).collect();
         let stmt = Statement::from_sql_and_values(
             DatabaseBackend::Postgres,
             "SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p",
@@ -158,7 +171,12 @@ async fn relay_task(db: DatabaseConnection, mut waiting: mpsc::Receiver<Signal>,
         );
         for attempt in 0..3u32 {
             match db.execute_raw(stmt.clone()).await {
-                Ok(_) => break,
+                Ok(_) => {
+                    if let (Some(m), Some(at)) = (&metrics, oldest) {
+                        m.alert_relay_lag(at.elapsed());
+                    }
+                    break;
+                }
                 Err(e) if attempt < 2 => {
                     tracing::warn!("alert relay failed, retrying: {e}");
                     tokio::time::sleep(std::time::Duration::from_millis(100 << attempt)).await;

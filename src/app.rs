@@ -1,20 +1,20 @@
 //! The HTTP surface: the hardened `POST /graphql` handler (docs/security.md §2), GraphiQL on GET in
 //! dev only, `/livez` and `/readyz`, and the layers every response goes through.
 use crate::context::RequestCtx;
-use crate::error::ERROR_CODES;
+use crate::error::{ERROR_CODES, RETRYABLE_CODES};
 use crate::graphql::{RequestData, limits};
 use crate::state::AppState;
-use async_graphql::{ParseRequestError, ServerError, Value, http::GraphiQLSource};
+use async_graphql::{ParseRequestError, ServerError, Value};
 use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
 use axum::{
     Router,
-    extract::{DefaultBodyLimit, FromRequest, State},
+    extract::{ConnectInfo, DefaultBodyLimit, FromRequest, State},
     http::{HeaderMap, HeaderName, HeaderValue, Method, Request, StatusCode, header},
-    response::{Html, IntoResponse, Response},
+    response::{IntoResponse, Response},
     routing::{get, post},
 };
 use serde_json::json;
-use std::{any::Any, sync::atomic::Ordering, time::Duration};
+use std::{any::Any, net::SocketAddr, sync::atomic::Ordering, time::Duration};
 use tower_http::{
     catch_panic::CatchPanicLayer,
     cors::{AllowOrigin, CorsLayer},
@@ -37,18 +37,59 @@ impl MakeRequestId for MakeV7 {
 }
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+static X_CLIENT_REQUEST_ID: HeaderName = HeaderName::from_static("x-client-request-id");
+
+/// The request ID is always the server's (a UUIDv7): the audit trail and the logs use it. A
+/// client's own `x-request-id` is kept beside it as `x-client-request-id`, sanitised (letters,
+/// digits and `-_.:` only, at most 64), and echoed back.
+async fn client_request_id(mut req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let theirs = req.headers_mut().remove(&X_REQUEST_ID);
+    req.headers_mut().remove(&X_CLIENT_REQUEST_ID);
+    let clean = theirs.and_then(|v| {
+        let clean: String = v
+            .as_bytes()
+            .iter()
+            .filter(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b':'))
+            .take(64)
+            .map(|b| *b as char)
+            .collect();
+        HeaderValue::from_str(&clean).ok().filter(|_| !clean.is_empty())
+    });
+    if let Some(v) = &clean {
+        req.headers_mut().insert(X_CLIENT_REQUEST_ID.clone(), v.clone());
+    }
+    let mut res = next.run(req).await;
+    if let Some(v) = clean {
+        res.headers_mut().insert(X_CLIENT_REQUEST_ID.clone(), v);
+    }
+    res
+}
+
+fn request_span<B>(req: &Request<B>) -> tracing::Span {
+    let h = |n: &HeaderName| req.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("");
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.uri().path(),
+        request_id = %h(&X_REQUEST_ID),
+        client_request_id = %h(&X_CLIENT_REQUEST_ID),
+    )
+}
 
 pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     // The in-flight slots (`AppState::slots`) are taken inside the handler, once the token is
     // verified and the body read: a client that trickles its body holds a connection, never a slot.
     let graphql_route = if state.dev { post(graphql).get(graphiql) } else { post(graphql) };
     let set = |k: HeaderName, v: &'static str| SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v));
-    let mut router = Router::new()
+    let router = Router::new()
         .route("/graphql", graphql_route)
         .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/livez", get(livez))
-        .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+        .route("/readyz", get(readyz));
+    // GraphiQL's own files, vendored and pinned (assets/graphiql/README.md): dev only.
+    let dev = state.dev;
+    let router = if dev { router.merge(crate::graphiql::routes()) } else { router };
+    let mut router: Router = router
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(RequestBodyLimitLayer::new(MAX_BODY))
@@ -59,10 +100,12 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
             tracing::error!("a request handler panicked");
             fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error")
         }))
-        // Logs method, path, status and latency only: never headers or bodies.
-        .layer(TraceLayer::new_for_http())
+        // Logs method, path, status and latency only: never headers or bodies. Every line of a
+        // request carries its server-made ID (and the client's, sanitised).
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
-        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeV7));
+        .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeV7))
+        .layer(axum::middleware::from_fn(client_request_id));
     let origins: Vec<HeaderValue> = cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     if !origins.is_empty() {
         router = router.layer(
@@ -76,8 +119,8 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
     router
 }
 
-async fn graphiql() -> Html<String> {
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish())
+async fn graphiql() -> Response {
+    crate::graphiql::page()
 }
 
 async fn livez() -> Response {
@@ -86,26 +129,27 @@ async fn livez() -> Response {
 
 async fn readyz(State(s): State<AppState>) -> Response {
     if s.shutting_down.load(Ordering::Relaxed) {
-        return reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", json!({ "status": "shutting down" }));
+        return unavailable_json(json!({ "status": "shutting down" }));
+    }
+    if s.queue.overloaded() {
+        return unavailable_json(json!({ "status": "overloaded: requests are timing out in the queue" }));
     }
     match tokio::time::timeout(Duration::from_secs(3), crate::db::ready(&s.db)).await {
         Ok(Ok(true)) => reply(StatusCode::OK, "application/json", json!({ "status": "ready" })),
-        Ok(Ok(false)) => {
-            reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", json!({ "status": "migrations pending" }))
-        }
-        _ => reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", json!({ "status": "database unavailable" })),
+        Ok(Ok(false)) => unavailable_json(json!({ "status": "migrations pending" })),
+        _ => unavailable_json(json!({ "status": "database unavailable" })),
     }
 }
 
-/// Counters only, no data: SQL statements run since start (the benchmark reads it to show that
-/// statements per request do not grow with page size).
-async fn metrics(State(s): State<AppState>) -> Response {
-    let body = format!(
-        "# TYPE casegraph_sql_statements_total counter\ncasegraph_sql_statements_total {}\n",
-        s.statements.get()
-    );
-    let mut res = (StatusCode::OK, body).into_response();
-    res.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain; version=0.0.4"));
+fn unavailable_json(body: serde_json::Value) -> Response {
+    retry_after(reply(StatusCode::SERVICE_UNAVAILABLE, "application/json", body), RETRY_AFTER_SECS)
+}
+
+/// Seconds a client is asked to wait before retrying after a 503.
+const RETRY_AFTER_SECS: u64 = 2;
+
+fn retry_after(mut res: Response, secs: u64) -> Response {
+    res.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from(secs));
     res
 }
 
@@ -122,6 +166,19 @@ fn reply_text(status: StatusCode, ctype: &'static str, body: String) -> Response
 fn fail(status: StatusCode, code: &str, message: &str) -> Response {
     let body = json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
     reply(status, "application/json; charset=utf-8", body)
+}
+
+fn rate_limited(secs: u64) -> Response {
+    retry_after(fail(StatusCode::TOO_MANY_REQUESTS, "RATE_LIMITED", "too many requests: try again later"), secs)
+}
+
+fn unavailable(code: &str) -> Response {
+    let message = if code == "TIMEOUT" {
+        "request timed out: try again shortly"
+    } else {
+        "service unavailable: try again shortly"
+    };
+    retry_after(fail(StatusCode::SERVICE_UNAVAILABLE, code, message), RETRY_AFTER_SECS)
 }
 
 fn unauthenticated() -> Response {
@@ -170,23 +227,42 @@ fn ensure_code(e: &mut ServerError) {
 async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> Response {
     let headers: HeaderMap = request.headers().clone();
     let h = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
+    let from = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
     // 1. JSON only: text/plain, form and multipart posts (CSRF "simple requests") never run.
     let ctype = h(header::CONTENT_TYPE).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if ctype != "application/json" {
         return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST", "content-type must be application/json");
     }
-    // 2. A missing or invalid token is 401 here, never "anonymous". The reason is logged only.
-    let principal = match s.keys.authenticate(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())) {
+    // 2. A missing or invalid token is 401 here, never "anonymous"; the reason is logged only
+    //    (sampled), and an address that keeps failing gets 429 instead.
+    let principal =
+        match s.keys.authenticate_fresh(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await {
+            Ok(p) => p,
+            Err(reason) => return refuse_unauthenticated(&s, from, &reason),
+        };
+    //    The token must still speak for someone: an active record holding its roles.
+    match s.identities.check(&s.db, &principal).await {
+        Ok(Ok(())) => {}
+        Ok(Err(revoked)) => return refuse_unauthenticated(&s, from, &revoked),
+        Err(e) => {
+            s.metrics.refused("unavailable");
+            return unavailable(e.code());
+        }
+    }
+    // 3. Fair use: this principal's rate and concurrency.
+    let _permit = match s.guards.admit(principal.user) {
         Ok(p) => p,
-        Err(reason) => {
-            tracing::warn!(%reason, "authentication failed");
-            return unauthenticated();
+        Err(refused) => {
+            s.metrics.refused("rate_limited");
+            return rate_limited(refused.retry_after_secs);
         }
     };
-    // 3. The body, read only now (after the token) and within the request timeout; one operation
+    // 4. The body, read only now (after the token) and within its own timeout; one operation
     //    per request (the single extractor refuses JSON arrays).
-    let read = tokio::time::timeout(s.timeout, GraphQLRequest::<GraphQLRejection>::from_request(request, &s)).await;
+    let read =
+        tokio::time::timeout(s.body_timeout, GraphQLRequest::<GraphQLRejection>::from_request(request, &s)).await;
     let Ok(req) = read else {
+        s.metrics.refused("body_timeout");
         return fail(StatusCode::REQUEST_TIMEOUT, "TIMEOUT", "request body not received in time");
     };
     let mut req = match req {
@@ -198,11 +274,11 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
             return fail(StatusCode::BAD_REQUEST, "BAD_REQUEST", "malformed GraphQL request");
         }
     };
-    // 4. Response media type from Accept.
+    // 5. Response media type from Accept.
     let modern = h(header::ACCEPT).contains("application/graphql-response+json");
     let rtype =
         if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
-    // 5. Parsed here, once per distinct document (execute reuses it), and held to the shape limits.
+    // 6. Parsed here, once per distinct document (execute reuses it), and held to the shape limits.
     if let Err(e) = s.documents.prepare(&mut req) {
         return request_errors(vec![e], modern, rtype);
     }
@@ -212,48 +288,80 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
     let audit_ctx = ctx.clone();
     let req = req.data(RequestData::new(s.db.clone(), s.services.clone(), ctx));
     let started = std::time::Instant::now();
-    // One deadline for the wait for a slot, the execution and the audit flush. A request may
-    // hold two pooled connections at once (two loaders on one level): more requests in flight
-    // than the pool can serve made some wait past the acquire timeout while others overtook them,
-    // so excess requests wait for a slot instead, in order.
+    // 7. One deadline for the wait for a slot, the execution and the audit flush. A request may
+    //    hold two pooled connections at once (two loaders on one level): more requests in flight
+    //    than the pool can serve made some wait past the acquire timeout while others overtook
+    //    them, so excess requests wait for a slot instead, in order.
+    let mut queued = Some(s.queue.enter());
     let work = async {
         let _slot = s.slots.acquire().await.ok()?;
+        queued.take();
         let res = s.schema.execute(req).await;
         let executed = started.elapsed();
         // The request's reads go on the audit trail before anyone sees them: no row, no data.
         let flushed = s.audit.flush(&audit_ctx).await.is_ok();
-        Some((res, executed, flushed))
+        s.metrics.audit_flush(started.elapsed() - executed);
+        Some((res, flushed))
     };
-    let (res, executed, flushed) = match tokio::time::timeout(s.timeout, work).await {
+    let outcome = tokio::time::timeout(s.timeout, work).await;
+    let waited_in_queue = queued.is_some();
+    drop(queued);
+    let (res, flushed) = match outcome {
         Ok(Some(done)) => done,
-        Ok(None) => return fail(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "service unavailable"),
-        Err(_) => return fail(StatusCode::SERVICE_UNAVAILABLE, "TIMEOUT", "request timed out"),
+        Ok(None) => return unavailable("UNAVAILABLE"),
+        Err(_) => {
+            if waited_in_queue {
+                s.queue.timed_out();
+            }
+            s.metrics.request(operation.as_deref(), 503, started.elapsed(), &["TIMEOUT"]);
+            return unavailable("TIMEOUT");
+        }
     };
     if !flushed {
-        return fail(StatusCode::SERVICE_UNAVAILABLE, "UNAVAILABLE", "service unavailable");
+        s.metrics.request(operation.as_deref(), 503, started.elapsed(), &["UNAVAILABLE"]);
+        return unavailable("UNAVAILABLE");
     }
-    tracing::debug!(
-        execute_us = executed.as_micros() as u64,
-        audit_us = (started.elapsed() - executed).as_micros() as u64,
-        "request timings"
-    );
-    // 6. Request error (validation, limits): nothing ran.
+    // 8. Request error (validation, limits): nothing ran.
     if res.data == Value::Null && !res.errors.is_empty() && res.errors.iter().all(|e| e.path.is_empty()) {
+        let codes: Vec<&str> = res.errors.iter().map(|e| request_error_code(&e.message)).collect();
+        s.metrics.request(operation.as_deref(), if modern { 400 } else { 200 }, started.elapsed(), &codes);
         return request_errors(res.errors, modern, rtype);
     }
     let mut res = res;
     res.errors.iter_mut().for_each(ensure_code);
-    // Nothing to show and the database is down: say so at the HTTP level too (REL-09).
-    let unavailable = res.data == Value::Null
-        && res
-            .errors
-            .iter()
-            .any(|e| e.extensions.as_ref().and_then(|x| x.get("code")) == Some(&Value::from("UNAVAILABLE")));
-    let status = if unavailable { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    let codes: Vec<&str> = res.errors.iter().filter_map(error_code).collect();
+    // An outage (database unreachable, restarting, a statement timeout): 503 with Retry-After, so
+    // that a client can tell a retryable failure from a fault. `data` still holds what completed.
+    let retry = codes.iter().find(|c| RETRYABLE_CODES.contains(c)).copied();
+    let status = if retry.is_some() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    s.metrics.request(operation.as_deref(), status.as_u16(), started.elapsed(), &codes);
     // Straight to text: no intermediate JSON tree for a response of hundreds of fields.
-    match serde_json::to_string(&res) {
+    let res = match serde_json::to_string(&res) {
         Ok(body) => reply_text(status, rtype, body),
         Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
+    };
+    if retry.is_some() { retry_after(res, RETRY_AFTER_SECS) } else { res }
+}
+
+/// The code of an error that `ensure_code` has seen (always one of [`ERROR_CODES`]).
+fn error_code(e: &ServerError) -> Option<&'static str> {
+    match e.extensions.as_ref().and_then(|x| x.get("code")) {
+        Some(Value::String(c)) => ERROR_CODES.iter().find(|k| **k == c.as_str()).copied(),
+        _ => None,
+    }
+}
+
+/// 401, or 429 once the client's address has spent its budget of failed authentications.
+fn refuse_unauthenticated(s: &AppState, from: Option<std::net::IpAddr>, reason: &dyn std::fmt::Display) -> Response {
+    match s.guards.unauthenticated(from, reason) {
+        Ok(()) => {
+            s.metrics.refused("unauthenticated");
+            unauthenticated()
+        }
+        Err(refused) => {
+            s.metrics.refused("unauthenticated_rate_limited");
+            rate_limited(refused.retry_after_secs)
+        }
     }
 }
 

@@ -10,6 +10,13 @@ pub enum Profile {
     Prod,
 }
 
+/// How log lines are written: `text` for a person at a terminal, `json` for a log pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct Config {
     /// Database URL: `sqlite://path?mode=rwc` (embedded default) or `postgres://user:pass@host/db`.
@@ -105,6 +112,81 @@ pub struct Config {
           value_parser = clap::value_parser!(u32).range(1..=730))]
     pub neglect_screening_max_age_days: u32,
 
+    /// Seconds a client has to send a request's headers before the connection is closed.
+    #[arg(long, env = "CASEGRAPH_HEADER_READ_TIMEOUT_SECS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub header_read_timeout_secs: u64,
+
+    /// Seconds a client has to send a request's body once its token is accepted (408 after).
+    #[arg(long, env = "CASEGRAPH_BODY_READ_TIMEOUT_SECS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub body_read_timeout_secs: u64,
+
+    /// On SIGTERM: seconds `/readyz` answers 503 while requests are still accepted, so that a load
+    /// balancer stops sending before the listener closes.
+    #[arg(long, env = "CASEGRAPH_DRAIN_SECS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=300))]
+    pub drain_secs: u64,
+
+    /// On SIGTERM, after the drain: seconds open requests may still run before they are cancelled
+    /// (their transactions roll back).
+    #[arg(long, env = "CASEGRAPH_SHUTDOWN_DEADLINE_SECS", default_value_t = 20, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub shutdown_deadline_secs: u64,
+
+    /// Requests per second one verified principal may make, sustained (0: no limit).
+    #[arg(long, env = "CASEGRAPH_RATE_PER_SECOND", default_value_t = 20, global = true)]
+    pub rate_per_second: u32,
+
+    /// Requests one principal may make in a burst above the sustained rate.
+    #[arg(long, env = "CASEGRAPH_RATE_BURST", default_value_t = 100, global = true,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub rate_burst: u32,
+
+    /// GraphQL requests one principal may have running or waiting at once (0: no limit).
+    #[arg(long, env = "CASEGRAPH_CONCURRENCY_PER_PRINCIPAL", default_value_t = 8, global = true)]
+    pub concurrency_per_principal: u32,
+
+    /// Requests per minute without a valid token that one client address may make before they
+    /// are answered 429 instead of 401 (0: no limit).
+    #[arg(long, env = "CASEGRAPH_UNAUTHENTICATED_PER_MINUTE", default_value_t = 60, global = true)]
+    pub unauthenticated_per_minute: u32,
+
+    /// Seconds a staff record's state (active, roles, organisation) is cached: a deactivated
+    /// person or a removed role stops working within this time.
+    #[arg(long, env = "CASEGRAPH_IDENTITY_CACHE_SECS", default_value_t = 60, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub identity_cache_secs: u64,
+
+    /// The identity provider's issuer URL: its OpenID discovery document names the JWKS, fetched
+    /// at start, on a token with an unknown `kid` (at most every `JWT_JWKS_MIN_REFRESH_SECS`) and
+    /// every `JWT_JWKS_REFRESH_SECS`. Its `issuer` must equal `JWT_ISSUER`.
+    #[arg(long, env = "JWT_ISSUER_URL", global = true)]
+    pub jwt_issuer_url: Option<String>,
+
+    /// Seconds between scheduled JWKS refreshes.
+    #[arg(long, env = "JWT_JWKS_REFRESH_SECS", default_value_t = 600, global = true,
+          value_parser = clap::value_parser!(u64).range(10..=86_400))]
+    pub jwt_jwks_refresh_secs: u64,
+
+    /// Fewest seconds between two refreshes caused by unknown `kid`s.
+    #[arg(long, env = "JWT_JWKS_MIN_REFRESH_SECS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3600))]
+    pub jwt_jwks_min_refresh_secs: u64,
+
+    /// `text` or `json` (one JSON object per line, with the request ID on every line).
+    #[arg(long, env = "CASEGRAPH_LOG_FORMAT", value_enum, default_value = "text", global = true)]
+    pub log_format: LogFormat,
+
+    /// Address of the Prometheus `/metrics` listener, apart from the API's (empty: none).
+    #[arg(long, env = "CASEGRAPH_METRICS_BIND", default_value = "127.0.0.1:9464", global = true)]
+    pub metrics_bind: String,
+
+    /// Benchmarks only: also count SQL statements in the metrics. The count differs with what a
+    /// request finds (e.g. whether a child is known), so it stays off in service.
+    #[arg(long, env = "CASEGRAPH_METRICS_SQL_STATEMENTS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub metrics_sql_statements: bool,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=200))]
@@ -122,6 +204,11 @@ impl Config {
 
     pub fn request_timeout(&self) -> Duration {
         Duration::from_secs(self.request_timeout_secs)
+    }
+
+    /// Where `/metrics` is served, if anywhere.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_bind.trim().parse().ok()
     }
 
     /// The mailbox check times.
@@ -158,9 +245,22 @@ impl Config {
             if hs || self.jwt_hs256_secret.is_some() {
                 return err("the prod profile refuses the HS256 development secret: configure RS256/ES256 keys");
             }
-            if self.jwt_public_key_pem.is_none() && self.jwt_jwks_file.is_none() {
-                return err("the prod profile needs JWT_PUBLIC_KEY_PEM or JWT_JWKS_FILE");
+            if self.jwt_public_key_pem.is_none() && self.jwt_jwks_file.is_none() && self.jwt_issuer_url.is_none() {
+                return err("the prod profile needs JWT_ISSUER_URL, JWT_PUBLIC_KEY_PEM or JWT_JWKS_FILE");
             }
+            if let Some(u) = &self.jwt_issuer_url
+                && !u.starts_with("https://")
+            {
+                return err("the prod profile needs an https:// JWT_ISSUER_URL");
+            }
+        }
+        if let Some(u) = &self.jwt_issuer_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            return err("JWT_ISSUER_URL must be an http(s) URL");
+        }
+        if !self.metrics_bind.trim().is_empty() && self.metrics_addr().is_none() {
+            return err("CASEGRAPH_METRICS_BIND must be host:port (or empty for none)");
         }
         if self.morning_check >= self.afternoon_check {
             return err("CASEGRAPH_MORNING_CHECK must be before CASEGRAPH_AFTERNOON_CHECK");

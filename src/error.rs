@@ -44,7 +44,11 @@ pub enum AppError {
     Invalid(Vec<FieldError>),
     /// A concurrent write won a uniqueness race (the caller's transaction is rolled back).
     Conflict,
+    /// The database is unreachable, restarting, overloaded or refused the transaction for a
+    /// reason a retry may not meet (serialization failure, deadlock, lock wait): try again.
     Unavailable,
+    /// A statement ran past its timeout and was cancelled: try again later.
+    Timeout,
     Internal,
 }
 
@@ -66,21 +70,68 @@ impl AppError {
             },
             AppError::Conflict => "CONFLICT",
             AppError::Unavailable => "UNAVAILABLE",
+            AppError::Timeout => "TIMEOUT",
             AppError::Internal => "INTERNAL",
         }
     }
 }
 
+/// Codes a client should retry after a pause (HTTP 503 with `Retry-After`).
+pub const RETRYABLE_CODES: [&str; 2] = ["UNAVAILABLE", "TIMEOUT"];
+
+/// What kind of database failure an error is: an outage a retry may get past, or a fault.
+fn outage(e: &DbErr) -> Option<AppError> {
+    use sea_orm::{RuntimeErr, sqlx::Error as Sqlx};
+    let sqlx = match e {
+        DbErr::ConnectionAcquire(_) => return Some(AppError::Unavailable),
+        DbErr::Conn(RuntimeErr::SqlxError(x))
+        | DbErr::Exec(RuntimeErr::SqlxError(x))
+        | DbErr::Query(RuntimeErr::SqlxError(x)) => x,
+        DbErr::Conn(_) => return Some(AppError::Unavailable),
+        _ => return None,
+    };
+    match &**sqlx {
+        Sqlx::PoolTimedOut
+        | Sqlx::PoolClosed
+        | Sqlx::Io(_)
+        | Sqlx::Tls(_)
+        | Sqlx::Protocol(_)
+        | Sqlx::WorkerCrashed => Some(AppError::Unavailable),
+        Sqlx::Database(d) => {
+            let code = d.code()?;
+            retryable_sqlstate(&code)
+        }
+        _ => None,
+    }
+}
+
+/// PostgreSQL SQLSTATEs and SQLite result codes that mean "try again", not "this is a bug".
+fn retryable_sqlstate(code: &str) -> Option<AppError> {
+    match code {
+        // query_canceled: statement_timeout (or a cancel request).
+        "57014" => Some(AppError::Timeout),
+        // admin_shutdown, crash_shutdown, cannot_connect_now, too_many_connections,
+        // serialization_failure, deadlock_detected, lock_not_available, read-only standby.
+        "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01" | "55P03" | "25006" => Some(AppError::Unavailable),
+        // Connection exceptions (class 08) and insufficient resources (class 53).
+        c if c.starts_with("08") || c.starts_with("53") => Some(AppError::Unavailable),
+        // SQLite: SQLITE_BUSY and SQLITE_LOCKED with their extended codes (busy timeout spent).
+        c if c.parse::<i32>().is_ok_and(|n| matches!(n & 0xff, 5 | 6)) => Some(AppError::Unavailable),
+        _ => None,
+    }
+}
+
 impl From<DbErr> for AppError {
     fn from(e: DbErr) -> Self {
-        match e {
-            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
-                tracing::error!(kind = "connection", "database unavailable: {e}");
-                AppError::Unavailable
+        match outage(&e) {
+            Some(outage) => {
+                // Expected during a restart or under load: a warning, not an error.
+                tracing::warn!(code = outage.code(), "database unavailable: {e}");
+                outage
             }
-            other => {
+            None => {
                 // sqlx messages name tables and constraints, never bound values.
-                tracing::error!(kind = "query", "database error: {other}");
+                tracing::error!(kind = "query", "database error: {e}");
                 AppError::Internal
             }
         }
@@ -95,7 +146,8 @@ impl From<AppError> for async_graphql::Error {
             AppError::NotFound => "not found".into(),
             AppError::Forbidden => "forbidden".into(),
             AppError::Conflict => "changed at the same time by another request: try again".into(),
-            AppError::Unavailable => "service unavailable".into(),
+            AppError::Unavailable => "service unavailable: try again shortly".into(),
+            AppError::Timeout => "the database did not answer in time: try again shortly".into(),
             AppError::Internal => "internal error".into(),
         };
         let field = match &e {

@@ -9,9 +9,13 @@ pub mod context;
 pub mod db;
 pub mod domain;
 pub mod error;
+pub mod graphiql;
 pub mod graphql;
+pub mod guard;
+pub mod metrics;
 pub mod rows;
 pub mod seed;
+pub mod server;
 pub mod state;
 pub mod ws;
 
@@ -27,10 +31,17 @@ const AUDIT_WRITERS: usize = 2;
 /// needs before it binds. Tests call it too, so they run the same start-up path.
 pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     cfg.validate()?;
-    let keys = KeySet::from_config(cfg)?;
+    let keys = Arc::new(KeySet::from_config(cfg)?);
+    if keys.has_remote() {
+        let n = keys.refresh().await.map_err(|e| anyhow::anyhow!("JWT_ISSUER_URL: {e}"))?;
+        tracing::info!(keys = n, "identity provider keys loaded");
+        spawn_key_refresh(&keys, std::time::Duration::from_secs(cfg.jwt_jwks_refresh_secs));
+    }
     let (db, statements) = db::connect(&cfg.database_url, cfg.db_pool, cfg.request_timeout()).await?;
     db::migrate(&db).await?;
+    let metrics = Arc::new(metrics::Metrics::new(cfg.metrics_sql_statements));
     let bus = alerts::AlertBus::new(db.get_database_backend());
+    bus.set_metrics(metrics.clone());
     bus.start(&db).await?;
     let services = graphql::Services {
         bus,
@@ -52,7 +63,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         ws_schema: graphql::build_ws_schema(cfg.dev()),
         documents: Default::default(),
         db,
-        keys: Arc::new(keys),
+        keys,
         dev: cfg.dev(),
         timeout: cfg.request_timeout(),
         shutting_down: Arc::new(AtomicBool::new(false)),
@@ -61,12 +72,44 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         audit: audit::Sink::start(audit_db, AUDIT_WRITERS),
         in_flight: (cfg.db_pool as usize / 2).max(2),
         slots: std::sync::Arc::new(tokio::sync::Semaphore::new((cfg.db_pool as usize / 2).max(2))),
+        queue: Default::default(),
+        body_timeout: std::time::Duration::from_secs(cfg.body_read_timeout_secs),
+        guards: Arc::new(guard::Guards::new(guard::Limits {
+            rate_per_second: cfg.rate_per_second,
+            rate_burst: cfg.rate_burst,
+            concurrency_per_principal: cfg.concurrency_per_principal,
+            unauthenticated_per_minute: cfg.unauthenticated_per_minute,
+        })),
+        identities: Arc::new(auth::identity::Identities::new(std::time::Duration::from_secs(cfg.identity_cache_secs))),
+        metrics,
     })
+}
+
+/// Fetches the identity provider's keys again every `every`, for as long as the process runs
+/// (a failure keeps the current keys and is logged).
+fn spawn_key_refresh(keys: &Arc<KeySet>, every: std::time::Duration) {
+    let keys = Arc::downgrade(keys);
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(every);
+        tick.tick().await;
+        loop {
+            tick.tick().await;
+            let Some(keys) = keys.upgrade() else { return };
+            if let Err(e) = keys.refresh().await {
+                tracing::warn!(error = %e.escape_debug(), "scheduled identity provider key refresh failed");
+            }
+        }
+    });
 }
 
 /// The axum Router, as served and as tested.
 pub fn app(state: AppState, cfg: &Config) -> axum::Router {
     app::router(state, &cfg.cors_origins)
+}
+
+/// The metrics listener's Router (`GET /metrics`), served apart from the API.
+pub fn metrics_app(state: AppState) -> axum::Router {
+    metrics::router(state)
 }
 
 /// Raises alerts for partner updates not reviewed by their check, every `every` (all instances

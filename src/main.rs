@@ -5,13 +5,14 @@ use casegraph::{
         Role,
         jwt::{Claims, KeySet},
     },
-    config::Config,
+    config::{Config, LogFormat},
     db, seed,
+    server::{ServeOptions, serve as serve_http},
 };
 use clap::{Parser, Subcommand};
 use entity::staff;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-use std::{str::FromStr, sync::atomic::Ordering};
+use std::str::FromStr;
 
 #[derive(Parser)]
 #[command(name = "casegraph", version, about = "GraphQL API over shared children's case information")]
@@ -56,16 +57,23 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[tokio::main]
 async fn main() {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(cli.cfg.log_format);
     if let Err(e) = run(cli).await {
         eprintln!("casegraph: {e:#}");
         std::process::exit(1);
+    }
+}
+
+/// Logs go to stderr: `text` (colours only on a terminal) or `json` (one object per line, with
+/// the request span's fields — its server-made ID among them — on every line of a request).
+fn init_logging(format: LogFormat) {
+    use std::io::IsTerminal;
+    let filter =
+        tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => fmt.json().with_current_span(true).with_span_list(false).init(),
+        LogFormat::Text => fmt.with_ansi(std::io::stderr().is_terminal()).init(),
     }
 }
 
@@ -155,6 +163,17 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     }
     let shutting_down = state.shutting_down.clone();
     let db = state.db.clone();
+    if let Some(addr) = cfg.metrics_addr() {
+        match tokio::net::TcpListener::bind(addr).await {
+            Ok(l) => {
+                eprintln!("metrics:       http://{}/metrics", l.local_addr()?);
+                let metrics = casegraph::metrics_app(state.clone());
+                tokio::spawn(async move { axum::serve(l, metrics).await.ok() });
+            }
+            // A second instance on the same host, say: serve the API all the same.
+            Err(e) => tracing::warn!("metrics not served: cannot bind {addr}: {e}"),
+        }
+    }
     let app = casegraph::app(state, &cfg);
     let listener =
         tokio::net::TcpListener::bind(cfg.bind).await.with_context(|| format!("cannot bind {}", cfg.bind))?;
@@ -164,13 +183,12 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         eprintln!("GraphiQL:      http://{addr}/graphql");
         eprintln!("a dev token:   cargo run -- token --user sw.alpha1   (or --role HUB_WORKER, ...)");
     }
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            shutting_down.store(true, Ordering::Relaxed);
-            tracing::info!("shutting down: draining requests");
-        })
-        .await?;
+    let opts = ServeOptions {
+        header_read_timeout: std::time::Duration::from_secs(cfg.header_read_timeout_secs),
+        drain: std::time::Duration::from_secs(cfg.drain_secs),
+        deadline: std::time::Duration::from_secs(cfg.shutdown_deadline_secs),
+    };
+    serve_http(listener, app, opts, shutting_down, shutdown_signal()).await;
     db.close().await.ok();
     Ok(())
 }

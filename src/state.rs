@@ -4,8 +4,11 @@ use crate::auth::jwt::KeySet;
 use crate::db::StatementCounter;
 use crate::graphql::{AppSchema, Services, limits};
 use sea_orm::DatabaseConnection;
-use std::sync::{Arc, atomic::AtomicBool};
-use std::time::Duration;
+use std::sync::{
+    Arc,
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+};
+use std::time::{Duration, Instant};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -30,4 +33,61 @@ pub struct AppState {
     /// slot is taken after the token is verified and the body read.
     pub in_flight: usize,
     pub slots: Arc<tokio::sync::Semaphore>,
+    /// Requests waiting for a slot, and when one last gave up waiting (for `/readyz`).
+    pub queue: Arc<Queue>,
+    /// How long a client may take to send a request's body.
+    pub body_timeout: Duration,
+    /// Rate and concurrency per principal, the unauthenticated budget per address.
+    pub guards: Arc<crate::guard::Guards>,
+    /// Whether a verified token's staff record is still active and holds its roles.
+    pub identities: Arc<crate::auth::identity::Identities>,
+    pub metrics: Arc<crate::metrics::Metrics>,
+}
+
+/// The line for execution slots.
+pub struct Queue {
+    waiting: AtomicUsize,
+    started: Instant,
+    /// Milliseconds after `started` when a request last timed out waiting (0: never).
+    last_timeout_ms: AtomicU64,
+}
+
+/// `/readyz` answers 503 for this long after a request timed out waiting for a slot.
+pub const OVERLOADED_FOR: Duration = Duration::from_secs(10);
+
+impl Default for Queue {
+    fn default() -> Self {
+        Queue { waiting: AtomicUsize::new(0), started: Instant::now(), last_timeout_ms: AtomicU64::new(0) }
+    }
+}
+
+impl Queue {
+    pub fn waiting(&self) -> usize {
+        self.waiting.load(Ordering::Relaxed)
+    }
+
+    /// Counts a request as waiting until the returned guard is dropped.
+    pub fn enter(&self) -> Waiting<'_> {
+        self.waiting.fetch_add(1, Ordering::Relaxed);
+        Waiting(self)
+    }
+
+    pub fn timed_out(&self) {
+        let ms = self.started.elapsed().as_millis() as u64;
+        self.last_timeout_ms.store(ms.max(1), Ordering::Relaxed);
+    }
+
+    /// Whether a request timed out in the queue within [`OVERLOADED_FOR`].
+    pub fn overloaded(&self) -> bool {
+        let last = self.last_timeout_ms.load(Ordering::Relaxed);
+        last != 0 && self.started.elapsed().as_millis() as u64 - last < OVERLOADED_FOR.as_millis() as u64
+    }
+}
+
+pub struct Waiting<'a>(&'a Queue);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
 }

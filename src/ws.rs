@@ -47,10 +47,19 @@ async fn serve(s: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
     });
     // The token's expiry, once connection_init has been accepted.
     let (exp_tx, mut exp_rx) = watch::channel::<Option<u64>>(None);
-    let (db, services, keys) = (s.db.clone(), s.services.clone(), s.keys.clone());
+    let (db, services, keys, identities, guards) =
+        (s.db.clone(), s.services.clone(), s.keys.clone(), s.identities.clone(), s.guards.clone());
     let on_init = move |payload: serde_json::Value| async move {
         let header = ["Authorization", "authorization"].iter().find_map(|k| payload.get(*k).and_then(|v| v.as_str()));
-        match keys.authenticate(header) {
+        let verified = match keys.authenticate_fresh(header).await {
+            Ok(p) => match identities.check(&db, &p).await {
+                Ok(Ok(())) => Ok(p),
+                Ok(Err(revoked)) => Err(revoked.to_string()),
+                Err(_) => Err("staff record unreadable".into()),
+            },
+            Err(reason) => Err(reason.to_string()),
+        };
+        match verified {
             Ok(principal) => {
                 let _ = exp_tx.send(Some(principal.expires_at));
                 let ctx = RequestCtx::new(principal, uuid::Uuid::now_v7().to_string(), Some("subscription"));
@@ -59,7 +68,8 @@ async fn serve(s: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
                 Ok(data)
             }
             Err(reason) => {
-                tracing::warn!(%reason, "websocket authentication failed");
+                // Logged sampled, with HTTP's failures.
+                let _ = guards.unauthenticated(None, &format!("websocket: {reason}"));
                 Err(async_graphql::Error::new(UNAUTHENTICATED))
             }
         }

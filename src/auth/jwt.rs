@@ -6,7 +6,13 @@ use crate::config::{Config, ConfigError};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, jwk::JwkSet};
 use sea_orm::prelude::Uuid;
 use serde::{Deserialize, Serialize};
-use std::{collections::HashMap, path::Path, str::FromStr, sync::Mutex};
+use std::{
+    collections::HashMap,
+    path::Path,
+    str::FromStr,
+    sync::{Arc, Mutex, RwLock},
+    time::{Duration, Instant},
+};
 
 /// Leeway for clock skew on `exp`/`nbf` (seconds).
 pub const LEEWAY_SECS: u64 = 30;
@@ -48,6 +54,8 @@ pub enum AuthError {
     Rejected(String),
     #[error("claims rejected: {0}")]
     Claims(&'static str),
+    #[error("header rejected: {0}")]
+    Header(&'static str),
 }
 
 /// A rejection's reason as the log may hold it: a library's message can quote what the client
@@ -62,9 +70,32 @@ struct Key {
     decoding: DecodingKey,
 }
 
+type Keys = HashMap<String, Arc<Key>>;
+
+/// Keys published by an identity provider: its OpenID discovery document names a JWKS.
+struct Remote {
+    issuer_url: String,
+    client: reqwest::Client,
+    allowed: Vec<Algorithm>,
+    /// Fewest seconds between two refreshes caused by an unknown `kid`.
+    min_refresh: Duration,
+    last_unknown_refresh: Mutex<Option<Instant>>,
+    /// The JWKS text last installed (a refresh that changes nothing keeps the remembered tokens).
+    installed: Mutex<String>,
+    /// One fetch at a time.
+    fetching: tokio::sync::Mutex<()>,
+}
+
+/// How long one discovery or JWKS fetch may take.
+const FETCH_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// The verification keys, by `kid`.
 pub struct KeySet {
-    keys: HashMap<String, Key>,
+    /// Keys from configuration (dev secret, PEM, JWKS file): always present.
+    fixed: Keys,
+    /// `fixed` and the identity provider's current keys, swapped whole on a refresh.
+    keys: RwLock<Arc<Keys>>,
+    remote: Option<Remote>,
     issuer: String,
     audience: String,
     max_lifetime: u64,
@@ -92,7 +123,7 @@ impl KeySet {
             }
             keys.insert(
                 DEV_KID.to_string(),
-                Key { alg: Algorithm::HS256, decoding: DecodingKey::from_secret(&secret) },
+                Arc::new(Key { alg: Algorithm::HS256, decoding: DecodingKey::from_secret(&secret) }),
             );
             dev_signing = Some(EncodingKey::from_secret(&secret));
         }
@@ -109,43 +140,38 @@ impl KeySet {
             if !allowed.contains(&alg) {
                 return Err(ConfigError(format!("JWT_PUBLIC_KEY_PEM is {alg:?} but JWT_ALGORITHMS does not allow it")));
             }
-            keys.insert(cfg.jwt_key_id.clone(), Key { alg, decoding });
+            keys.insert(cfg.jwt_key_id.clone(), Arc::new(Key { alg, decoding }));
         }
         if let Some(path) = &cfg.jwt_jwks_file {
             let text = std::fs::read_to_string(path)
                 .map_err(|_| ConfigError(format!("JWT_JWKS_FILE: cannot read {}", path.display())))?;
             let set: JwkSet =
                 serde_json::from_str(&text).map_err(|_| ConfigError("JWT_JWKS_FILE: not a JWKS document".into()))?;
-            for jwk in &set.keys {
-                let kid = jwk
-                    .common
-                    .key_id
-                    .clone()
-                    .ok_or_else(|| ConfigError("JWT_JWKS_FILE: every key needs a kid".into()))?;
-                let alg = match (&jwk.common.key_algorithm, &jwk.algorithm) {
-                    (Some(a), _) => Algorithm::from_str(&a.to_string())
-                        .map_err(|_| ConfigError(format!("JWT_JWKS_FILE: key {kid}: unsupported alg")))?,
-                    (None, jsonwebtoken::jwk::AlgorithmParameters::RSA(_)) => Algorithm::RS256,
-                    (None, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)) => Algorithm::ES256,
-                    _ => {
-                        return Err(ConfigError(format!("JWT_JWKS_FILE: key {kid}: unsupported key type")));
-                    }
-                };
-                if !allowed.contains(&alg) || alg == Algorithm::HS256 {
-                    return Err(ConfigError(format!(
-                        "JWT_JWKS_FILE: key {kid} uses an algorithm JWT_ALGORITHMS does not allow"
-                    )));
-                }
-                let decoding = DecodingKey::from_jwk(jwk)
-                    .map_err(|_| ConfigError(format!("JWT_JWKS_FILE: key {kid} is invalid")))?;
-                keys.insert(kid, Key { alg, decoding });
-            }
+            keys.extend(keys_of(&set, &allowed, true).map_err(|e| ConfigError(format!("JWT_JWKS_FILE: {e}")))?);
         }
-        if keys.is_empty() {
+        let remote = match &cfg.jwt_issuer_url {
+            Some(url) => Some(Remote {
+                issuer_url: url.trim_end_matches('/').to_string(),
+                client: reqwest::Client::builder()
+                    .timeout(FETCH_TIMEOUT)
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .map_err(|_| ConfigError("JWT_ISSUER_URL: cannot build an HTTP client".into()))?,
+                allowed: allowed.iter().copied().filter(|a| *a != Algorithm::HS256).collect(),
+                min_refresh: Duration::from_secs(cfg.jwt_jwks_min_refresh_secs),
+                last_unknown_refresh: Mutex::new(None),
+                installed: Mutex::new(String::new()),
+                fetching: tokio::sync::Mutex::new(()),
+            }),
+            None => None,
+        };
+        if keys.is_empty() && remote.is_none() {
             return Err(ConfigError("no token verification key is configured".into()));
         }
         Ok(KeySet {
-            keys,
+            keys: RwLock::new(Arc::new(keys.clone())),
+            fixed: keys,
+            remote,
             issuer: cfg.jwt_issuer.clone(),
             audience: cfg.jwt_audience.clone(),
             max_lifetime: cfg.jwt_max_lifetime_secs,
@@ -184,13 +210,84 @@ impl KeySet {
         Ok(principal)
     }
 
+    /// As [`KeySet::authenticate`], and a token signed with a key not seen yet makes the
+    /// identity provider's keys be fetched again (at most once per `JWT_JWKS_MIN_REFRESH_SECS`):
+    /// keys rotate without a restart.
+    pub async fn authenticate_fresh(&self, authorization: Option<&str>) -> Result<Principal, AuthError> {
+        match self.authenticate(authorization) {
+            Err(AuthError::UnknownKey) if self.may_refresh_for_unknown_key() => {
+                if let Err(e) = self.refresh().await {
+                    tracing::warn!(error = %log_safe(&e), "identity provider keys not refreshed");
+                }
+                self.authenticate(authorization)
+            }
+            other => other,
+        }
+    }
+
+    fn may_refresh_for_unknown_key(&self) -> bool {
+        let Some(remote) = &self.remote else { return false };
+        let mut last = remote.last_unknown_refresh.lock().unwrap_or_else(|e| e.into_inner());
+        if last.is_some_and(|t| t.elapsed() < remote.min_refresh) {
+            return false;
+        }
+        *last = Some(Instant::now());
+        true
+    }
+
+    /// Whether keys come from an identity provider (and so should be refreshed on a timer).
+    pub fn has_remote(&self) -> bool {
+        self.remote.is_some()
+    }
+
+    /// Fetches the identity provider's discovery document and JWKS and installs its keys beside
+    /// the configured ones. Returns how many remote keys are installed. The discovery document's
+    /// `issuer` must be the expected `iss`. A failure leaves the current keys in place.
+    pub async fn refresh(&self) -> Result<usize, String> {
+        let Some(remote) = &self.remote else { return Ok(0) };
+        let _one = remote.fetching.lock().await;
+        let discovery: serde_json::Value =
+            get_json(&remote.client, &format!("{}/.well-known/openid-configuration", remote.issuer_url)).await?;
+        if discovery.get("issuer").and_then(|v| v.as_str()) != Some(self.issuer.as_str()) {
+            return Err("the discovery document's issuer is not JWT_ISSUER".into());
+        }
+        let jwks_uri =
+            discovery.get("jwks_uri").and_then(|v| v.as_str()).ok_or("the discovery document has no jwks_uri")?;
+        let text = remote
+            .client
+            .get(jwks_uri)
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .map_err(|e| format!("JWKS: {e}"))?
+            .text()
+            .await
+            .map_err(|e| format!("JWKS: {e}"))?;
+        let set: JwkSet = serde_json::from_str(&text).map_err(|_| "JWKS: not a JWKS document".to_string())?;
+        let fetched = keys_of(&set, &remote.allowed, false)?;
+        let n = fetched.len();
+        let mut installed = remote.installed.lock().unwrap_or_else(|e| e.into_inner());
+        if *installed != text {
+            let mut all = self.fixed.clone();
+            all.extend(fetched);
+            *self.keys.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(all);
+            // A key taken away may be a compromised one: tokens it signed are checked again.
+            self.verified.lock().unwrap_or_else(|e| e.into_inner()).clear();
+            *installed = text;
+            tracing::info!(keys = n, "identity provider keys installed");
+        }
+        Ok(n)
+    }
+
     /// Checks a token's signature and claims.
     fn verify(&self, token: &str, now: u64) -> Result<Principal, AuthError> {
+        check_header_parameters(token)?;
         // The header is read only to pick the key; `jku`, `x5u` and embedded `jwk` are ignored.
         let header = jsonwebtoken::decode_header(token).map_err(|e| AuthError::Rejected(log_safe(&e.to_string())))?;
+        let keys = self.keys.read().unwrap_or_else(|e| e.into_inner()).clone();
         let key = match &header.kid {
-            Some(kid) => self.keys.get(kid).ok_or(AuthError::UnknownKey)?,
-            None if self.keys.len() == 1 => self.keys.values().next().ok_or(AuthError::UnknownKey)?,
+            Some(kid) => keys.get(kid).ok_or(AuthError::UnknownKey)?,
+            None if keys.len() == 1 => keys.values().next().ok_or(AuthError::UnknownKey)?,
             None => return Err(AuthError::UnknownKey),
         };
         let mut v = Validation::new(key.alg);
@@ -223,6 +320,77 @@ impl KeySet {
     pub fn audience(&self) -> &str {
         &self.audience
     }
+}
+
+/// RFC 7515 §4.1.11: a token that marks an extension as critical must be refused unless the
+/// extension is understood, and casegraph understands none. RFC 8725 §3.11: `typ`, when present,
+/// must say this is a JWT access token.
+fn check_header_parameters(token: &str) -> Result<(), AuthError> {
+    use base64::Engine;
+    let head = token.split('.').next().unwrap_or("");
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(head).map_err(|_| AuthError::Malformed)?;
+    let header: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&bytes).map_err(|_| AuthError::Malformed)?;
+    if header.contains_key("crit") {
+        return Err(AuthError::Header("a critical extension (crit) is not understood"));
+    }
+    match header.get("typ") {
+        None => Ok(()),
+        Some(serde_json::Value::String(t))
+            if ["JWT", "at+jwt", "application/at+jwt"].iter().any(|ok| t.eq_ignore_ascii_case(ok)) =>
+        {
+            Ok(())
+        }
+        Some(_) => Err(AuthError::Header("typ is not JWT or at+jwt")),
+    }
+}
+
+async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
+    client
+        .get(url)
+        .send()
+        .await
+        .and_then(|r| r.error_for_status())
+        .map_err(|e| format!("discovery: {e}"))?
+        .json()
+        .await
+        .map_err(|e| format!("discovery: {e}"))
+}
+
+/// The verification keys of a JWKS, by `kid`. `strict` (a configured file): any key that cannot
+/// be used is an error. Otherwise (an identity provider's set, which may also hold encryption
+/// keys or algorithms not allowed here) such keys are skipped.
+fn keys_of(set: &JwkSet, allowed: &[Algorithm], strict: bool) -> Result<Keys, String> {
+    let mut keys = Keys::new();
+    for jwk in &set.keys {
+        let usable = (|| {
+            let kid = jwk.common.key_id.clone().ok_or_else(|| "every key needs a kid".to_string())?;
+            if jwk.common.public_key_use.as_ref().is_some_and(|u| *u != jsonwebtoken::jwk::PublicKeyUse::Signature) {
+                return Err(format!("key {kid} is not a signing key"));
+            }
+            let alg = match (&jwk.common.key_algorithm, &jwk.algorithm) {
+                (Some(a), _) => {
+                    Algorithm::from_str(&a.to_string()).map_err(|_| format!("key {kid}: unsupported alg"))?
+                }
+                (None, jsonwebtoken::jwk::AlgorithmParameters::RSA(_)) => Algorithm::RS256,
+                (None, jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_)) => Algorithm::ES256,
+                _ => return Err(format!("key {kid}: unsupported key type")),
+            };
+            if !allowed.contains(&alg) || alg == Algorithm::HS256 {
+                return Err(format!("key {kid} uses an algorithm JWT_ALGORITHMS does not allow"));
+            }
+            let decoding = DecodingKey::from_jwk(jwk).map_err(|_| format!("key {kid} is invalid"))?;
+            Ok((kid, Arc::new(Key { alg, decoding })))
+        })();
+        match usable {
+            Ok((kid, key)) => {
+                keys.insert(kid, key);
+            }
+            Err(e) if strict => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(keys)
 }
 
 fn principal_from_claims(c: Claims) -> Result<Principal, AuthError> {
@@ -273,10 +441,15 @@ mod tests {
 
     fn keys() -> KeySet {
         let secret = b"unit-test-secret-0123456789abcdef0123456789";
-        let mut keys = HashMap::new();
-        keys.insert(DEV_KID.to_string(), Key { alg: Algorithm::HS256, decoding: DecodingKey::from_secret(secret) });
+        let mut keys = Keys::new();
+        keys.insert(
+            DEV_KID.to_string(),
+            Arc::new(Key { alg: Algorithm::HS256, decoding: DecodingKey::from_secret(secret) }),
+        );
         KeySet {
-            keys,
+            keys: RwLock::new(Arc::new(keys.clone())),
+            fixed: keys,
+            remote: None,
             issuer: "casegraph-dev".into(),
             audience: "casegraph".into(),
             max_lifetime: 3600,

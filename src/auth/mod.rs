@@ -1,5 +1,6 @@
 //! Who is calling: a verified bearer token becomes a [`Principal`]. Nothing below the HTTP
 //! handler reads headers; the principal travels in the GraphQL context.
+pub mod identity;
 pub mod jwt;
 pub mod policy;
 

@@ -1,24 +1,29 @@
 //! Shape limits checked right after parsing, before validation or any resolver: how many
-//! aliases and how many field selections one document may hold (LIM-02, LIM-08). Depth and
-//! complexity are async-graphql's own limits, set in `build_schema`.
+//! aliases and how many field selections one document may hold (LIM-02, LIM-08), counted as
+//! they run: a fragment spread three times counts three times. Depth and complexity are
+//! async-graphql's own limits, set in `build_schema`.
 //!
 //! The HTTP handler calls [`check`] on the parsed document itself: any schema extension, even
 //! one that only hooks parsing, sends every field of every response through async-graphql's
 //! boxed extension chain (a quarter of the server's CPU on a caseload page). The WebSocket
 //! schema, whose documents the handler never sees, keeps the check as an extension. One rule
 //! ([`check`]), two call sites on purpose: async-graphql offers no other hook on the WebSocket
-//! path, and the extension chain's cost on HTTP was measured (above).
+//! path, and the extension chain's cost on HTTP was measured (above). The WebSocket extension
+//! also refuses anything but subscriptions: queries and mutations go over HTTP, with its
+//! deadline, in-flight cap, one-operation rule and audit operation names.
 use async_graphql::{
     ServerError, ServerResult, Variables,
     extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery},
-    parser::types::{ExecutableDocument, Selection, SelectionSet},
+    parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet},
 };
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 pub const MAX_ALIASES: usize = 50;
 pub const MAX_FIELDS: usize = 500;
 pub const TOO_MANY_ALIASES: &str = "Query has too many aliases.";
 pub const TOO_MANY_FIELDS: &str = "Query selects too many fields.";
+pub const SUBSCRIPTIONS_ONLY: &str =
+    "Only subscriptions run over WebSocket: send queries and mutations with POST /graphql.";
 
 pub struct ShapeLimits;
 
@@ -30,13 +35,25 @@ impl ExtensionFactory for ShapeLimits {
 
 struct ShapeLimitsExtension;
 
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Count {
     fields: usize,
     aliases: usize,
 }
 
-fn walk(set: &SelectionSet, n: &mut Count) {
+impl Count {
+    fn add(&mut self, other: Count) {
+        self.fields = self.fields.saturating_add(other.fields);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+    }
+}
+
+/// Counts a selection set with each fragment spread expanded where it is used. A fragment's own
+/// count is worked out once (so nested spreads cost no more than the document is long); a
+/// fragment that spreads itself, directly or not, counts as empty here and is refused by
+/// validation later.
+fn walk<'a>(set: &'a SelectionSet, doc: &'a ExecutableDocument, memo: &mut HashMap<&'a str, Option<Count>>) -> Count {
+    let mut n = Count::default();
     for sel in &set.items {
         match &sel.node {
             Selection::Field(f) => {
@@ -44,12 +61,29 @@ fn walk(set: &SelectionSet, n: &mut Count) {
                 if f.node.alias.is_some() {
                     n.aliases += 1;
                 }
-                walk(&f.node.selection_set.node, n);
+                n.add(walk(&f.node.selection_set.node, doc, memo));
             }
-            Selection::InlineFragment(f) => walk(&f.node.selection_set.node, n),
-            Selection::FragmentSpread(_) => {}
+            Selection::InlineFragment(f) => n.add(walk(&f.node.selection_set.node, doc, memo)),
+            Selection::FragmentSpread(spread) => {
+                let name = spread.node.fragment_name.node.as_str();
+                let count = match memo.get(name) {
+                    Some(Some(c)) => *c,
+                    Some(None) => Count::default(),
+                    None => match doc.fragments.get(&spread.node.fragment_name.node) {
+                        Some(frag) => {
+                            memo.insert(name, None);
+                            let c = walk(&frag.node.selection_set.node, doc, memo);
+                            memo.insert(name, Some(c));
+                            c
+                        }
+                        None => Count::default(),
+                    },
+                };
+                n.add(count);
+            }
         }
     }
+    n
 }
 
 #[async_trait::async_trait]
@@ -63,18 +97,21 @@ impl Extension for ShapeLimitsExtension {
     ) -> ServerResult<ExecutableDocument> {
         let doc = next.run(ctx, query, variables).await?;
         check(&doc)?;
+        if doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription) {
+            return Err(ServerError::new(SUBSCRIPTIONS_ONLY, None));
+        }
         Ok(doc)
     }
 }
 
 /// Refuses a document with too many aliases or field selections.
 pub fn check(doc: &ExecutableDocument) -> ServerResult<()> {
+    // What runs: the operations with their fragments expanded (a document may hold several
+    // operations, of which one runs; counting all of them is the safe side).
+    let mut memo = HashMap::new();
     let mut n = Count::default();
     for (_, op) in doc.operations.iter() {
-        walk(&op.node.selection_set.node, &mut n);
-    }
-    for frag in doc.fragments.values() {
-        walk(&frag.node.selection_set.node, &mut n);
+        n.add(walk(&op.node.selection_set.node, doc, &mut memo));
     }
     if n.aliases > MAX_ALIASES {
         return Err(ServerError::new(TOO_MANY_ALIASES, None));
@@ -146,5 +183,15 @@ mod tests {
         }
         assert!(cache.prepare(&mut async_graphql::Request::new("{ child(")).is_err());
         assert_eq!(cache.len(), 1, "refused and unparseable documents are not kept");
+        // A fragment of 48 aliases spread three times is 144 aliases.
+        let fields: String = (0..48).map(|i| format!("a{i}: id ")).collect();
+        let spread = format!("{{ viewer {{ ...F ...F ...F }} }} fragment F on Viewer {{ {fields} }}");
+        assert_eq!(cache.prepare(&mut async_graphql::Request::new(spread)).unwrap_err().message, TOO_MANY_ALIASES);
+        // Nested spreads are counted by multiplying, not by walking each copy.
+        let nested = "{ viewer { ...A ...A } } fragment A on Viewer { ...B ...B } fragment B on Viewer { ...C ...C } \
+                      fragment C on Viewer { ...D ...D } fragment D on Viewer { x: id y: id z: id w: id }";
+        assert_eq!(cache.prepare(&mut async_graphql::Request::new(nested)).unwrap_err().message, TOO_MANY_ALIASES);
+        let cyclic = "{ viewer { ...A } } fragment A on Viewer { id ...A }";
+        assert!(cache.prepare(&mut async_graphql::Request::new(cyclic)).is_ok(), "left to validation");
     }
 }

@@ -124,6 +124,23 @@ pub fn test_config(database_url: String) -> Config {
         db_pool: 4,
         access_grace_working_days: 20,
         neglect_screening_max_age_days: 90,
+        header_read_timeout_secs: 5,
+        body_read_timeout_secs: 10,
+        drain_secs: 0,
+        shutdown_deadline_secs: 20,
+        // The suite sends hundreds of requests a second with one token; the limits' own tests
+        // set them.
+        rate_per_second: 0,
+        rate_burst: 100,
+        concurrency_per_principal: 0,
+        unauthenticated_per_minute: 0,
+        identity_cache_secs: 60,
+        jwt_issuer_url: None,
+        jwt_jwks_refresh_secs: 600,
+        jwt_jwks_min_refresh_secs: 30,
+        log_format: casegraph::config::LogFormat::Text,
+        metrics_bind: String::new(),
+        metrics_sql_statements: false,
     }
 }
 

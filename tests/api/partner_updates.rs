@@ -241,6 +241,17 @@ async fn senders_and_organisations_see_only_their_own() {
     assert_eq!(r.user_errors("submitPartnerUpdate"), vec![], "{}", r.raw);
     let r = app.gql("integration.police", "{ partnerUpdates(first: 5) { edges { node { id } } } }", json!({})).await;
     assert_eq!(r.code(), "FORBIDDEN");
+    // A token may carry only scopes its service account holds: grant the read scope first.
+    let police = app.staff_id("integration.police");
+    entity::staff::ActiveModel {
+        id: Set(police),
+        scopes: Set("partner_updates:write partner_updates:read".into()),
+        ..Default::default()
+    }
+    .update(&app.db)
+    .await
+    .unwrap();
+    app.state.identities.forget(police);
     let mut claims = app.claims("integration.police");
     claims["scope"] = json!("partner_updates:write partner_updates:read");
     let r = app
