@@ -29,6 +29,11 @@ pub const PING_IF_IDLE_FOR: Duration = Duration::from_secs(5);
 /// one: equality and ranges on indexed columns, IDs as arrays.
 const GENERIC_PLANS: (&str, &str) = ("plan_cache_mode", "force_generic_plan");
 
+/// The statement (and SQLite busy) timeout for a request deadline: nine tenths of it.
+pub fn statement_timeout_for(deadline: Duration) -> Duration {
+    deadline.mul_f64(0.9)
+}
+
 /// Statements run on a connection pool since it opened.
 #[derive(Clone, Default, Debug)]
 pub struct StatementCounter(Arc<AtomicU64>);
@@ -41,6 +46,9 @@ impl StatementCounter {
 
 /// Opens a pool. SQLite runs in WAL mode with foreign keys and a busy timeout; PostgreSQL
 /// connections carry a `statement_timeout` so a cancelled request stops in the database too.
+/// Both are `statement_timeout`: give it a little less than the request's deadline
+/// ([`statement_timeout_for`]), so that a statement stuck behind a lock ends as a clean,
+/// retryable `TIMEOUT` / `UNAVAILABLE` before the deadline cancels the request.
 pub async fn connect(
     url: &str,
     pool: u32,
@@ -61,11 +69,11 @@ pub async fn connect(
         // PostgreSQL connections are opened up front: opening (SCRAM) many at once under load
         // made requests wait past the acquire timeout.
         .min_connections(if url.starts_with("postgres") { pool } else { 1 })
-        .map_sqlx_sqlite_opts(|o| {
+        .map_sqlx_sqlite_opts(move |o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
                 .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(5))
+                .busy_timeout(statement_timeout)
         });
     let ms = statement_timeout.as_millis().to_string();
     opts.map_sqlx_postgres_opts(move |o| {
@@ -108,7 +116,12 @@ pub async fn ready(db: &DatabaseConnection) -> AppResult<bool> {
 /// (`synchronous_commit = off`): a crash can lose the last fraction of a second of read rows,
 /// never a write (writes keep their audit row in their own, synchronous, transaction). Its
 /// statements count with the main pool's.
-pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_audit(
+    url: &str,
+    pool: u32,
+    counter: &StatementCounter,
+    statement_timeout: Duration,
+) -> Result<DatabaseConnection, DbErr> {
     let mut opts = ConnectOptions::new(url.to_string());
     // One connection per audit writer (group commit: requests share the writers' statements).
     opts.sqlx_logging(false)
@@ -116,8 +129,13 @@ pub async fn connect_audit(url: &str, pool: u32, counter: &StatementCounter) -> 
         .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
         .max_connections(pool)
         .min_connections(pool);
-    opts.map_sqlx_postgres_opts(|o| {
-        named(o, "casegraph-audit").options([("synchronous_commit", "off"), GENERIC_PLANS])
+    let ms = statement_timeout.as_millis().to_string();
+    opts.map_sqlx_postgres_opts(move |o| {
+        named(o, "casegraph-audit").options([
+            ("synchronous_commit", "off"),
+            ("statement_timeout", ms.as_str()),
+            GENERIC_PLANS,
+        ])
     });
     let mut db = Database::connect(opts).await?;
     let c = counter.clone();

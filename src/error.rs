@@ -203,3 +203,27 @@ pub enum UserErrorCode {
     /// Already used by another record, and usable once only.
     AlreadyUsed,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outages_are_told_apart_from_faults() {
+        let code = |c: &str| retryable_sqlstate(c).map(|e| e.code());
+        assert_eq!(code("57014"), Some("TIMEOUT"), "statement timeout");
+        for c in ["57P01", "57P02", "57P03", "08006", "08001", "53300", "40001", "40P01", "55P03"] {
+            assert_eq!(code(c), Some("UNAVAILABLE"), "{c}");
+        }
+        // SQLite: SQLITE_BUSY (5), SQLITE_BUSY_SNAPSHOT (517), SQLITE_LOCKED (6).
+        for c in ["5", "517", "6"] {
+            assert_eq!(code(c), Some("UNAVAILABLE"), "{c}");
+        }
+        // A unique violation, a syntax error, a constraint: faults (or conflicts), not outages.
+        for c in ["23505", "42601", "2067", "19"] {
+            assert_eq!(code(c), None, "{c}");
+        }
+        assert_eq!(AppError::from(DbErr::ConnectionAcquire(sea_orm::ConnAcquireErr::Timeout)).code(), "UNAVAILABLE");
+        assert_eq!(AppError::from(DbErr::Custom("x".into())).code(), "INTERNAL");
+    }
+}

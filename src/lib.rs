@@ -37,7 +37,8 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         tracing::info!(keys = n, "identity provider keys loaded");
         spawn_key_refresh(&keys, std::time::Duration::from_secs(cfg.jwt_jwks_refresh_secs));
     }
-    let (db, statements) = db::connect(&cfg.database_url, cfg.db_pool, cfg.request_timeout()).await?;
+    let statement_timeout = db::statement_timeout_for(cfg.request_timeout());
+    let (db, statements) = db::connect(&cfg.database_url, cfg.db_pool, statement_timeout).await?;
     db::migrate(&db).await?;
     let metrics = Arc::new(metrics::Metrics::new(cfg.metrics_sql_statements));
     let bus = alerts::AlertBus::new(db.get_database_backend());
@@ -54,7 +55,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         },
     };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
-        db::connect_audit(&cfg.database_url, AUDIT_WRITERS as u32, &statements).await?
+        db::connect_audit(&cfg.database_url, AUDIT_WRITERS as u32, &statements, statement_timeout).await?
     } else {
         db.clone()
     };

@@ -98,7 +98,9 @@ impl Extension for ShapeLimitsExtension {
         let doc = next.run(ctx, query, variables).await?;
         check(&doc)?;
         if doc.operations.iter().any(|(_, op)| op.node.ty != OperationType::Subscription) {
-            return Err(ServerError::new(SUBSCRIPTIONS_ONLY, None));
+            let mut e = ServerError::new(SUBSCRIPTIONS_ONLY, None);
+            e.extensions.get_or_insert_with(Default::default).set("code", "BAD_REQUEST");
+            return Err(e);
         }
         Ok(doc)
     }

@@ -39,8 +39,13 @@ pub struct TestDb {
 }
 
 pub async fn test_database() -> TestDb {
-    match std::env::var("DATABASE_URL") {
-        Ok(url) if url.starts_with("postgres") => {
+    test_database_on(std::env::var("DATABASE_URL").ok()).await
+}
+
+/// A test database on the PostgreSQL server `admin_url` names (SQLite in memory when `None`).
+pub async fn test_database_on(admin_url: Option<String>) -> TestDb {
+    match admin_url {
+        Some(url) if url.starts_with("postgres") => {
             let admin = Database::connect(url.as_str()).await.expect("connect to PostgreSQL");
             sweep_stale(&admin).await;
             let name = format!("cgt_{}", Uuid::now_v7().simple());
@@ -50,6 +55,13 @@ pub async fn test_database() -> TestDb {
             TestDb { url: format!("{base}/{name}"), scratch: Some((url.clone(), name)) }
         }
         _ => TestDb { url: "sqlite::memory:".to_string(), scratch: None },
+    }
+}
+
+impl TestDb {
+    /// A SQLite database in a file (for tests that need a second connection to it).
+    pub fn sqlite_file(path: &std::path::Path) -> TestDb {
+        TestDb { url: format!("sqlite://{}?mode=rwc", path.display()), scratch: None }
     }
 }
 
@@ -198,7 +210,11 @@ impl TestApp {
 
     /// An app with the demo data, after `f` adjusts the configuration.
     pub async fn with(f: impl FnOnce(&mut Config)) -> Self {
-        let database = test_database().await;
+        Self::on(test_database().await, f).await
+    }
+
+    /// An app on a given test database.
+    pub async fn on(database: TestDb, f: impl FnOnce(&mut Config)) -> Self {
         let mut cfg = test_config(database.url.clone());
         f(&mut cfg);
         let state = casegraph::build_state(&cfg).await.expect("start");
@@ -207,6 +223,11 @@ impl TestApp {
             staff::Entity::find().all(&state.db).await.unwrap().into_iter().map(|s| (s.handle.clone(), s)).collect();
         let router = casegraph::app(state.clone(), &cfg);
         TestApp { router, db: state.db.clone(), state, staff, _database: database }
+    }
+
+    /// The test database's URL.
+    pub fn url(&self) -> &str {
+        &self._database.url
     }
 
     pub fn staff_id(&self, handle: &str) -> Uuid {

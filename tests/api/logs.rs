@@ -101,3 +101,52 @@ async fn an_injected_alg_forges_no_log_line() {
     assert!(!logs.lines().any(|l| l.starts_with("FORGED")), "a forged line:\n{logs}");
     assert!(!logs.contains('\u{1b}'), "a raw escape code:\n{logs}");
 }
+
+/// Issue 17 (Medium): every 401 wrote a WARN line and nothing limited the rate. Now failures
+/// are counted and logged at most once per ten seconds, with how many there were.
+#[tokio::test(flavor = "current_thread")]
+async fn failed_authentications_are_logged_sampled() {
+    let buf = Buffer::default();
+    let writer = buf.clone();
+    let subscriber =
+        tracing_subscriber::fmt().with_env_filter("info").with_writer(move || writer.clone()).with_ansi(false).finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::new().await;
+    for i in 0..50 {
+        let r = app.post(Some(&format!("not-a-token-{i}")), &json!({ "query": "{ viewer { roles } }" })).await;
+        assert_eq!(r.code(), "UNAUTHENTICATED");
+    }
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let lines = logs.lines().filter(|l| l.contains("authentication failed")).count();
+    assert_eq!(lines, 1, "fifty failures, one line:\n{logs}");
+}
+
+/// Issue 17 (Safe logs): `CASEGRAPH_LOG_FORMAT=json` writes one JSON object per line, and every
+/// line written while a request runs carries the server's request ID.
+#[tokio::test(flavor = "current_thread")]
+async fn json_logs_carry_the_request_id_on_every_line() {
+    let buf = Buffer::default();
+    let writer = buf.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_current_span(true)
+        .with_span_list(false)
+        .with_env_filter("info,tower_http=debug")
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = TestApp::new().await;
+    let r = app.post(Some("nonsense"), &json!({ "query": "{ viewer { roles } }" })).await;
+    let id = r.headers["x-request-id"].to_str().unwrap().to_string();
+    let logs = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+    let mine: Vec<serde_json::Value> = logs
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .filter(|v| v["span"]["request_id"] == id.as_str())
+        .collect();
+    assert!(
+        mine.iter().any(|v| v["fields"]["message"] == "authentication failed (one line per 10 s at most)"),
+        "{logs}"
+    );
+    assert!(mine.len() >= 2, "the request's lines carry its ID:\n{logs}");
+}

@@ -9,6 +9,7 @@ mod common;
 mod early_help;
 mod fixtures;
 mod handovers;
+mod hardening;
 mod health;
 mod logs;
 mod partner_updates;
