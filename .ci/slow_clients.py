@@ -212,6 +212,8 @@ def main():
     ap.add_argument("--connections", type=int, default=8, help="slow connections of each kind (default 8)")
     ap.add_argument("--budget", type=float, default=2.0, help="seconds each authenticated query may take (default 2.0)")
     ap.add_argument("--hold", type=float, default=6.0, help="seconds the slow clients keep trickling (default 6)")
+    ap.add_argument("--header-timeout", type=float, default=None,
+                    help="the server's header-read timeout: fail unless every slow-header connection is closed by it (+1 s)")
     a = ap.parse_args()
     u = urllib.parse.urlsplit(a.url)
     if u.scheme != "http" or not u.hostname:
@@ -292,6 +294,11 @@ def main():
     say(f"latencies (s): {lat}; budget {a.budget:g} s")
     failed = [r for r in results if not r[2]]
     say(f"elapsed {time.monotonic() - started:.1f} s")
+    if a.header_timeout is not None:
+        late = [c for c in slow_head if c.opened and (c.closed_after is None or c.closed_after > a.header_timeout + 1)]
+        if late:
+            say(f"result: FAIL ({len(late)} slow-header connections not closed within the {a.header_timeout:g} s header timeout)")
+            return 1
     if failed:
         say(f"result: FAIL ({len(failed)}/3 authenticated queries failed or exceeded {a.budget:g} s)")
         return 1

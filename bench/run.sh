@@ -23,6 +23,7 @@ ROOT="$(dirname "$HERE")"
 SECS="${1:-15}"
 ANCHOR_SRC="${ANCHOR_DIR:-$ROOT/../shared/anchor-bench}"
 PORT="${BENCH_PORT:-18090}"
+METRICS_PORT=$((PORT + 1))
 SECRET="bench-secret-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 WORK="$(mktemp -d /tmp/casegraph-bench.XXXXXX)"
 STAMP="$(date -u +%Y%m%dT%H%M%SZ)"
@@ -68,8 +69,14 @@ python3 "$HERE/bodies.py" "$DB" "$SECRET" "$WORK" >&2
 
 start_server() { # $1 = DATABASE_URL, $2 = data dir
   mkdir -p "$2"
+  # wrk sends with a few tokens from many connections: the per-principal limits stay on (their
+  # code runs on every request) with limits no load here reaches. The SQL statement counter is
+  # a benchmark-only metric, on the metrics listener.
   DATABASE_URL="$1" CASEGRAPH_BIND="127.0.0.1:$PORT" CASEGRAPH_PROFILE=dev CASEGRAPH_DEMO_DATA=false \
     CASEGRAPH_OVERDUE_SCAN_SECS=0 JWT_HS256_SECRET="$SECRET" CASEGRAPH_DATA_DIR="$2" RUST_LOG=warn \
+    CASEGRAPH_METRICS_BIND="127.0.0.1:$METRICS_PORT" CASEGRAPH_METRICS_SQL_STATEMENTS=true \
+    CASEGRAPH_RATE_PER_SECOND=1000000 CASEGRAPH_RATE_BURST=1000000 CASEGRAPH_CONCURRENCY_PER_PRINCIPAL=100000 \
+    CASEGRAPH_DRAIN_SECS=0 \
     "$BIN" serve >"$2/server.log" 2>&1 &
   SERVER=$!
   PIDS+=("$SERVER")
@@ -92,7 +99,7 @@ precheck() { # one request of each file must answer data without errors
   local resp; resp=$(curl -sS -H 'content-type: application/json' -H "authorization: Bearer $tok" --data-binary "$body" "http://127.0.0.1:$PORT/graphql")
   if grep -q '"errors"' <<<"$resp" || ! grep -q '"data"' <<<"$resp"; then echo "pre-check failed for $1: ${resp:0:300}" >&2; exit 1; fi
 }
-statements() { curl -fs "http://127.0.0.1:$PORT/metrics" | awk '/^casegraph_sql_statements_total/ {print $2}'; }
+statements() { curl -fs "http://127.0.0.1:$METRICS_PORT/metrics" | awk '/^casegraph_sql_statements_total/ {print $2}'; }
 per_request() { # SQL statements of one caseload request with first=$1
   local tok body; IFS=$'\t' read -r tok body < "$WORK/caseload.tsv"
   body=${body//first: 20/first: $1}
