@@ -292,10 +292,12 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
     //    hold two pooled connections at once (two loaders on one level): more requests in flight
     //    than the pool can serve made some wait past the acquire timeout while others overtook
     //    them, so excess requests wait for a slot instead, in order.
-    let mut queued = Some(s.queue.enter());
+    let waited = std::sync::Mutex::new(None::<Duration>);
     let work = async {
+        let queued = s.queue.enter();
         let _slot = s.slots.acquire().await.ok()?;
-        queued.take();
+        drop(queued);
+        *waited.lock().unwrap_or_else(|e| e.into_inner()) = Some(started.elapsed());
         let res = s.schema.execute(req).await;
         let executed = started.elapsed();
         // The request's reads go on the audit trail before anyone sees them: no row, no data.
@@ -303,14 +305,14 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
         s.metrics.audit_flush(started.elapsed() - executed);
         Some((res, flushed))
     };
-    let outcome = tokio::time::timeout(s.timeout, work).await;
-    let waited_in_queue = queued.is_some();
-    drop(queued);
-    let (res, flushed) = match outcome {
+    let (res, flushed) = match tokio::time::timeout(s.timeout, work).await {
         Ok(Some(done)) => done,
         Ok(None) => return unavailable("UNAVAILABLE"),
         Err(_) => {
-            if waited_in_queue {
+            // Most of the deadline spent waiting for a slot (or never given one): the server is
+            // overloaded, and `/readyz` says so for a while.
+            let waited = waited.lock().unwrap_or_else(|e| e.into_inner()).unwrap_or(s.timeout);
+            if waited >= s.timeout / 2 {
                 s.queue.timed_out();
             }
             s.metrics.request(operation.as_deref(), 503, started.elapsed(), &["TIMEOUT"]);

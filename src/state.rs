@@ -48,11 +48,13 @@ pub struct AppState {
 pub struct Queue {
     waiting: AtomicUsize,
     started: Instant,
-    /// Milliseconds after `started` when a request last timed out waiting (0: never).
+    /// Milliseconds after `started` when a request last timed out having spent most of its
+    /// deadline waiting for a slot (0: never).
     last_timeout_ms: AtomicU64,
 }
 
-/// `/readyz` answers 503 for this long after a request timed out waiting for a slot.
+/// `/readyz` answers 503 for this long after a request timed out waiting for a slot (for at
+/// least half its deadline).
 pub const OVERLOADED_FOR: Duration = Duration::from_secs(10);
 
 impl Default for Queue {

@@ -627,6 +627,23 @@ async fn a_locked_table_is_a_retryable_503_within_the_deadline() {
         assert!(r.headers.contains_key("retry-after"), "{what}");
         assert!(took < Duration::from_millis(3000), "{what} took {took:?} with a 2 s deadline");
     }
+    // More writes at once than there are slots (2 here): those that wait most of their deadline
+    // for a slot time out in the queue, and `/readyz` says the server is overloaded.
+    assert_eq!(app.state.in_flight, 2);
+    let school = app.token("partner.school");
+    let writes: Vec<_> = (0..4)
+        .map(|_| {
+            let body = json!({ "query": fixtures::SUBMIT_UPDATE, "variables": { "i": fixtures::update_input(&child, false) } });
+            let (app, school) = (&app, school.clone());
+            async move { app.post(Some(&school), &body).await }
+        })
+        .collect();
+    for r in futures_util::future::join_all(writes).await {
+        assert_eq!(r.status, StatusCode::SERVICE_UNAVAILABLE, "{}", r.raw);
+    }
+    let ready = app.send(Request::get("/readyz").body(Body::empty()).unwrap()).await;
+    assert_eq!(ready.status, StatusCode::SERVICE_UNAVAILABLE, "{}", ready.raw);
+    assert!(ready.raw.contains("overloaded"), "{}", ready.raw);
     locker.execute_unprepared("ROLLBACK").await.unwrap();
     locker.close().await.unwrap();
     assert_eq!(app.count("partner_updates").await, updates, "nothing half-written");
