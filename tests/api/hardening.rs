@@ -499,6 +499,15 @@ async fn the_server_chooses_the_request_id() {
     assert_eq!(audit_rows(&app, "forged-idscript").await, 0);
 }
 
+async fn read_rows(app: &TestApp) -> usize {
+    use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+    entity::audit_event::Entity::find()
+        .filter(entity::audit_event::Column::Action.eq(entity::enums::AuditAction::Read))
+        .count(&app.db)
+        .await
+        .unwrap() as usize
+}
+
 async fn audit_rows(app: &TestApp, request_id: &str) -> usize {
     use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
     entity::audit_event::Entity::find()
@@ -592,8 +601,7 @@ async fn a_locked_table_is_a_retryable_503_within_the_deadline() {
     assert_eq!(app.post(Some(&token), &read).await.status, StatusCode::OK);
     let child = fixtures::child(&app, c.child_id).await;
     fixtures::submit_update(&app, "partner.school", &child, false).await;
-    let updates = app.count("partner_updates").await;
-    let audit = app.count("audit_events").await;
+    let reads = read_rows(&app).await;
 
     // Another connection takes the locks.
     // Another connection (one, so that its statements share a transaction) takes the locks.
@@ -646,8 +654,26 @@ async fn a_locked_table_is_a_retryable_503_within_the_deadline() {
     assert!(ready.raw.contains("overloaded"), "{}", ready.raw);
     locker.execute_unprepared("ROLLBACK").await.unwrap();
     locker.close().await.unwrap();
-    assert_eq!(app.count("partner_updates").await, updates, "nothing half-written");
-    assert_eq!(app.count("audit_events").await, audit, "and no audit row for data never shown");
+    // A single-statement write that reached PostgreSQL just before its request's deadline may
+    // still commit once the lock goes (the 503 says "not known to be stored": retry with the same
+    // idempotency key). Give such statements their statement timeout to settle, then: every
+    // update stored is whole (with its audit row), and the refused read left no read row.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let orphans = app
+        .db
+        .query_one_raw(sea_orm::Statement::from_string(
+            app.db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM partner_updates p WHERE NOT EXISTS \
+             (SELECT 1 FROM audit_events a WHERE a.record_id = p.id)",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get::<i64>("", "n")
+        .unwrap();
+    assert_eq!(orphans, 0, "nothing half-written: every stored update has its audit row");
+    assert_eq!(read_rows(&app).await, reads, "no read row for data never shown");
+    let updates = app.count("partner_updates").await;
     assert_eq!(app.post(Some(&token), &read).await.status, StatusCode::OK, "the lock gone, the read works");
     fixtures::submit_update(&app, "partner.school", &child, false).await;
     assert_eq!(app.count("partner_updates").await, updates + 1);
