@@ -102,7 +102,13 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         }))
         // Logs method, path, status and latency only: never headers or bodies. Every line of a
         // request carries its server-made ID (and the client's, sanitised).
-        .layer(TraceLayer::new_for_http().make_span_with(request_span))
+        // A 5xx is a warning here (an outage answers many of them, each already counted in the
+        // metrics); a fault inside the handler is logged as an error where it happens.
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_failure(tower_http::trace::DefaultOnFailure::new().level(tracing::Level::WARN)),
+        )
         .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
         .layer(SetRequestIdLayer::new(X_REQUEST_ID.clone(), MakeV7))
         .layer(axum::middleware::from_fn(client_request_id));
