@@ -1,9 +1,12 @@
 //! The HTTP surface: the hardened `POST /graphql` handler (docs/security.md §2), GraphiQL on GET in
 //! dev only, `/livez` and `/readyz`, and the layers every response goes through.
+use crate::auth::Role;
 use crate::context::RequestCtx;
 use crate::error::{ERROR_CODES, RETRYABLE_CODES};
 use crate::graphql::{RequestData, limits};
+use crate::persisted::Lookup;
 use crate::state::AppState;
+use async_graphql::parser::types::{DocumentOperations, ExecutableDocument, OperationType};
 use async_graphql::{ParseRequestError, ServerError, Value};
 use async_graphql_axum::{GraphQLRequest, rejection::GraphQLRejection};
 use axum::{
@@ -76,10 +79,12 @@ fn request_span<B>(req: &Request<B>) -> tracing::Span {
     )
 }
 
-pub fn router(state: AppState, cors_origins: &[String]) -> Router {
+pub fn router(state: AppState, cors_origins: &[String], cors_max_age_secs: u64) -> Router {
     // The in-flight slots (`AppState::slots`) are taken inside the handler, once the token is
     // verified and the body read: a client that trickles its body holds a connection, never a slot.
-    let graphql_route = if state.dev { post(graphql).get(graphiql) } else { post(graphql) };
+    // GraphQL over POST and, for queries, over GET (GraphQL-over-HTTP); GraphiQL for a browser
+    // (`Accept: text/html`) in dev.
+    let graphql_route = post(graphql).get(graphql);
     let set = |k: HeaderName, v: &'static str| SetResponseHeaderLayer::overriding(k, HeaderValue::from_static(v));
     let router = Router::new()
         .route("/graphql", graphql_route)
@@ -114,19 +119,26 @@ pub fn router(state: AppState, cors_origins: &[String]) -> Router {
         .layer(axum::middleware::from_fn(client_request_id));
     let origins: Vec<HeaderValue> = cors_origins.iter().filter_map(|o| HeaderValue::from_str(o).ok()).collect();
     if !origins.is_empty() {
+        // The headers a browser client sends: its token, JSON, W3C trace context and its own
+        // request ID; the server's request ID is readable by the page.
         router = router.layer(
-            CorsLayer::new().allow_origin(AllowOrigin::list(origins)).allow_methods([Method::POST]).allow_headers([
-                header::AUTHORIZATION,
-                header::CONTENT_TYPE,
-                header::ACCEPT,
-            ]),
+            CorsLayer::new()
+                .allow_origin(AllowOrigin::list(origins))
+                .allow_methods([Method::POST, Method::GET])
+                .allow_headers([
+                    header::AUTHORIZATION,
+                    header::CONTENT_TYPE,
+                    header::ACCEPT,
+                    HeaderName::from_static("traceparent"),
+                    HeaderName::from_static("tracestate"),
+                    HeaderName::from_static("baggage"),
+                    X_REQUEST_ID.clone(),
+                ])
+                .expose_headers([X_REQUEST_ID.clone(), X_CLIENT_REQUEST_ID.clone(), header::RETRY_AFTER])
+                .max_age(Duration::from_secs(cors_max_age_secs)),
         );
     }
     router
-}
-
-async fn graphiql() -> Response {
-    crate::graphiql::page()
 }
 
 async fn livez() -> Response {
@@ -234,10 +246,18 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
     let headers: HeaderMap = request.headers().clone();
     let h = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or("");
     let from = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    // 1. JSON only: text/plain, form and multipart posts (CSRF "simple requests") never run.
-    let ctype = h(header::CONTENT_TYPE).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
-    if ctype != "application/json" {
-        return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST", "content-type must be application/json");
+    let get = request.method() == Method::GET;
+    if get {
+        // A browser asking for a page gets GraphiQL in dev; nothing runs.
+        if s.dev && h(header::ACCEPT).contains("text/html") {
+            return crate::graphiql::page();
+        }
+    } else {
+        // 1. JSON only: text/plain, form and multipart posts (CSRF "simple requests") never run.
+        let ctype = h(header::CONTENT_TYPE).split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+        if ctype != "application/json" {
+            return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST", "content-type must be application/json");
+        }
     }
     // 2. A missing or invalid token is 401 here, never "anonymous"; the reason is logged only
     //    (sampled), and an address that keeps failing gets 429 instead.
@@ -263,8 +283,8 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
             return rate_limited(refused.retry_after_secs);
         }
     };
-    // 4. The body, read only now (after the token) and within its own timeout; one operation
-    //    per request (the single extractor refuses JSON arrays).
+    // 4. The body (or, for GET, the query string), read only now (after the token) and within
+    //    its own timeout; one operation per request (the single extractor refuses JSON arrays).
     let read =
         tokio::time::timeout(s.body_timeout, GraphQLRequest::<GraphQLRejection>::from_request(request, &s)).await;
     let Ok(req) = read else {
@@ -284,14 +304,78 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
     let modern = h(header::ACCEPT).contains("application/graphql-response+json");
     let rtype =
         if modern { "application/graphql-response+json; charset=utf-8" } else { "application/json; charset=utf-8" };
-    // 6. Parsed here, once per distinct document (execute reuses it), and held to the shape limits.
+    // 6. A persisted operation: its text from its hash (Apollo's protocol), and the safelist.
+    let hash = req
+        .extensions
+        .get("persistedQuery")
+        .and_then(|p| match p {
+            Value::Object(o) => o.get("sha256Hash"),
+            _ => None,
+        })
+        .and_then(|h| match h {
+            Value::String(h) => Some(h.clone()),
+            _ => None,
+        });
+    match s.persisted.lookup(&principal, hash.as_deref(), &req.query) {
+        Lookup::Text => {}
+        Lookup::Found(text) => req.query = text,
+        Lookup::NotFound => {
+            return coded_error(StatusCode::OK, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound", rtype);
+        }
+        Lookup::NotRegistered => {
+            return coded_error(
+                StatusCode::OK,
+                "PERSISTED_QUERY_NOT_FOUND",
+                "only registered (persisted) operations may run for this role",
+                rtype,
+            );
+        }
+        Lookup::Mismatch => {
+            return coded_error(StatusCode::BAD_REQUEST, "BAD_REQUEST", "provided sha does not match query", rtype);
+        }
+    }
+    // 7. Parsed here, once per distinct document (execute reuses it), and held to the shape limits.
     if let Err(e) = s.documents.prepare(&mut req) {
         return request_errors(vec![e], modern, rtype);
     }
+    let (variables, operation_name) = (std::mem::take(&mut req.variables), req.operation_name.take());
+    let facts = req.parsed_query().map(|doc| {
+        (
+            crate::graphql::introspection_only(doc),
+            crate::graphql::cost::of(doc, &variables),
+            selected_operation(doc, operation_name.as_deref()),
+        )
+    });
+    req.variables = variables;
+    req.operation_name = operation_name;
+    let (introspective, cost, kind) = match facts {
+        Ok(f) => f,
+        Err(e) => return request_errors(vec![e], modern, rtype),
+    };
+    // GraphQL over GET runs queries only (GraphQL-over-HTTP): a mutation is 405.
+    if get && kind != Some(OperationType::Query) {
+        let mut res = coded_error(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "METHOD_NOT_ALLOWED",
+            "only queries run over GET: send mutations with POST",
+            rtype,
+        );
+        res.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
+    // Introspection-only documents run on the schema that allows their depth: in dev, and for
+    // ADMIN in production when configured. Anything else runs on the ordinary schema.
+    let schema = if introspective && (s.dev || (s.introspection_for_admin && principal.has(Role::Admin))) {
+        &s.introspection_schema
+    } else {
+        &s.schema
+    };
     let request_id = h(X_REQUEST_ID.clone()).to_string();
     let operation = req.operation_name.clone().or_else(|| first_operation_name(&req.query));
     let ctx = RequestCtx::new(principal, request_id, operation.as_deref()).deferring_reads();
     let audit_ctx = ctx.clone();
+    // The text, to find the fields again if errors need nulls written (rare; a cache hit).
+    let text = req.query.clone();
     let req = req.data(RequestData::new(s.db.clone(), s.services.clone(), ctx));
     let started = std::time::Instant::now();
     // 7. One deadline for the wait for a slot, the execution and the audit flush. A request may
@@ -304,7 +388,7 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
         let _slot = s.slots.acquire().await.ok()?;
         drop(queued);
         *waited.lock().unwrap_or_else(|e| e.into_inner()) = Some(started.elapsed());
-        let res = s.schema.execute(req).await;
+        let res = schema.execute(req).await;
         let executed = started.elapsed();
         // The request's reads go on the audit trail before anyone sees them: no row, no data.
         let flushed = s.audit.flush(&audit_ctx).await.is_ok();
@@ -336,7 +420,16 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
         return request_errors(res.errors, modern, rtype);
     }
     let mut res = res;
+    if res.errors.iter().any(|e| !e.path.is_empty()) {
+        let mut again = async_graphql::Request::new(text);
+        if s.documents.prepare(&mut again).is_ok()
+            && let Ok(doc) = again.parsed_query()
+        {
+            crate::graphql::nulls::propagate(&s.types, doc, operation.as_deref(), &mut res.data, &res.errors);
+        }
+    }
     res.errors.iter_mut().for_each(ensure_code);
+    res.extensions.insert("cost".into(), cost_value(cost));
     let codes: Vec<&str> = res.errors.iter().filter_map(error_code).collect();
     // An outage (database unreachable, restarting, a statement timeout): 503 with Retry-After, so
     // that a client can tell a retryable failure from a fault. `data` still holds what completed.
@@ -349,6 +442,35 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
         Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
     };
     if retry.is_some() { retry_after(res, RETRY_AFTER_SECS) } else { res }
+}
+
+/// `extensions.cost`: what this request cost and the limits it is held to.
+fn cost_value(c: crate::graphql::cost::Cost) -> Value {
+    let limits = Value::from_json(json!({
+        "complexity": crate::graphql::MAX_COMPLEXITY,
+        "depth": crate::graphql::MAX_DEPTH,
+    }))
+    .unwrap_or(Value::Null);
+    let mut m = async_graphql::indexmap::IndexMap::new();
+    m.insert(async_graphql::Name::new("complexity"), Value::from(c.complexity as u64));
+    m.insert(async_graphql::Name::new("depth"), Value::from(c.depth as u64));
+    m.insert(async_graphql::Name::new("limits"), limits);
+    Value::Object(m)
+}
+
+/// The type of the operation a request runs (`operationName`, or the only one).
+fn selected_operation(doc: &ExecutableDocument, name: Option<&str>) -> Option<OperationType> {
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(n)) => ops.get(n).map(|op| op.node.ty),
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => ops.values().next().map(|op| op.node.ty),
+        _ => None,
+    }
+}
+
+/// An error before anything ran, with its code.
+fn coded_error(status: StatusCode, code: &str, message: &str, rtype: &'static str) -> Response {
+    reply(status, rtype, json!({ "errors": [{ "message": message, "extensions": { "code": code } }] }))
 }
 
 /// The code of an error that `ensure_code` has seen (always one of [`ERROR_CODES`]).

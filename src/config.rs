@@ -187,6 +187,36 @@ pub struct Config {
     #[arg(long, env = "CASEGRAPH_METRICS_SQL_STATEMENTS", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     pub metrics_sql_statements: bool,
 
+    /// Registered persisted operations: a JSON object of `sha256 → text`, or an Apollo
+    /// persisted-query manifest.
+    #[arg(long, env = "CASEGRAPH_PERSISTED_OPERATIONS", global = true)]
+    pub persisted_operations: Option<PathBuf>,
+
+    /// `off` (any operation; clients may register by hash, Apollo's way), `audit` (the same, and
+    /// operations not registered are logged by hash) or `enforce` (the enforced roles run
+    /// registered operations only).
+    #[arg(long, env = "CASEGRAPH_PERSISTED_MODE", value_enum, default_value = "off", global = true)]
+    pub persisted_mode: crate::persisted::Mode,
+
+    /// Roles held to registered operations in `enforce` mode (comma separated).
+    #[arg(
+        long,
+        env = "CASEGRAPH_PERSISTED_ENFORCED_ROLES",
+        value_delimiter = ',',
+        global = true,
+        default_value = "PARTNER_PRACTITIONER,SAFEGUARDING_LEAD,INTEGRATION"
+    )]
+    pub persisted_enforced_roles: Vec<String>,
+
+    /// In the prod profile, let `ADMIN` introspect the schema (the dev profile always allows it).
+    #[arg(long, env = "CASEGRAPH_INTROSPECTION_FOR_ADMIN", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    pub introspection_for_admin: bool,
+
+    /// Seconds a browser may cache a CORS preflight answer.
+    #[arg(long, env = "CASEGRAPH_CORS_MAX_AGE_SECS", default_value_t = 600, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=86_400))]
+    pub cors_max_age_secs: u64,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=200))]
@@ -261,6 +291,11 @@ impl Config {
         }
         if !self.metrics_bind.trim().is_empty() && self.metrics_addr().is_none() {
             return err("CASEGRAPH_METRICS_BIND must be host:port (or empty for none)");
+        }
+        for r in &self.persisted_enforced_roles {
+            if r.parse::<crate::auth::Role>().is_err() {
+                return Err(ConfigError(format!("CASEGRAPH_PERSISTED_ENFORCED_ROLES: unknown role {r:?}")));
+            }
         }
         if self.morning_check >= self.afternoon_check {
             return err("CASEGRAPH_MORNING_CHECK must be before CASEGRAPH_AFTERNOON_CHECK");

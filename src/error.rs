@@ -17,6 +17,8 @@ pub const ERROR_CODES: &[&str] = &[
     "QUERY_TOO_COMPLEX",
     "TIMEOUT",
     "UNAVAILABLE",
+    "PERSISTED_QUERY_NOT_FOUND",
+    "METHOD_NOT_ALLOWED",
 ];
 
 /// Something the caller can fix, tied to an input field.
@@ -170,7 +172,7 @@ pub enum UserErrorCode {
     Required,
     /// A value has the wrong form (bad ID, impossible date, control characters...).
     Invalid,
-    /// A string is longer than its maximum.
+    /// A text is longer than its maximum, or a list has more entries than allowed.
     TooLong,
     /// A date lies in the future where it cannot.
     InFuture,

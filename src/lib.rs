@@ -13,6 +13,7 @@ pub mod graphiql;
 pub mod graphql;
 pub mod guard;
 pub mod metrics;
+pub mod persisted;
 pub mod rows;
 pub mod seed;
 pub mod server;
@@ -83,6 +84,14 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         })),
         identities: Arc::new(auth::identity::Identities::new(std::time::Duration::from_secs(cfg.identity_cache_secs))),
         metrics,
+        introspection_schema: graphql::build_introspection_schema(),
+        types: Arc::new(graphql::nulls::Types::from_sdl(&graphql::sdl())),
+        introspection_for_admin: cfg.introspection_for_admin,
+        persisted: Arc::new(persisted::Store::load(
+            cfg.persisted_operations.as_deref(),
+            cfg.persisted_mode,
+            cfg.persisted_enforced_roles.iter().filter_map(|r| r.parse().ok()).collect(),
+        )?),
     })
 }
 
@@ -105,7 +114,7 @@ fn spawn_key_refresh(keys: &Arc<KeySet>, every: std::time::Duration) {
 
 /// The axum Router, as served and as tested.
 pub fn app(state: AppState, cfg: &Config) -> axum::Router {
-    app::router(state, &cfg.cors_origins)
+    app::router(state, &cfg.cors_origins, cfg.cors_max_age_secs)
 }
 
 /// The metrics listener's Router (`GET /metrics`), served apart from the API.

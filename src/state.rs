@@ -42,6 +42,12 @@ pub struct AppState {
     /// Whether a verified token's staff record is still active and holds its roles.
     pub identities: Arc<crate::auth::identity::Identities>,
     pub metrics: Arc<crate::metrics::Metrics>,
+    /// For documents that only introspect (dev, or `ADMIN` when allowed in prod).
+    pub introspection_schema: AppSchema,
+    pub introspection_for_admin: bool,
+    pub persisted: Arc<crate::persisted::Store>,
+    /// Field types, for null propagation after field errors.
+    pub types: Arc<crate::graphql::nulls::Types>,
 }
 
 /// The line for execution slots.

@@ -13,14 +13,33 @@ use std::str::FromStr;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, async_graphql::Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum Role {
+    /// A practitioner in a partner agency (a school, health, the police, housing and so on):
+    /// submits requests for support and partner updates, sees their own submissions and the
+    /// outcomes fed back, and may lead or take part in early help assessments.
     PartnerPractitioner,
+    /// A partner agency's designated safeguarding lead: everything a partner practitioner can do,
+    /// and sees every submission made by their own organisation.
     SafeguardingLead,
+    /// A social worker in the Request for Support Hub (MASH): triages and decides requests for
+    /// support, finds and creates child records, opens cases, matches partner updates that found
+    /// no case, and logs advice-line consultations.
     HubWorker,
+    /// A social worker in a children's social care team: sees the children and cases allocated to
+    /// them or their team, reviews the partner updates on those cases and receives alerts.
     SocialWorker,
+    /// A children's social care team manager: sees the whole team's cases, allocates and closes
+    /// cases, and receives escalations.
     TeamManager,
+    /// An early help practitioner, in the early help service or a partner agency: creates and runs
+    /// the early help assessments they lead or belong to.
     EarlyHelpPractitioner,
+    /// A performance analyst: aggregated reports only, never a name, date of birth or address.
     Analyst,
+    /// Another agency's system (a service account): only what its granted scopes allow, always
+    /// within its own organisation.
     Integration,
+    /// A system administrator: manages organisations, teams and reference data, and reads the
+    /// audit trail; never case content.
     Admin,
 }
 

@@ -23,11 +23,18 @@ use sea_orm::{
 pub const SUMMARY_MAX: usize = 1_000;
 
 code_enum! {
+    /// What the caller to the advice line was advised to do.
     AdviceOutcome {
+        /// The caller was given advice only.
         AdviceOnly = "ADVICE_ONLY",
+        /// The caller was signposted to other services.
         Signposted = "SIGNPOSTED",
+        /// The caller was advised to offer early help, for example an early help assessment.
         EarlyHelpAdvised = "EARLY_HELP_ADVISED",
+        /// The caller was advised to make a request for support to the hub.
         RequestForSupportAdvised = "REQUEST_FOR_SUPPORT_ADVISED",
+        /// A child may be at immediate risk of significant harm: the caller was told to
+        /// telephone the MASH now.
         PhoneMashNow = "PHONE_MASH_NOW",
     }
 }

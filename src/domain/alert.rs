@@ -17,6 +17,7 @@ use sea_orm::{
 };
 
 code_enum! {
+    /// Why an alert was raised, which also says who receives it.
     AlertKind {
         /// A new update about a child allocated to you.
         NewUpdate = "NEW_UPDATE",

@@ -18,7 +18,9 @@ pub const TEXT_MAX: usize = 5_000;
 pub const SHORT_TEXT_MAX: usize = 200;
 
 code_enum! {
-    /// Consent is a state, never a bare boolean (docs/domain.md §3.2).
+    // Consent is a state, never a bare boolean (docs/domain.md §3.2).
+    /// Where consent stands: given, refused, not sought, or not required because asking would
+    /// put the child at risk. Every status but `GIVEN` needs a reason.
     ConsentStatus {
         /// Consent given to the request and to sharing information.
         Given = "GIVEN",
@@ -33,13 +35,26 @@ code_enum! {
 }
 
 code_enum! {
-    ConsentGivenBy { ParentCarer = "PARENT_CARER", YoungPerson = "YOUNG_PERSON", Both = "BOTH" }
+    /// Who gave consent.
+    ConsentGivenBy {
+        /// A parent or carer.
+        ParentCarer = "PARENT_CARER",
+        /// The young person themselves, being of sufficient age and understanding.
+        YoungPerson = "YOUNG_PERSON",
+        /// Both a parent or carer and the young person.
+        Both = "BOTH"
+    }
 }
 
 code_enum! {
+    /// Why consent was not needed for safeguarding reasons: required when the consent status is
+    /// `NOT_REQUIRED_SAFEGUARDING`.
     SafeguardingConsentReason {
+        /// Significant harm to the child is suspected.
         SignificantHarmSuspected = "SIGNIFICANT_HARM_SUSPECTED",
+        /// Asking for consent would increase the risk to the child.
         WouldIncreaseRisk = "WOULD_INCREASE_RISK",
+        /// Asking for consent would prejudice an investigation.
         WouldPrejudiceInvestigation = "WOULD_PREJUDICE_INVESTIGATION",
     }
 }

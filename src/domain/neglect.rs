@@ -22,6 +22,7 @@ pub const MAX_ITEMS_PER_DOMAIN: usize = 30;
 pub const EVIDENCE_MAX: usize = 2_000;
 
 code_enum! {
+    /// Which neglect screening tool was used: the child tool or the pre-birth tool.
     NeglectTool {
         /// Babies and children.
         Child = "CHILD",
@@ -31,24 +32,47 @@ code_enum! {
 }
 
 code_enum! {
+    /// An area of care a neglect screening scores. The child tool covers `PHYSICAL_CARE`,
+    /// `SAFETY`, `EMOTIONAL_CARE` and `DEVELOPMENTAL_CARE`; the pre-birth tool covers
+    /// `ANTENATAL_CARE`, `PARENTAL_WELLBEING`, `HOME_ENVIRONMENT` and `SUPPORT_NETWORK`.
     NeglectDomain {
+        /// The child's physical care (child tool).
         PhysicalCare = "PHYSICAL_CARE",
+        /// The child's safety and supervision (child tool).
         Safety = "SAFETY",
+        /// The emotional care and warmth the child receives (child tool).
         EmotionalCare = "EMOTIONAL_CARE",
+        /// Care for the child's learning and development (child tool).
         DevelopmentalCare = "DEVELOPMENTAL_CARE",
+        /// Care during pregnancy (pre-birth tool).
         AntenatalCare = "ANTENATAL_CARE",
+        /// The expectant parents' wellbeing (pre-birth tool).
         ParentalWellbeing = "PARENTAL_WELLBEING",
+        /// The home the baby will be born into (pre-birth tool).
         HomeEnvironment = "HOME_ENVIRONMENT",
+        /// The support the parents have from family, friends and services (pre-birth tool).
         SupportNetwork = "SUPPORT_NETWORK",
     }
 }
 
 code_enum! {
-    ItemResponse { Applies = "APPLIES", Sometimes = "SOMETIMES", DoesNotApply = "DOES_NOT_APPLY", NotKnown = "NOT_KNOWN" }
+    /// The answer to one item of a neglect screening.
+    ItemResponse {
+        /// The item applies: 2 points. Evidence is required.
+        Applies = "APPLIES",
+        /// The item sometimes applies: 1 point. Evidence is required.
+        Sometimes = "SOMETIMES",
+        /// The item does not apply: no points.
+        DoesNotApply = "DOES_NOT_APPLY",
+        /// Not known: no points.
+        NotKnown = "NOT_KNOWN"
+    }
 }
 
 code_enum! {
+    /// The next step a neglect screening recommends.
     ScreeningOutcome {
+        /// No item applies: no indicators of neglect were found.
         NoIndicators = "NO_INDICATORS",
         /// Some indicators below the threshold: an early help assessment is recommended.
         EhaRecommended = "EHA_RECOMMENDED",

@@ -14,60 +14,87 @@ use crate::domain::{
     page::PageArgs,
 };
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
-use chrono::{DateTime, Utc};
 use entity::advice_consultation;
 
 /// An advice-line consultation: no child, family or address, by design.
 pub struct AdviceConsultation(pub advice_consultation::Model);
 
+/// A call to the professionals' advice line, as logged by the hub. By design it holds nothing
+/// that identifies a child, a family or an address.
 #[Object]
 impl AdviceConsultation {
-    async fn id(&self) -> ID {
+    /// The consultation's global ID.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::AdviceConsultation, self.0.id)
     }
-    async fn called_at(&self) -> DateTime<Utc> {
-        self.0.called_at
+    /// When the call was made.
+    async fn called_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.called_at.into()
     }
+    /// How long the call lasted, in minutes (1 to 600).
     async fn duration_minutes(&self) -> i32 {
         self.0.duration_minutes
     }
+    /// The kind of organisation the caller works for.
     async fn caller_agency_type(&self) -> AgencyType {
         self.0.caller_agency_type.into()
     }
+    /// The categories of concern discussed; empty when none was recorded.
     async fn concern_categories(&self) -> Vec<ConcernCategory> {
         codes::split(&self.0.concern_categories, ConcernCategory::from_code)
     }
+    /// The level of need discussed; `null` when none was.
     async fn level_discussed(&self) -> Option<Level> {
         self.0.level_discussed
     }
+    /// A short summary of the concern and the advice given, with nothing that identifies the
+    /// family: at most 1,000 characters.
     async fn summary(&self) -> &str {
         &self.0.summary
     }
+    /// What the caller was advised to do.
     async fn outcome(&self) -> AdviceOutcome {
         AdviceOutcome::from_code(&self.0.outcome).unwrap_or(AdviceOutcome::AdviceOnly)
     }
+    /// Whether the caller was advised to make a request for support.
     async fn request_for_support_advised(&self) -> bool {
         self.0.request_advised
     }
 }
 
+/// A call to the advice line, to log. There is no field for a child, a family or an address:
+/// leave out anything that would identify them.
 #[derive(InputObject)]
 pub struct LogAdviceConsultationInput {
-    pub called_at: DateTime<Utc>,
+    /// When the call was made; not in the future.
+    pub called_at: crate::graphql::scalars::DateTime,
+    /// How long the call lasted, in minutes: 1 to 600.
     pub duration_minutes: i32,
+    /// The kind of organisation the caller works for.
     pub caller_agency_type: AgencyType,
+    /// The categories of concern discussed; leave out or empty when none applies. Repeats are
+    /// ignored.
     #[graphql(default)]
     pub concern_categories: Vec<ConcernCategory>,
+    /// The level of need discussed, if any.
     pub level_discussed: Option<Level>,
-    /// No names, dates of birth, addresses, postcodes or NHS numbers.
+    /// A short summary of the concern and the advice given: required, at most 1,000 characters;
+    /// line breaks are allowed. No names, dates of birth, addresses, postcodes or NHS numbers: a
+    /// summary that looks as if it identifies someone is refused.
     pub summary: String,
+    /// What the caller was advised to do.
     pub outcome: AdviceOutcome,
+    /// Whether the caller was advised to make a request for support.
     pub request_for_support_advised: bool,
 }
 
+/// The result of logging an advice-line consultation: the consultation as stored, or what to
+/// fix.
 #[derive(SimpleObject)]
 pub struct AdviceConsultationPayload {
+    /// The consultation as stored; `null` when it was refused.
     pub consultation: Option<AdviceConsultation>,
+    /// What to fix before trying again; empty when the consultation was logged.
     pub user_errors: Vec<UserError>,
 }
 
@@ -81,7 +108,8 @@ impl AdviceQuery {
     async fn advice_consultations(
         &self,
         ctx: &Context<'_>,
-        first: i32,
+        #[graphql(desc = "How many consultations to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, AdviceConsultation>> {
         let r = req(ctx)?;
@@ -100,11 +128,11 @@ impl AdviceMutation {
     async fn log_advice_consultation(
         &self,
         ctx: &Context<'_>,
-        input: LogAdviceConsultationInput,
+        #[graphql(desc = "The consultation to log.")] input: LogAdviceConsultationInput,
     ) -> Result<AdviceConsultationPayload> {
         let r = req(ctx)?;
         let c = domain::advice::Consultation {
-            called_at: input.called_at,
+            called_at: input.called_at.0,
             duration_minutes: input.duration_minutes,
             caller_agency_type: input.caller_agency_type.into(),
             concern_categories: input.concern_categories,

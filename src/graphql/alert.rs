@@ -16,7 +16,6 @@ use crate::domain::{self, alert::AlertKind, page::PageArgs};
 use async_graphql::{
     Context, ID, InputObject, Object, Result, SimpleObject, Subscription as GqlSubscription, connection::Connection,
 };
-use chrono::{DateTime, Utc};
 use entity::alert;
 use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
@@ -26,48 +25,64 @@ use tokio::sync::broadcast::error::RecvError;
 /// link is `null` for what the caller may not see. An alert to a partner never names a case.
 pub struct Alert(pub alert::Model);
 
+/// An alert to the caller (or to their team: any member may acknowledge it) about a partner
+/// update, a request for support or an early help referral. What it is about is linked; each
+/// link is `null` for what the caller may not see. An alert to a partner never names a case.
 #[Object]
 impl Alert {
-    async fn id(&self) -> ID {
+    /// The alert's global ID.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::Alert, self.0.id)
     }
+    /// Why the alert was raised.
     async fn kind(&self) -> AlertKind {
         AlertKind::from_code(&self.0.kind).unwrap_or(AlertKind::NewUpdate)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When the alert was raised.
+    async fn created_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.created_at.into()
     }
-    async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
-        self.0.acknowledged_at
+    /// When the alert was acknowledged; `null` until then.
+    async fn acknowledged_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.acknowledged_at.map(Into::into)
     }
     /// Addressed to the caller's team rather than to them alone.
     async fn addressed_to_team(&self, ctx: &Context<'_>) -> Result<bool> {
         Ok(req(ctx)?.ctx.principal.team == Some(self.0.recipient_id))
     }
+    /// Who acknowledged the alert; `null` until then.
     async fn acknowledged_by(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         match self.0.acknowledged_by {
             Some(id) => Ok(req(ctx)?.loaders.staff.load_one(id).await?.map(Staff)),
             None => Ok(None),
         }
     }
+    /// The partner update the alert is about; `null` when it is about something else or the
+    /// caller may not see it.
     async fn partner_update(&self, ctx: &Context<'_>) -> Result<Option<PartnerUpdate>> {
         match self.0.partner_update_id {
             Some(id) => Ok(req(ctx)?.loaders.partner_update.load_one(id).await?.map(PartnerUpdate::from)),
             None => Ok(None),
         }
     }
+    /// The request for support the alert is about; `null` when it is about something else or the
+    /// caller may not see it.
     async fn request_for_support(&self, ctx: &Context<'_>) -> Result<Option<RequestForSupport>> {
         match self.0.request_id {
             Some(id) => Ok(req(ctx)?.loaders.request.load_one(id).await?.map(RequestForSupport::from)),
             None => Ok(None),
         }
     }
+    /// The early help referral the alert is about; `null` when it is about something else or the
+    /// caller may not see it.
     async fn early_help_referral(&self, ctx: &Context<'_>) -> Result<Option<EarlyHelpReferral>> {
         match self.0.early_help_referral_id {
             Some(id) => Ok(req(ctx)?.loaders.referral.load_one(id).await?.map(EarlyHelpReferral)),
             None => Ok(None),
         }
     }
+    /// The case concerned; `null` when there is none or the caller may not see it. An alert to a
+    /// partner never names a case.
     async fn case(&self, ctx: &Context<'_>) -> Result<Option<Case>> {
         match self.0.case_id {
             Some(id) => Ok(req(ctx)?.loaders.case.load_one(id).await?.map(Case)),
@@ -86,8 +101,10 @@ impl AlertQuery {
     async fn alerts(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] unacknowledged_only: bool,
-        first: i32,
+        #[graphql(default, desc = "`true` for the alerts not yet acknowledged only; `false` (the default) for all.")]
+        unacknowledged_only: bool,
+        #[graphql(desc = "How many alerts to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, Alert>> {
         let r = req(ctx)?;
@@ -97,14 +114,19 @@ impl AlertQuery {
     }
 }
 
+/// Which alert to mark as seen.
 #[derive(InputObject)]
 pub struct AcknowledgeAlertInput {
+    /// The alert (an `Alert` ID): one of the caller's own or their team's.
     pub alert_id: ID,
 }
 
+/// The result of acknowledging an alert: the alert as it now is, or what to fix.
 #[derive(SimpleObject)]
 pub struct AlertPayload {
+    /// The alert as it now is, acknowledged; `null` when the change was refused.
     pub alert: Option<Alert>,
+    /// What to fix before trying again; empty when the alert was acknowledged.
     pub user_errors: Vec<UserError>,
 }
 
@@ -114,7 +136,11 @@ pub struct AlertMutation;
 #[Object(guard = "super::Authorized(\"Mutation\")")]
 impl AlertMutation {
     /// Marks one of the caller's alerts as seen.
-    async fn acknowledge_alert(&self, ctx: &Context<'_>, input: AcknowledgeAlertInput) -> Result<AlertPayload> {
+    async fn acknowledge_alert(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The alert to mark as seen.")] input: AcknowledgeAlertInput,
+    ) -> Result<AlertPayload> {
         let r = req(ctx)?;
         let result = async {
             let id = ids::decode(&input.alert_id, Kind::Alert, "input.alertId")?;
@@ -129,6 +155,7 @@ impl AlertMutation {
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live events, sent over WebSocket (`graphql-transport-ws` on `/graphql/ws`).
 #[GqlSubscription(guard = "super::Authorized(\"Subscription\")")]
 impl Subscription {
     /// The caller's alerts as they are raised, on any server instance (`graphql-transport-ws`

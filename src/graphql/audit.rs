@@ -6,7 +6,6 @@ use super::{
 };
 use crate::domain::{self, page::PageArgs};
 use async_graphql::{Context, ID, Object, Result, connection::Connection};
-use chrono::{DateTime, Utc};
 use entity::audit_event;
 
 pub use entity::enums::AuditAction;
@@ -16,10 +15,13 @@ pub use entity::enums::AuditOutcome;
 /// One access to or change of a record: IDs and codes only.
 pub struct AuditEvent(pub audit_event::Model);
 
+/// One access to or change of a record: who, when, what, and whether it was allowed. IDs and
+/// codes only.
 #[Object]
 impl AuditEvent {
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    /// When it happened.
+    async fn at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.at.into()
     }
     /// Who: a staff or service account ID.
     async fn actor_id(&self) -> ID {
@@ -29,9 +31,12 @@ impl AuditEvent {
     async fn roles(&self) -> Vec<String> {
         self.0.roles.split(',').map(str::to_string).collect()
     }
+    /// The organisation the caller acted for (an `Organisation` ID); `null` when their token
+    /// named none.
     async fn organisation_id(&self) -> Option<ID> {
         self.0.organisation_id.map(|o| ids::encode(Kind::Organisation, o))
     }
+    /// What was done: read, create, update or search.
     async fn action(&self) -> AuditAction {
         self.0.action
     }
@@ -48,12 +53,17 @@ impl AuditEvent {
         };
         self.0.record_id.map(|id| ids::encode(kind, id))
     }
+    /// The name of the GraphQL operation the caller sent (at most 64 letters, digits and `_`),
+    /// or `-` when it had none.
     async fn operation(&self) -> &str {
         &self.0.operation
     }
+    /// Whether the access was allowed or denied.
     async fn outcome(&self) -> AuditOutcome {
         self.0.outcome
     }
+    /// The server's ID for the HTTP request, as in its logs and the `x-request-id` response
+    /// header.
     async fn request_id(&self) -> &str {
         &self.0.request_id
     }
@@ -70,8 +80,9 @@ impl AuditQuery {
     async fn audit_events(
         &self,
         ctx: &Context<'_>,
-        child_id: ID,
-        first: i32,
+        #[graphql(desc = "The child whose records to show (a `Child` ID).")] child_id: ID,
+        #[graphql(desc = "How many events to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, AuditEvent>> {
         let r = req(ctx)?;

@@ -21,10 +21,14 @@ pub use entity::enums::Ethnicity;
 
 pub use entity::enums::Relationship;
 
+/// A child's postal address as recorded; any part may be missing.
 #[derive(SimpleObject)]
 pub struct Address {
+    /// The address line: house number or name and street; `null` when not recorded.
     pub line: Option<String>,
+    /// The town or city; `null` when not recorded.
     pub town: Option<String>,
+    /// The postcode; `null` when not recorded.
     pub postcode: Option<String>,
 }
 
@@ -38,17 +42,23 @@ impl From<child::Model> for Child {
     }
 }
 
+/// A child known to children's services. Every read of a child's record is recorded in the
+/// audit trail.
 #[Object]
 impl Child {
+    /// The child's global ID.
     pub async fn id(&self) -> ID {
         ids::encode(Kind::Child, self.0.id)
     }
+    /// The child's given (first) name.
     async fn given_name(&self) -> &str {
         &self.0.given_name
     }
+    /// The child's family name (surname).
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
+    /// The child's date of birth; `null` for an unborn child.
     async fn date_of_birth(&self) -> Option<Date> {
         self.0.date_of_birth.map(Date)
     }
@@ -56,18 +66,23 @@ impl Child {
     async fn expected_date_of_delivery(&self) -> Option<Date> {
         self.0.expected_delivery_date.map(Date)
     }
+    /// Whether the child is not yet born: no date of birth, only an expected date of delivery.
     async fn unborn(&self) -> bool {
         self.0.date_of_birth.is_none() && self.0.expected_delivery_date.is_some()
     }
+    /// The child's sex as recorded for the CIN census: female, male or unknown.
     async fn sex(&self) -> Sex {
         self.0.sex
     }
+    /// The child's ethnicity (a CIN census code); `null` when not recorded.
     async fn ethnicity(&self) -> Option<Ethnicity> {
         self.0.ethnicity
     }
+    /// Where the child lives.
     async fn address(&self) -> Address {
         Address { line: self.0.address_line.clone(), town: self.0.town.clone(), postcode: self.0.postcode.clone() }
     }
+    /// The child's NHS number: 10 digits; `null` when not known.
     async fn nhs_number(&self) -> Option<&str> {
         self.0.nhs_number.as_deref()
     }
@@ -79,6 +94,7 @@ impl Child {
     async fn restricted(&self) -> bool {
         self.0.restricted
     }
+    /// The version of the child's record: it goes up by one with every change.
     async fn version(&self) -> i32 {
         self.0.version
     }
@@ -93,7 +109,8 @@ impl Child {
     async fn partner_updates(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 5)] first: i32,
+        #[graphql(default = 5, desc = "How many updates to return: 1 to 100 (5 if left out).")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the newest updates.")]
         after: Option<String>,
     ) -> Result<Connection<String, Fast<super::partner_update::PartnerUpdate>>> {
         let page = domain::page::PageArgs::parse(first, after.as_deref())?;
@@ -120,23 +137,30 @@ impl Child {
 
 pub struct HouseholdMember(pub household_member::Model);
 
+/// A member of the child's family or household.
 #[Object]
 impl HouseholdMember {
+    /// The person's given (first) name.
     async fn given_name(&self) -> &str {
         &self.0.given_name
     }
+    /// The person's family name (surname).
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
+    /// The person's relationship to the child.
     async fn relationship(&self) -> Relationship {
         self.0.relationship
     }
+    /// The person's date of birth; `null` when not known.
     async fn date_of_birth(&self) -> Option<Date> {
         self.0.date_of_birth.map(Date)
     }
+    /// Whether the person lives in the same household as the child.
     async fn lives_with_child(&self) -> bool {
         self.0.lives_with_child
     }
+    /// Whether the person holds parental responsibility for the child.
     async fn parental_responsibility(&self) -> bool {
         self.0.parental_responsibility
     }
@@ -146,8 +170,11 @@ impl HouseholdMember {
 /// match as a prefix; at least one field is required.
 #[derive(InputObject, Default)]
 pub struct ChildSearch {
+    /// The family name (surname), or how it begins: at most 100 characters.
     pub family_name: Option<String>,
+    /// The given (first) name, or how it begins: at most 100 characters.
     pub given_name: Option<String>,
+    /// The exact date of birth; not in the future.
     pub date_of_birth: Option<Date>,
 }
 
@@ -158,7 +185,7 @@ pub struct ChildQuery;
 impl ChildQuery {
     /// One child by ID. A child the caller may not see is reported as `NOT_FOUND`, exactly
     /// like one that does not exist.
-    async fn child(&self, ctx: &Context<'_>, id: ID) -> Result<Child> {
+    async fn child(&self, ctx: &Context<'_>, #[graphql(desc = "The child's global ID.")] id: ID) -> Result<Child> {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::Child, "id")?;
         Ok(domain::child::get(&r.db, &r.ctx, id).await?.into())
@@ -169,8 +196,10 @@ impl ChildQuery {
     async fn children(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "What to look for: at least one of family name, given name or date of birth.")]
         search: ChildSearch,
-        first: i32,
+        #[graphql(desc = "How many children to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, Fast<Child>>> {
         let r = req(ctx)?;

@@ -26,6 +26,8 @@ pub enum Kind {
     EarlyHelpPlanAction,
     EarlyHelpMeeting,
     EarlyHelpReferral,
+    Viewer,
+    Practitioner,
 }
 
 impl Kind {
@@ -49,6 +51,8 @@ impl Kind {
             Kind::EarlyHelpPlanAction => "EarlyHelpPlanAction",
             Kind::EarlyHelpMeeting => "EarlyHelpMeeting",
             Kind::EarlyHelpReferral => "EarlyHelpReferral",
+            Kind::Viewer => "Viewer",
+            Kind::Practitioner => "Practitioner",
         }
     }
 
@@ -72,6 +76,8 @@ impl Kind {
             Kind::EarlyHelpPlanAction,
             Kind::EarlyHelpMeeting,
             Kind::EarlyHelpReferral,
+            Kind::Viewer,
+            Kind::Practitioner,
         ]
         .into_iter()
         .find(|k| k.tag() == s)
@@ -93,9 +99,10 @@ pub fn decode_any(id: &str) -> Option<(Kind, Uuid)> {
 }
 
 /// Decodes an ID that must be of `kind`; anything else is a `BAD_USER_INPUT` naming `field`.
+/// Where a member of staff is expected, a `Practitioner` ID (the same person) is taken too.
 pub fn decode(id: &ID, kind: Kind, field: &str) -> AppResult<Uuid> {
     match decode_any(id) {
-        Some((k, uuid)) if k == kind => Ok(uuid),
+        Some((k, uuid)) if k == kind || (kind == Kind::Staff && k == Kind::Practitioner) => Ok(uuid),
         _ => Err(AppError::invalid(field, UserErrorCode::Invalid, format!("not a valid {} ID", kind.tag()))),
     }
 }

@@ -6,6 +6,7 @@ pub mod audit;
 pub mod calendar;
 pub mod case;
 pub mod child;
+pub mod cost;
 pub mod directory;
 pub mod early_help;
 pub mod fast;
@@ -14,6 +15,7 @@ pub mod limits;
 pub mod loaders;
 pub mod neglect;
 pub mod node;
+pub mod nulls;
 pub mod partner_update;
 pub mod payload;
 pub mod reference;
@@ -41,6 +43,8 @@ pub const MAX_DEPTH: usize = 10;
 pub const MAX_COMPLEXITY: usize = 2000;
 pub const MAX_DIRECTIVES: usize = 10;
 
+/// Everything a client can read. Each field checks the caller's role before it runs and shows
+/// only the records the caller may see.
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,
@@ -59,6 +63,8 @@ pub struct Query(
     early_help::ReferralQuery,
 );
 
+/// Everything a client can change. Each field checks the caller's role before it runs; a
+/// problem the user can fix comes back as `userErrors` in the payload, not as an error.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     case::CaseMutation,
@@ -86,8 +92,119 @@ pub fn build_ws_schema(dev: bool) -> AppSchema {
     builder(dev, true)
 }
 
+/// Depth allowed to a document that only introspects (`__schema`, `__type`, `__typename`):
+/// graphql-js's `getIntrospectionQuery()` nests `ofType` nine levels deep inside a type's fields,
+/// past the depth limit ordinary queries keep. Used in the dev profile, and in production for
+/// `ADMIN` when `CASEGRAPH_INTROSPECTION_FOR_ADMIN` is set.
+pub const INTROSPECTION_DEPTH: usize = 20;
+
+/// The schema for introspection-only documents: introspection on, the deeper depth limit.
+pub fn build_introspection_schema() -> AppSchema {
+    describe_generated(Schema::build(Query::default(), Mutation::default(), alert::Subscription))
+        .limit_depth(INTROSPECTION_DEPTH)
+        .limit_complexity(MAX_COMPLEXITY)
+        .limit_directives(MAX_DIRECTIVES)
+        .disable_suggestions()
+        .finish()
+}
+
+/// The HTTP schema with async-graphql's own `Analyzer` extension, which reports complexity and
+/// depth as its validation counted them: tests compare `extensions.cost` with it.
+#[doc(hidden)]
+pub fn build_analyzed_schema() -> AppSchema {
+    Schema::build(Query::default(), Mutation::default(), alert::Subscription)
+        .limit_depth(INTROSPECTION_DEPTH)
+        .limit_complexity(usize::MAX)
+        .extension(async_graphql::extensions::Analyzer)
+        .finish()
+}
+
+/// Whether every root field of every operation in `doc` is an introspection field (fragments
+/// at the root included): such a document reads the schema, never data.
+pub fn introspection_only(doc: &async_graphql::parser::types::ExecutableDocument) -> bool {
+    use async_graphql::parser::types::{Selection, SelectionSet};
+    fn all(set: &SelectionSet, doc: &async_graphql::parser::types::ExecutableDocument, depth: usize) -> bool {
+        depth < 8
+            && set.items.iter().all(|s| match &s.node {
+                Selection::Field(f) => f.node.name.node.starts_with("__"),
+                Selection::InlineFragment(f) => all(&f.node.selection_set.node, doc, depth + 1),
+                Selection::FragmentSpread(sp) => doc
+                    .fragments
+                    .get(&sp.node.fragment_name.node)
+                    .is_some_and(|f| all(&f.node.selection_set.node, doc, depth + 1)),
+            })
+    }
+    doc.operations.iter().all(|(_, op)| all(&op.node.selection_set.node, doc, 0))
+}
+
+/// Names a type for [`async_graphql::SchemaBuilder::override_output_type_description`], which
+/// needs only the name: async-graphql's `Connection` types take no description of their own.
+macro_rules! type_names {
+    ($($ident:ident = $name:literal),* $(,)?) => {$(
+        struct $ident;
+        impl async_graphql::OutputType for $ident {
+            fn type_name() -> std::borrow::Cow<'static, str> {
+                std::borrow::Cow::Borrowed($name)
+            }
+            fn create_type_info(_: &mut async_graphql::registry::Registry) -> String {
+                $name.to_string()
+            }
+            async fn resolve(
+                &self,
+                _: &async_graphql::ContextSelectionSet<'_>,
+                _: &async_graphql::Positioned<async_graphql::parser::types::Field>,
+            ) -> async_graphql::ServerResult<async_graphql::Value> {
+                Ok(async_graphql::Value::Null)
+            }
+        }
+    )*};
+}
+
+type_names! {
+    AdviceConsultationConnection = "AdviceConsultationConnection",
+    AlertConnection = "AlertConnection",
+    AuditEventConnection = "AuditEventConnection",
+    CaseConnection = "CaseConnection",
+    ChildConnection = "ChildConnection",
+    EarlyHelpAssessmentConnection = "EarlyHelpAssessmentConnection",
+    EarlyHelpReferralConnection = "EarlyHelpReferralConnection",
+    PartnerUpdateConnection = "PartnerUpdateConnection",
+    RequestForSupportConnection = "RequestForSupportConnection",
+}
+
+/// Descriptions for the types async-graphql generates without one.
+fn describe_generated<Q, M, S>(b: async_graphql::SchemaBuilder<Q, M, S>) -> async_graphql::SchemaBuilder<Q, M, S> {
+    b.override_output_type_description::<AdviceConsultationConnection>(
+        "A page of advice-line consultations, newest first. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<AlertConnection>(
+        "A page of the caller's alerts, newest first. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<AuditEventConnection>(
+        "A page of a child's audit trail, newest first. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<CaseConnection>(
+        "A page of cases. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<ChildConnection>(
+        "A page of children. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<EarlyHelpAssessmentConnection>(
+        "A page of early help assessments. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<EarlyHelpReferralConnection>(
+        "A page of early help referrals from the hub. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<PartnerUpdateConnection>(
+        "A page of partner updates, newest first. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+    .override_output_type_description::<RequestForSupportConnection>(
+        "A page of requests for support. Ask for `first` (1 to 100) and pass `pageInfo.endCursor` as `after` for the next page.",
+    )
+}
+
 fn builder(dev: bool, shape_extension: bool) -> AppSchema {
-    let mut b = Schema::build(Query::default(), Mutation::default(), alert::Subscription)
+    let mut b = describe_generated(Schema::build(Query::default(), Mutation::default(), alert::Subscription))
         .limit_depth(MAX_DEPTH)
         .limit_complexity(MAX_COMPLEXITY)
         .limit_directives(MAX_DIRECTIVES)
@@ -100,7 +217,7 @@ fn builder(dev: bool, shape_extension: bool) -> AppSchema {
 
 /// The SDL as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    build_schema(true).sdl()
+    build_schema(true).sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// Distinct root response keys one request (or WebSocket connection) may use.

@@ -18,7 +18,7 @@ use async_graphql::{
     Context, ID, InputObject, Object, Result, SimpleObject,
     connection::{Connection, Edge},
 };
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::partner_update as pu;
 
 /// An update from a partner agency. Its sender sees what they sent and whether it has been
@@ -45,8 +45,12 @@ impl PartnerUpdate {
     }
 }
 
+/// An update from a partner agency about a child open to children's social care. Its sender
+/// sees what they sent and whether it has been reviewed; only reviewers (the allocated worker,
+/// the team's manager, the hub) see whom it matched and how it was reviewed.
 #[Object]
 impl PartnerUpdate {
+    /// The update's global ID.
     pub async fn id(&self) -> ID {
         ids::encode(Kind::PartnerUpdate, self.0.id)
     }
@@ -54,12 +58,16 @@ impl PartnerUpdate {
     async fn reference(&self) -> &str {
         &self.0.reference
     }
+    /// What the update is about: contact with the child, an unsuccessful contact, a change in
+    /// services or circumstances, or something else.
     async fn kind(&self) -> UpdateKind {
         UpdateKind::from_code(&self.0.kind).unwrap_or(UpdateKind::Other)
     }
+    /// How the contact happened, for `CONTACT_WITH_CHILD`; otherwise `null`.
     async fn contact_mode(&self) -> Option<ContactMode> {
         self.0.contact_mode.as_deref().and_then(ContactMode::from_code)
     }
+    /// Why the contact did not happen, for `UNSUCCESSFUL_CONTACT`; otherwise `null`.
     async fn unsuccessful_reason(&self) -> Option<UnsuccessfulReason> {
         self.0.unsuccessful_reason.as_deref().and_then(UnsuccessfulReason::from_code)
     }
@@ -67,15 +75,19 @@ impl PartnerUpdate {
     async fn child_given_name(&self) -> &str {
         &self.0.child_given_name
     }
+    /// The child's family name (surname) as the sender gave it.
     async fn child_family_name(&self) -> &str {
         &self.0.child_family_name
     }
+    /// The child's date of birth as the sender gave it.
     async fn child_date_of_birth(&self) -> Date {
         Date(self.0.child_date_of_birth)
     }
-    async fn occurred_at(&self) -> DateTime<Utc> {
-        self.0.occurred_at
+    /// When what the update reports happened.
+    async fn occurred_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.occurred_at.into()
     }
+    /// What the sender reported: at most 5,000 characters.
     async fn details(&self) -> &str {
         &self.0.details
     }
@@ -83,27 +95,31 @@ impl PartnerUpdate {
     async fn concern(&self) -> bool {
         self.0.concern
     }
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    /// When the update was received.
+    async fn received_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.received_at.into()
     }
     /// The check (morning or 15:00, working days) by which it is reviewed.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+    async fn due_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.due_at.into()
     }
+    /// Whether the update is still unreviewed after its check (`dueAt`) has passed.
     async fn overdue(&self) -> bool {
         domain::partner_update::overdue(&self.0, Utc::now())
     }
+    /// Whether the update has been reviewed.
     async fn reviewed(&self) -> bool {
         self.0.reviewed_at.is_some()
     }
-    async fn reviewed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.reviewed_at
+    /// When the update was reviewed; `null` until then.
+    async fn reviewed_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.reviewed_at.map(Into::into)
     }
-    /// Reviewers only.
+    /// What the reviewer did; `null` until reviewed. Reviewers only.
     async fn review_action(&self, ctx: &Context<'_>) -> Result<Option<ReviewAction>> {
         Ok(if Self::reviewer(ctx)? { self.0.review_action.as_deref().and_then(ReviewAction::from_code) } else { None })
     }
-    /// Reviewers only.
+    /// The reviewer's note, if any: at most 5,000 characters. Reviewers only.
     async fn review_note(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         Ok(if Self::reviewer(ctx)? { self.0.review_note.as_deref() } else { None })
     }
@@ -125,6 +141,7 @@ impl PartnerUpdate {
             _ => Ok(None),
         }
     }
+    /// The organisation that sent the update.
     async fn sender_organisation(&self, ctx: &Context<'_>) -> Result<Option<Fast<Organisation>>> {
         Ok(req(ctx)?.organisation(self.0.sender_org_id).await?.map(|o| Fast(Organisation(o))))
     }
@@ -134,11 +151,14 @@ impl PartnerUpdate {
     }
 }
 
+/// Narrows the list of partner updates; a field left out does not narrow it.
 #[derive(InputObject, Default)]
 pub struct PartnerUpdateFilter {
+    /// `true` for reviewed updates only; `false` for those still waiting for review.
     pub reviewed: Option<bool>,
     /// Unreviewed and past its check.
     pub overdue: Option<bool>,
+    /// `true` for updates the sender marked as a concern only; `false` for the others.
     pub concern: Option<bool>,
     /// Reviewers only: `false` is the hub's unmatched queue.
     pub matched: Option<bool>,
@@ -157,8 +177,11 @@ impl PartnerUpdateQuery {
     async fn partner_updates(
         &self,
         ctx: &Context<'_>,
-        filter: Option<PartnerUpdateFilter>,
-        first: i32,
+        #[graphql(desc = "Which updates to list; leave out for every update the caller may see.")] filter: Option<
+            PartnerUpdateFilter,
+        >,
+        #[graphql(desc = "How many updates to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, Fast<PartnerUpdate>>> {
         let r = req(ctx)?;
@@ -181,64 +204,95 @@ impl PartnerUpdateQuery {
     }
 
     /// One update by ID; `NOT_FOUND` when missing or not the caller's to see.
-    async fn partner_update(&self, ctx: &Context<'_>, id: ID) -> Result<PartnerUpdate> {
+    async fn partner_update(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The update's global ID.")] id: ID,
+    ) -> Result<PartnerUpdate> {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::PartnerUpdate, "id")?;
         Ok(domain::partner_update::get(&r.db, &r.ctx, id).await?.into())
     }
 }
 
+/// An update about a child open to children's social care. Not for anything that needs an
+/// immediate safeguarding response: telephone the MASH on 01253 477299 instead.
 #[derive(InputObject)]
 pub struct SubmitPartnerUpdateInput {
+    /// The child's given (first) name: at most 100 characters.
     pub child_given_name: String,
+    /// The child's family name (surname): at most 100 characters.
     pub child_family_name: String,
-    /// Required, as the mailbox always asked.
+    /// The child's date of birth; not in the future. Required, as the mailbox always asked.
     pub child_date_of_birth: Date,
+    /// The child's NHS number, if known: 10 digits (spaces are ignored).
     pub nhs_number: Option<String>,
-    /// Unique pupil number.
+    /// Unique pupil number, if known: 13 letters and digits.
     pub upn: Option<String>,
+    /// What the update is about.
     pub kind: UpdateKind,
-    /// Required for `CONTACT_WITH_CHILD`.
+    /// How the contact happened. Required for `CONTACT_WITH_CHILD`.
     pub contact_mode: Option<ContactMode>,
-    /// Required for `UNSUCCESSFUL_CONTACT`.
+    /// Why the contact did not happen. Required for `UNSUCCESSFUL_CONTACT`.
     pub unsuccessful_reason: Option<UnsuccessfulReason>,
-    /// When it happened.
-    pub occurred_at: DateTime<Utc>,
+    /// When it happened; not in the future.
+    pub occurred_at: crate::graphql::scalars::DateTime,
+    /// What happened and what the child's social worker should know: at most 5,000 characters;
+    /// line breaks are allowed.
     pub details: String,
     /// Are you concerned? A concern goes straight to a team manager.
     pub concern: bool,
     /// Does this need an immediate safeguarding response? Then telephone the MASH on
     /// 01253 477299 instead: the update is refused.
     pub needs_immediate_safeguarding_response: bool,
+    /// A key of your choosing, at most 100 characters, that makes sending again safe: the same
+    /// key with the same update returns the update already stored; with a different update it
+    /// is refused.
     pub idempotency_key: Option<String>,
 }
 
 /// What the sender gets back: the same whether or not the child is known.
 #[derive(SimpleObject)]
 pub struct SubmitPartnerUpdatePayload {
+    /// The update as stored, with its reference and the check it is due by; `null` when it was
+    /// refused.
     pub partner_update: Option<PartnerUpdate>,
+    /// What to fix before sending again; empty when the update was accepted.
     pub user_errors: Vec<UserError>,
 }
 
+/// The review of a partner update: what was done about it.
 #[derive(InputObject)]
 pub struct ReviewPartnerUpdateInput {
+    /// The update reviewed (a `PartnerUpdate` ID).
     pub partner_update_id: ID,
+    /// What was done: nothing further, a visit arranged, contact made, or escalated to the team
+    /// manager.
     pub action: ReviewAction,
+    /// A note on the review, if any: at most 5,000 characters; line breaks are allowed.
     pub note: Option<String>,
+    /// The `version` of the update as last read.
     pub expected_version: i32,
 }
 
+/// Attaches an unmatched partner update to the child it is about.
 #[derive(InputObject)]
 pub struct MatchPartnerUpdateInput {
+    /// The unmatched update (a `PartnerUpdate` ID).
     pub partner_update_id: ID,
     /// A child with an open case.
     pub child_id: ID,
+    /// The `version` of the update as last read.
     pub expected_version: i32,
 }
 
+/// The result of reviewing or matching a partner update: the update as it now is, or what to
+/// fix.
 #[derive(SimpleObject)]
 pub struct PartnerUpdatePayload {
+    /// The update as it now is; `null` when the change was refused.
     pub partner_update: Option<PartnerUpdate>,
+    /// What to fix before trying again; empty when the change was made.
     pub user_errors: Vec<UserError>,
 }
 
@@ -252,7 +306,7 @@ impl PartnerUpdateMutation {
     async fn submit_partner_update(
         &self,
         ctx: &Context<'_>,
-        input: SubmitPartnerUpdateInput,
+        #[graphql(desc = "The update to send.")] input: SubmitPartnerUpdateInput,
     ) -> Result<SubmitPartnerUpdatePayload> {
         let r = req(ctx)?;
         let u = domain::partner_update::UpdateIn {
@@ -264,7 +318,7 @@ impl PartnerUpdateMutation {
             kind: input.kind,
             contact_mode: input.contact_mode,
             unsuccessful_reason: input.unsuccessful_reason,
-            occurred_at: input.occurred_at,
+            occurred_at: input.occurred_at.0,
             details: input.details,
             concern: input.concern,
             needs_immediate_safeguarding_response: input.needs_immediate_safeguarding_response,
@@ -280,6 +334,7 @@ impl PartnerUpdateMutation {
     async fn review_partner_update(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The update, what was done and the update's version as last read.")]
         input: ReviewPartnerUpdateInput,
     ) -> Result<PartnerUpdatePayload> {
         let r = req(ctx)?;
@@ -305,6 +360,7 @@ impl PartnerUpdateMutation {
     async fn match_partner_update(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The update, the child and the update's version as last read.")]
         input: MatchPartnerUpdateInput,
     ) -> Result<PartnerUpdatePayload> {
         let r = req(ctx)?;

@@ -6,8 +6,11 @@ use async_graphql::SimpleObject;
 /// A problem with one input field. `field` is the path to it, e.g. `["input", "childId"]`.
 #[derive(SimpleObject, Debug, Clone)]
 pub struct UserError {
+    /// The path to the input field at fault, e.g. `["input", "childId"]`.
     pub field: Vec<String>,
+    /// What is wrong, as a code a client can act on.
     pub code: UserErrorCode,
+    /// What is wrong, in plain English, to show next to the field.
     pub message: String,
 }
 

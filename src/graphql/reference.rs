@@ -2,23 +2,28 @@
 use super::req;
 use crate::domain;
 use async_graphql::{Context, Object, Result, SimpleObject};
-use chrono::{DateTime, Utc};
 
 pub use entity::enums::Level;
 
+/// An example indicator of a level of need: a guide for the referrer, not a checklist.
 #[derive(SimpleObject)]
 pub struct NeedIndicator {
     /// Assessment domain the indicator belongs to.
     pub domain: String,
+    /// The indicator, in words a portal can show as it is.
     pub text: String,
 }
 
+/// A level of need, with the response it calls for and example indicators.
 #[derive(SimpleObject)]
 pub struct LevelOfNeed {
+    /// The level.
     pub level: Level,
     /// 1 (universal) to 4 (specialist).
     pub ordinal: i32,
+    /// The level's name, for example Universal Plus.
     pub name: String,
+    /// The response the level calls for, in words a portal can show as it is.
     pub expected_response: String,
     /// Example indicators: a guide for the referrer, not a checklist.
     pub indicators: Vec<NeedIndicator>,
@@ -38,7 +43,7 @@ pub struct ServiceLine {
 /// One day's opening hours, London time.
 #[derive(SimpleObject)]
 pub struct OpeningHours {
-    /// `MONDAY` .. `SUNDAY`.
+    /// The day of the week, `MONDAY` to `SUNDAY`.
     pub weekday: String,
     /// Opening time, `HH:MM`.
     pub opens: String,
@@ -49,13 +54,14 @@ pub struct OpeningHours {
 /// The professionals' advice line: its number, hours and whether it is open.
 #[derive(SimpleObject)]
 pub struct AdviceLine {
+    /// The line's name, number and purpose.
     pub line: ServiceLine,
     /// The weekly hours (bank holidays closed), Monday first.
     pub hours: Vec<OpeningHours>,
     /// Open at this moment.
     pub open_now: bool,
     /// When it next opens (this moment, if open).
-    pub next_opens_at: DateTime<Utc>,
+    pub next_opens_at: crate::graphql::scalars::DateTime,
 }
 
 /// The numbers a portal shows beside every route to a request for support.
@@ -63,6 +69,7 @@ pub struct AdviceLine {
 pub struct ServiceContacts {
     /// A child at immediate risk of significant harm: telephone the MASH now.
     pub mash: ServiceLine,
+    /// The professionals' advice line: its number, hours and whether it is open now.
     pub advice_line: AdviceLine,
 }
 
@@ -124,7 +131,7 @@ impl ReferenceQuery {
                     })
                     .collect(),
                 open_now: advice.open_now,
-                next_opens_at: advice.next_open,
+                next_opens_at: advice.next_open.into(),
             },
         })
     }

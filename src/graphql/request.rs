@@ -21,7 +21,7 @@ use crate::domain::{
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::enums::RequestStatus;
 use entity::{hub_decision, request_child, request_for_support as rfs, request_household_member};
 
@@ -36,8 +36,12 @@ impl From<rfs::Model> for RequestForSupport {
     }
 }
 
+/// A request for support: what the referrer sent, where it is in the hub's queue, and the
+/// decision. Referrers (and their organisation's safeguarding lead) see their own requests and
+/// the outcome fed back, never the case or the child's other records.
 #[Object]
 impl RequestForSupport {
+    /// The request's global ID.
     pub async fn id(&self) -> ID {
         ids::encode(Kind::RequestForSupport, self.0.id)
     }
@@ -45,6 +49,7 @@ impl RequestForSupport {
     async fn reference(&self) -> &str {
         &self.0.reference
     }
+    /// Where the request is in its life: draft, received, decided or withdrawn.
     async fn status(&self) -> RequestStatus {
         self.0.status
     }
@@ -52,57 +57,74 @@ impl RequestForSupport {
     async fn urgent(&self) -> bool {
         self.0.urgent
     }
-    async fn phone_contact_made_at(&self) -> Option<DateTime<Utc>> {
-        self.0.phone_contact_at
+    /// When the referrer telephoned the MASH about the child, for a written request that follows
+    /// the call; `null` otherwise.
+    async fn phone_contact_made_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.phone_contact_at.map(Into::into)
     }
-    async fn received_at(&self) -> DateTime<Utc> {
-        self.0.received_at
+    /// When the hub received the request (for a draft, when the draft was made).
+    async fn received_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.received_at.into()
     }
     /// One working day from receipt (hub hours, bank holidays), fixed when received.
-    async fn due_at(&self) -> DateTime<Utc> {
-        self.0.due_at
+    async fn due_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.due_at.into()
     }
     /// Undecided and past its due time.
     async fn overdue(&self) -> bool {
         domain::request::overdue(&self.0, Utc::now())
     }
+    /// The level of need the referrer sees.
     async fn referrer_level(&self) -> Level {
         self.0.referrer_level
     }
+    /// The referrer's concerns, in their own words: at most 10,000 characters.
     async fn concerns(&self) -> &str {
         &self.0.concerns
     }
+    /// The categories of concern the referrer chose.
     async fn concern_categories(&self) -> Vec<ConcernCategory> {
         codes::split(&self.0.concern_categories, ConcernCategory::from_code)
     }
+    /// The support already in place for the child and family, if given: at most 5,000
+    /// characters.
     async fn support_in_place(&self) -> Option<&str> {
         self.0.support_in_place.as_deref()
     }
+    /// How the support already tried has gone, if given: at most 5,000 characters.
     async fn support_outcome(&self) -> Option<&str> {
         self.0.support_outcome.as_deref()
     }
-    /// The child's own views.
+    /// The child's own views, if given: at most 5,000 characters.
     async fn child_views(&self) -> Option<&str> {
         self.0.child_views.as_deref()
     }
+    /// Whether the referrer talked the concerns over with their organisation's safeguarding lead
+    /// before asking for support.
     async fn discussed_with_safeguarding_lead(&self) -> bool {
         self.0.discussed_with_safeguarding_lead
     }
+    /// The name of the safeguarding lead the referrer talked to; `null` when they did not.
     async fn safeguarding_lead_name(&self) -> Option<&str> {
         self.0.safeguarding_lead_name.as_deref()
     }
+    /// When the referrer talked to the safeguarding lead; `null` when they did not.
     async fn safeguarding_lead_consulted_on(&self) -> Option<Date> {
         self.0.safeguarding_lead_consulted_on.map(Date)
     }
+    /// Whether the referrer called the professionals' advice line first.
     async fn advice_line_consulted(&self) -> bool {
         self.0.advice_line_consulted
     }
+    /// Whether the parents or carers know about the request.
     async fn parents_aware(&self) -> bool {
         self.0.parents_aware
     }
+    /// Why the parents or carers do not know about the request; `null` when they do.
     async fn parents_not_aware_reason(&self) -> Option<&str> {
         self.0.parents_not_aware_reason.as_deref()
     }
+    /// Whether consent was given, by whom and for what, or why not.
     async fn consent(&self) -> Consent {
         let status = ConsentStatus::from_code(&self.0.consent_status).unwrap_or(ConsentStatus::NotSought);
         let safeguarding = status == ConsentStatus::NotRequiredSafeguarding;
@@ -123,9 +145,12 @@ impl RequestForSupport {
     async fn anonymous_source(&self) -> bool {
         self.0.anonymous_source
     }
+    /// The request's version: give it as `expectedVersion` when withdrawing, submitting or
+    /// deciding the request, so that a change made meanwhile is not overwritten.
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// The children the request is about, as the referrer described them.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<RequestChild>> {
         Ok(req(ctx)?
             .loaders
@@ -137,10 +162,12 @@ impl RequestForSupport {
             .map(RequestChild)
             .collect())
     }
+    /// The parents, carers and other household members the referrer named.
     async fn household(&self, ctx: &Context<'_>) -> Result<Vec<RequestHouseholdMember>> {
         let rows = req(ctx)?.loaders.request_household.load_one(self.0.id).await?;
         Ok(rows.unwrap_or_default().into_iter().map(RequestHouseholdMember).collect())
     }
+    /// The neglect screening attached to the request, if any (required for neglect at level 4).
     async fn neglect_screening(&self, ctx: &Context<'_>) -> Result<Option<NeglectScreening>> {
         match self.0.neglect_screening_id {
             Some(id) => Ok(req(ctx)?.loaders.screening.load_one(id).await?.map(NeglectScreening)),
@@ -164,61 +191,79 @@ impl RequestForSupport {
         Ok(domain::early_help::stepped_up_from(&r.db, &r.ctx, self.0.id).await?.map(Into::into))
     }
     /// When the referrer withdrew it, and why.
-    async fn withdrawn_at(&self) -> Option<DateTime<Utc>> {
-        self.0.withdrawn_at
+    async fn withdrawn_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.withdrawn_at.map(Into::into)
     }
+    /// Why the referrer withdrew the request; `null` unless it was withdrawn.
     async fn withdrawal_reason(&self) -> Option<&str> {
         self.0.withdrawal_reason.as_deref()
     }
+    /// The practitioner who made the request.
     async fn referrer(&self, ctx: &Context<'_>) -> Result<Option<Staff>> {
         Ok(req(ctx)?.loaders.staff.load_one(self.0.referrer_id).await?.map(Staff))
     }
+    /// The organisation the referrer works for.
     async fn referrer_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
         Ok(req(ctx)?.organisation(self.0.referrer_org_id).await?.map(Organisation))
     }
 }
 
+/// Consent for a request for support: whether it was given, by whom and for what, or why not.
 #[derive(SimpleObject)]
 pub struct Consent {
+    /// Where consent stands.
     pub status: ConsentStatus,
+    /// Who gave consent, when it was given; otherwise `null`.
     pub given_by: Option<ConsentGivenBy>,
     /// Whose information the consent covers.
     pub covers: Option<String>,
     /// Why consent was refused or not sought.
     pub reason: Option<String>,
+    /// Why consent was not needed, for `NOT_REQUIRED_SAFEGUARDING`; otherwise `null`.
     pub safeguarding_reason: Option<SafeguardingConsentReason>,
+    /// The date of the consent decision, if recorded.
     pub date: Option<Date>,
 }
 
 /// A child as the referrer described them, and the record the hub matched them to.
 pub struct RequestChild(pub request_child::Model);
 
+/// A child as the referrer described them, and the record the hub matched them to.
 #[Object]
 impl RequestChild {
-    async fn id(&self) -> ID {
+    /// The global ID of this child on the request (not the ID of a child record).
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::RequestChild, self.0.id)
     }
+    /// The child's given (first) name, as the referrer gave it.
     async fn given_name(&self) -> &str {
         &self.0.given_name
     }
+    /// The child's family name (surname), as the referrer gave it.
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
+    /// The child's date of birth; `null` for an unborn child.
     async fn date_of_birth(&self) -> Option<Date> {
         self.0.date_of_birth.map(Date)
     }
+    /// For an unborn child, the expected date of delivery; otherwise `null`.
     async fn expected_date_of_delivery(&self) -> Option<Date> {
         self.0.expected_delivery_date.map(Date)
     }
+    /// The child's sex.
     async fn sex(&self) -> Sex {
         self.0.sex
     }
+    /// The child's address, if given.
     async fn address_line(&self) -> Option<&str> {
         self.0.address_line.as_deref()
     }
+    /// The child's postcode, if given.
     async fn postcode(&self) -> Option<&str> {
         self.0.postcode.as_deref()
     }
+    /// The child's school or early years setting, if given.
     async fn school_or_setting(&self) -> Option<&str> {
         self.0.school_or_setting.as_deref()
     }
@@ -238,11 +283,14 @@ impl RequestChild {
 
 pub struct RequestHouseholdMember(pub request_household_member::Model);
 
+/// A parent, carer or other member of the child's household, as the referrer named them.
 #[Object]
 impl RequestHouseholdMember {
+    /// The person's given (first) name.
     async fn given_name(&self) -> &str {
         &self.0.given_name
     }
+    /// The person's family name (surname).
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
@@ -250,9 +298,11 @@ impl RequestHouseholdMember {
     async fn relationship(&self) -> Relationship {
         self.0.relationship
     }
+    /// Whether the person holds parental responsibility for the child.
     async fn parental_responsibility(&self) -> bool {
         self.0.parental_responsibility
     }
+    /// Whether the person lives with the child.
     async fn lives_with_child(&self) -> bool {
         self.0.lives_with_child
     }
@@ -262,20 +312,25 @@ impl RequestHouseholdMember {
 /// cases it opened are for the hub (and those who may see the cases).
 pub struct HubDecision(pub hub_decision::Model);
 
+/// The hub's decision. The referrer sees the outcome, date and feedback; the rationale and the
+/// cases it opened are for the hub (and those who may see the cases).
 #[Object]
 impl HubDecision {
+    /// What the hub decided.
     async fn outcome(&self) -> HubOutcome {
         HubOutcome::from_code(&self.0.outcome).unwrap_or(HubOutcome::NoFurtherAction)
     }
+    /// The level of need the hub decided on.
     async fn decided_level(&self) -> Level {
         self.0.decided_level
     }
-    async fn decided_at(&self) -> DateTime<Utc> {
-        self.0.decided_at
+    /// When the decision was recorded.
+    async fn decided_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.decided_at.into()
     }
     /// The referrer is told through this API when the decision is recorded.
-    async fn referrer_informed_at(&self) -> DateTime<Utc> {
-        self.0.decided_at
+    async fn referrer_informed_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.decided_at.into()
     }
     /// Decided after the request's due time.
     async fn late(&self) -> bool {
@@ -296,10 +351,16 @@ impl HubDecision {
     }
 }
 
+/// Narrows the list of requests for support; a field left out does not narrow it.
 #[derive(InputObject, Default)]
 pub struct RequestQueueFilter {
+    /// Only requests with this status.
     pub status: Option<RequestStatus>,
+    /// When `true`, only urgent requests (written follow-ups to a phone call to the MASH); when
+    /// `false`, only the others.
     pub urgent: Option<bool>,
+    /// When `true`, only requests still waiting for a decision after their due time; when
+    /// `false`, only the others.
     pub overdue: Option<bool>,
 }
 
@@ -314,8 +375,9 @@ impl RequestQuery {
     async fn requests_for_support(
         &self,
         ctx: &Context<'_>,
-        filter: Option<RequestQueueFilter>,
-        first: i32,
+        #[graphql(desc = "Which requests to list; leave out for all you may see.")] filter: Option<RequestQueueFilter>,
+        #[graphql(desc = "How many requests to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "Cursor from the previous page's pageInfo.endCursor; leave out for the first page.")]
         after: Option<String>,
     ) -> Result<Connection<String, RequestForSupport>> {
         let r = req(ctx)?;
@@ -334,88 +396,139 @@ impl RequestQuery {
     }
 
     /// One request by ID; `NOT_FOUND` when missing or not the caller's to see.
-    async fn request_for_support(&self, ctx: &Context<'_>, id: ID) -> Result<RequestForSupport> {
+    async fn request_for_support(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The request's global ID.")] id: ID,
+    ) -> Result<RequestForSupport> {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::RequestForSupport, "id")?;
         Ok(domain::request::get(&r.db, &r.ctx, id).await?.into())
     }
 }
 
+/// A child the request is about, or an unborn child. Give a date of birth or, for an unborn
+/// child, an expected date of delivery: one of the two, not both.
 #[derive(InputObject)]
 pub struct RequestChildInput {
+    /// The child's given (first) name: required, at most 100 characters.
     pub given_name: String,
+    /// The child's family name (surname): required, at most 100 characters.
     pub family_name: String,
     /// For a child already born. Never in the future.
     pub date_of_birth: Option<Date>,
-    /// For an unborn child, instead of a date of birth.
+    /// For an unborn child, instead of a date of birth: between a month ago and ten months
+    /// ahead.
     pub expected_date_of_delivery: Option<Date>,
+    /// The child's sex; `UNKNOWN` when it is not known, for example for an unborn child.
     pub sex: Sex,
+    /// The child's address on one line, if known: at most 200 characters.
     pub address_line: Option<String>,
+    /// The child's postcode, if known: at most 10 characters.
     pub postcode: Option<String>,
+    /// The child's school or early years setting, if any: at most 200 characters.
     pub school_or_setting: Option<String>,
 }
 
+/// A parent, carer or other member of the child's household.
 #[derive(InputObject)]
 pub struct RequestHouseholdMemberInput {
+    /// The person's given (first) name: required, at most 100 characters.
     pub given_name: String,
+    /// The person's family name (surname): required, at most 100 characters.
     pub family_name: String,
     /// Relationship to the first child on the request.
     pub relationship: Relationship,
+    /// Whether the person holds parental responsibility for the child.
     pub parental_responsibility: bool,
+    /// Whether the person lives with the child.
     pub lives_with_child: bool,
 }
 
+/// Consent for the request and for sharing information: whether it was given, by whom and for
+/// what, or why not.
 #[derive(InputObject)]
 pub struct ConsentInput {
+    /// Where consent stands. Every status but `GIVEN` needs a reason.
     pub status: ConsentStatus,
     /// Required when consent was given.
     pub given_by: Option<ConsentGivenBy>,
-    /// Whose information may be shared.
+    /// Whose information may be shared: at most 5,000 characters.
     pub covers: Option<String>,
-    /// Required when consent was refused or not sought.
+    /// Required when consent was refused or not sought: at most 5,000 characters; line breaks
+    /// are allowed.
     pub reason: Option<String>,
     /// Required for `NOT_REQUIRED_SAFEGUARDING`.
     pub safeguarding_reason: Option<SafeguardingConsentReason>,
+    /// The date consent was given, refused or considered, if known; not in the future.
     pub date: Option<Date>,
 }
 
+/// A request for support to the Request for Support Hub. Not for a child at immediate risk of
+/// significant harm: telephone the MASH on 01253 477299 first.
 #[derive(InputObject)]
 pub struct SubmitRequestForSupportInput {
+    /// The children the request is about: at least 1, at most 10.
     pub children: Vec<RequestChildInput>,
+    /// The parents, carers and other members of the child's household: at most 20. Leave out
+    /// or empty when none is known.
     #[graphql(default)]
     pub household: Vec<RequestHouseholdMemberInput>,
+    /// What worries you about the child, in your own words: required, at most 10,000
+    /// characters; line breaks are allowed.
     pub concerns: String,
+    /// The categories of concern: at least one. Repeats are ignored.
     pub concern_categories: Vec<ConcernCategory>,
+    /// The support already in place for the child and family, if any: at most 5,000 characters.
     pub support_in_place: Option<String>,
+    /// How the support already tried has gone, if any: at most 5,000 characters.
     pub support_outcome: Option<String>,
-    /// The child's own views.
+    /// The child's own views: at most 5,000 characters.
     pub child_views: Option<String>,
     /// The level of need the referrer sees.
     pub referrer_level: Level,
+    /// Whether you talked your concerns over with your organisation's safeguarding lead. When
+    /// true, give their name and the date.
     pub discussed_with_safeguarding_lead: bool,
+    /// The safeguarding lead's name: required when `discussedWithSafeguardingLead` is true, at
+    /// most 200 characters.
     pub safeguarding_lead_name: Option<String>,
+    /// When you talked to the safeguarding lead: required when `discussedWithSafeguardingLead`
+    /// is true; not in the future.
     pub safeguarding_lead_consulted_on: Option<Date>,
+    /// Whether you called the professionals' advice line first. Defaults to false.
     #[graphql(default)]
     pub advice_line_consulted: bool,
+    /// Whether the parents or carers know about this request. When false, say why.
     pub parents_aware: bool,
+    /// Why the parents or carers do not know: required when `parentsAware` is false, at most
+    /// 5,000 characters.
     pub parents_not_aware_reason: Option<String>,
+    /// Consent for the request and for sharing information, or why there is none.
     pub consent: ConsentInput,
+    /// Whether you ask that the family not be told who raised the concern. Defaults to false.
     #[graphql(default)]
     pub anonymous_source: bool,
     /// Is the child at immediate risk of significant harm? Then telephone the MASH first
     /// (01253 477299) and give the time of the call in `phoneContactMadeAt`.
     pub immediate_risk_of_significant_harm: bool,
-    /// When the phone referral to the MASH was made, for a written follow-up (urgent).
-    pub phone_contact_made_at: Option<DateTime<Utc>>,
+    /// When the phone referral to the MASH was made, for a written follow-up (urgent); not in
+    /// the future.
+    pub phone_contact_made_at: Option<crate::graphql::scalars::DateTime>,
     /// A completed neglect screening (required for neglect at level 4: the Neglect Protocol).
     pub neglect_screening_id: Option<ID>,
-    /// Retrying with the same key and the same content returns the first result.
+    /// Retrying with the same key and the same content returns the first result. At most 100
+    /// characters.
     pub idempotency_key: Option<String>,
 }
 
+/// The result of submitting or withdrawing a request for support: the request as stored, or
+/// what to fix, and any guidance.
 #[derive(SimpleObject)]
 pub struct RequestForSupportPayload {
+    /// The request as stored; `null` when it was refused.
     pub request: Option<RequestForSupport>,
+    /// What to fix before trying again; empty when the request was accepted.
     pub user_errors: Vec<UserError>,
     /// Guidance about an accepted request (what the thresholds guidance expects); `[]` when none
     /// applies or nothing was accepted. Warnings never stop a request.
@@ -425,6 +538,7 @@ pub struct RequestForSupportPayload {
 /// Guidance about an accepted request for support.
 #[derive(SimpleObject)]
 pub struct IntakeWarning {
+    /// Which expectation the request did not show.
     pub code: domain::request::IntakeWarningCode,
     /// What the guidance expects, in words a referrer can act on.
     pub message: String,
@@ -444,14 +558,19 @@ impl RequestForSupportPayload {
     }
 }
 
+/// Links a child named on a request to an existing child record.
 #[derive(InputObject)]
 pub struct MatchRequestChildInput {
+    /// The child on the request (a `RequestChild` ID).
     pub request_child_id: ID,
+    /// The child record to link them to (a `Child` ID).
     pub child_id: ID,
 }
 
+/// Creates a child record from what the referrer wrote about a child on a request.
 #[derive(InputObject)]
 pub struct CreateChildFromRequestInput {
+    /// The child on the request (a `RequestChild` ID).
     pub request_child_id: ID,
     /// Child records listed as possible duplicates that the hub has checked are a different
     /// child (each is recorded). Every possible duplicate must be named, and nothing else.
@@ -459,34 +578,51 @@ pub struct CreateChildFromRequestInput {
     pub confirmed_different_from: Vec<ID>,
 }
 
+/// The result of matching a child on a request to a record, or creating their record.
 #[derive(SimpleObject)]
 pub struct RequestChildPayload {
+    /// The child on the request as it now is; `null` when the change was refused.
     pub request_child: Option<RequestChild>,
     /// With a `POSSIBLE_DUPLICATE` user error: the records that may be this child.
     pub possible_duplicates: Vec<super::child::Child>,
+    /// What to fix before trying again; empty when the change was made.
     pub user_errors: Vec<UserError>,
 }
 
+/// The hub's decision on a request for support.
 #[derive(InputObject)]
 pub struct RecordHubDecisionInput {
+    /// The request decided (a `RequestForSupport` ID).
     pub request_id: ID,
+    /// What the hub decided. An assessment or a strategy discussion opens a case for each child,
+    /// and passing to the allocated worker needs an open case: for these, match every child on
+    /// the request to a child record first.
     pub outcome: HubOutcome,
+    /// The level of need the hub decided on.
     pub decided_level: Level,
-    /// The hub's reasoning (kept from the referrer).
+    /// The hub's reasoning (kept from the referrer): required, at most 5,000 characters.
     pub rationale: String,
-    /// What the referrer is told.
+    /// What the referrer is told: required, at most 5,000 characters.
     pub feedback: String,
     /// The `version` of the request as last read.
     pub expected_version: i32,
-    /// For an assessment or strategy discussion: the social-care team for the case.
+    /// For an assessment or strategy discussion: the social-care team for the case. Required
+    /// for those outcomes.
     pub team_id: Option<ID>,
+    /// For an assessment or strategy discussion: the worker to allocate the cases to straight
+    /// away (a `Staff` ID). Leave out to allocate later.
     pub allocated_worker_id: Option<ID>,
 }
 
+/// The result of recording a hub decision: the request and the decision as stored, or what to
+/// fix.
 #[derive(SimpleObject)]
 pub struct HubDecisionPayload {
+    /// The request as it now is; `null` when the decision was refused.
     pub request: Option<RequestForSupport>,
+    /// The decision as stored; `null` when it was refused.
     pub decision: Option<HubDecision>,
+    /// What to fix before trying again; empty when the decision was recorded.
     pub user_errors: Vec<UserError>,
 }
 
@@ -541,7 +677,7 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
         },
         anonymous_source: i.anonymous_source,
         immediate_risk_of_significant_harm: i.immediate_risk_of_significant_harm,
-        phone_contact_made_at: i.phone_contact_made_at,
+        phone_contact_made_at: i.phone_contact_made_at.map(|t| t.0),
         neglect_screening_id: i
             .neglect_screening_id
             .as_ref()
@@ -551,43 +687,68 @@ fn submission(i: SubmitRequestForSupportInput) -> AppResult<domain::request::Sub
     })
 }
 
-/// What the referrer confirms to submit a draft made by a step up. Fields marked "replaces"
-/// keep the pre-filled text when left out.
+/// Withdraws one's own request for support (or draft) before the hub decides it, with the
+/// reason.
 #[derive(InputObject)]
 pub struct WithdrawRequestForSupportInput {
+    /// The request to withdraw (a `RequestForSupport` ID).
     pub request_id: ID,
+    /// The `version` of the request as last read.
     pub expected_version: i32,
-    /// Why it is withdrawn (kept with the request).
+    /// Why it is withdrawn (kept with the request): required, at most 5,000 characters.
     pub reason: String,
 }
 
+/// What the referrer confirms to submit a draft made by a step up. Fields marked "replaces"
+/// keep the pre-filled text when left out.
 #[derive(InputObject)]
 pub struct SubmitDraftRequestForSupportInput {
+    /// The draft to submit (a `RequestForSupport` ID).
     pub request_id: ID,
+    /// The `version` of the draft as last read.
     pub expected_version: i32,
-    /// Replaces the pre-filled concerns.
+    /// Replaces the pre-filled concerns: at most 10,000 characters; line breaks are allowed.
     pub concerns: Option<String>,
+    /// The categories of concern: at least one. Repeats are ignored.
     pub concern_categories: Vec<ConcernCategory>,
-    /// Replaces the pre-filled support in place (the early help plan).
+    /// Replaces the pre-filled support in place (the early help plan): at most 5,000
+    /// characters.
     pub support_in_place: Option<String>,
+    /// How the support already tried has gone: at most 5,000 characters. Replaces any
+    /// pre-filled text.
     pub support_outcome: Option<String>,
-    /// Replaces the pre-filled child's views (the voice of the child).
+    /// Replaces the pre-filled child's views (the voice of the child): at most 5,000
+    /// characters.
     pub child_views: Option<String>,
     /// Replaces the pre-filled level (the assessment's).
     pub referrer_level: Option<Level>,
+    /// Whether you talked your concerns over with your organisation's safeguarding lead. When
+    /// true, give their name and the date.
     pub discussed_with_safeguarding_lead: bool,
+    /// The safeguarding lead's name: required when `discussedWithSafeguardingLead` is true, at
+    /// most 200 characters.
     pub safeguarding_lead_name: Option<String>,
+    /// When you talked to the safeguarding lead: required when `discussedWithSafeguardingLead`
+    /// is true; not in the future.
     pub safeguarding_lead_consulted_on: Option<Date>,
+    /// Whether you called the professionals' advice line first. Defaults to false.
     #[graphql(default)]
     pub advice_line_consulted: bool,
+    /// Whether the parents or carers know about this request. When false, say why.
     pub parents_aware: bool,
+    /// Why the parents or carers do not know: required when `parentsAware` is false, at most
+    /// 5,000 characters.
     pub parents_not_aware_reason: Option<String>,
+    /// Whether you ask that the family not be told who raised the concern. Defaults to false.
     #[graphql(default)]
     pub anonymous_source: bool,
     /// Is the child at immediate risk of significant harm? Then telephone the MASH first
     /// (01253 477299) and give the time of the call in `phoneContactMadeAt`.
     pub immediate_risk_of_significant_harm: bool,
-    pub phone_contact_made_at: Option<DateTime<Utc>>,
+    /// When the phone referral to the MASH was made, for a written follow-up (urgent); not in
+    /// the future.
+    pub phone_contact_made_at: Option<crate::graphql::scalars::DateTime>,
+    /// A completed neglect screening (required for neglect at level 4: the Neglect Protocol).
     pub neglect_screening_id: Option<ID>,
 }
 
@@ -601,7 +762,7 @@ impl RequestMutation {
     async fn submit_request_for_support(
         &self,
         ctx: &Context<'_>,
-        input: SubmitRequestForSupportInput,
+        #[graphql(desc = "The request to submit.")] input: SubmitRequestForSupportInput,
     ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
         let result = match submission(input) {
@@ -616,7 +777,7 @@ impl RequestMutation {
     async fn match_request_child(
         &self,
         ctx: &Context<'_>,
-        input: MatchRequestChildInput,
+        #[graphql(desc = "The child on the request and the child record to link it to.")] input: MatchRequestChildInput,
     ) -> Result<RequestChildPayload> {
         let r = req(ctx)?;
         let result = async {
@@ -633,6 +794,7 @@ impl RequestMutation {
     async fn create_child_from_request(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The child on the request, and any possible duplicates checked.")]
         input: CreateChildFromRequestInput,
     ) -> Result<RequestChildPayload> {
         let r = req(ctx)?;
@@ -666,6 +828,7 @@ impl RequestMutation {
     async fn record_hub_decision(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The request, the decision and the request's version as last read.")]
         input: RecordHubDecisionInput,
     ) -> Result<HubDecisionPayload> {
         let r = req(ctx)?;
@@ -700,6 +863,7 @@ impl RequestMutation {
     async fn withdraw_request_for_support(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The request, the reason and the request's version as last read.")]
         input: WithdrawRequestForSupportInput,
     ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
@@ -718,6 +882,7 @@ impl RequestMutation {
     async fn submit_draft_request_for_support(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The draft, what to confirm or add, and the draft's version as last read.")]
         input: SubmitDraftRequestForSupportInput,
     ) -> Result<RequestForSupportPayload> {
         let r = req(ctx)?;
@@ -739,7 +904,7 @@ impl RequestMutation {
                 parents_not_aware_reason: input.parents_not_aware_reason,
                 anonymous_source: input.anonymous_source,
                 immediate_risk_of_significant_harm: input.immediate_risk_of_significant_harm,
-                phone_contact_made_at: input.phone_contact_made_at,
+                phone_contact_made_at: input.phone_contact_made_at.map(|t| t.0),
                 neglect_screening_id: ids::decode_opt(
                     &input.neglect_screening_id,
                     Kind::NeglectScreening,

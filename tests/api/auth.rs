@@ -292,8 +292,17 @@ async fn authz_11_roles_and_org_smuggled_in_headers_are_ignored() {
         ))
         .unwrap();
     let r = app.send(req).await;
-    assert_eq!(r.data()["viewer"]["roles"], json!(["PARTNER_PRACTITIONER"]));
+    // `caseload` is non-null and forbidden: per the spec's null propagation `data` is null.
     assert_eq!(r.code(), "FORBIDDEN");
+    assert!(r.body["data"].is_null(), "{}", r.raw);
+    let req = Request::post("/graphql")
+        .header("content-type", "application/json")
+        .header("authorization", format!("Bearer {t}"))
+        .header("x-role", "TEAM_MANAGER")
+        .header("x-roles", "HUB_WORKER")
+        .body(Body::from(json!({ "query": "{ viewer { roles } }" }).to_string()))
+        .unwrap();
+    assert_eq!(app.send(req).await.data()["viewer"]["roles"], json!(["PARTNER_PRACTITIONER"]));
 }
 
 #[tokio::test]

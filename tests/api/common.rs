@@ -153,6 +153,11 @@ pub fn test_config(database_url: String) -> Config {
         log_format: casegraph::config::LogFormat::Text,
         metrics_bind: String::new(),
         metrics_sql_statements: false,
+        persisted_operations: None,
+        persisted_mode: casegraph::persisted::Mode::Off,
+        persisted_enforced_roles: vec!["PARTNER_PRACTITIONER".into(), "SAFEGUARDING_LEAD".into(), "INTEGRATION".into()],
+        introspection_for_admin: false,
+        cors_max_age_secs: 600,
     }
 }
 

@@ -6,6 +6,7 @@ mod authz;
 mod cases;
 mod children;
 mod common;
+mod contract;
 mod early_help;
 mod fixtures;
 mod handovers;

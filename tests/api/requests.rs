@@ -545,8 +545,9 @@ async fn advice_line_consultations_hold_no_identity() {
         .lines()
         .skip(1)
         .map(str::trim)
-        .filter(|l| l.contains(':') && !l.starts_with('"'))
-        .map(|l| l.split(':').next().unwrap())
+        // Field lines (`name: Type`), not their descriptions.
+        .filter_map(|l| l.split_once(':').map(|(name, _)| name))
+        .filter(|name| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()))
         .collect();
     assert_eq!(
         fields,

@@ -14,8 +14,10 @@ fn post_with(ctype: Option<&str>, token: &str, body: String) -> Request<Body> {
     b.body(Body::from(body)).unwrap()
 }
 
+/// HTTP-01/06, revised by issue 20: a mutation never runs over GET (405 with `Allow: POST`, in
+/// both profiles); queries do (GraphQL-over-HTTP); the IDE answers only a browser in dev.
 #[tokio::test]
-async fn http_01_06_get_never_executes() {
+async fn http_01_06_get_never_runs_a_mutation() {
     let app = TestApp::new().await;
     let t = app.token("tm.alpha");
     let before = app.count("audit_events").await;
@@ -27,10 +29,13 @@ async fn http_01_06_get_never_executes() {
         .body(Body::empty())
         .unwrap();
     let r = app.send(req).await;
-    assert_eq!(r.status, StatusCode::OK);
-    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"), "dev serves GraphiQL");
+    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(r.headers["allow"], "POST");
+    let page = Request::get(format!("/graphql?query={q}")).header("accept", "text/html").body(Body::empty()).unwrap();
+    let r = app.send(page).await;
+    assert!(r.headers["content-type"].to_str().unwrap().starts_with("text/html"), "dev serves GraphiQL to a browser");
     assert_eq!(app.count("audit_events").await, before, "nothing ran");
-    // Production: no IDE, no GET.
+    // Production: no IDE; the mutation is still 405.
     let prod = TestApp::with(|c| {
         c.profile = casegraph::config::Profile::Prod;
         c.jwt_algorithms = vec!["RS256".into()];
@@ -38,8 +43,8 @@ async fn http_01_06_get_never_executes() {
         c.jwt_public_key_pem = Some(keys_dir().join("rsa-public.pem"));
     })
     .await;
-    let r = prod.send(Request::get(format!("/graphql?query={q}")).body(Body::empty()).unwrap()).await;
-    assert_eq!(r.status, StatusCode::METHOD_NOT_ALLOWED);
+    let r = prod.send(Request::get("/graphql").header("accept", "text/html").body(Body::empty()).unwrap()).await;
+    assert_eq!(r.status, StatusCode::UNAUTHORIZED, "no IDE in production: an API request without a token");
     for path in ["/graphiql", "/playground"] {
         assert_eq!(prod.send(Request::get(path).body(Body::empty()).unwrap()).await.status, StatusCode::NOT_FOUND);
     }

@@ -62,8 +62,13 @@ pub const REVIEW_CADENCE: ReviewCadence = ReviewCadence { first_review_days: 42,
 code_enum! {
     /// The three Assessment Framework domains (docs/domain.md §4.1).
     AssessmentDomain {
+        /// The child's developmental needs: health, education, emotional development, identity,
+        /// relationships and self-care.
         ChildDevelopmentalNeeds = "CHILD_DEVELOPMENTAL_NEEDS",
+        /// Parenting capacity: basic care, safety, warmth, stimulation, guidance and stability.
         ParentingCapacity = "PARENTING_CAPACITY",
+        /// Family and environmental factors: family history and functioning, wider family, housing,
+        /// work, income, social integration and community resources.
         FamilyAndEnvironmentalFactors = "FAMILY_AND_ENVIRONMENTAL_FACTORS",
     }
 }
@@ -71,10 +76,17 @@ code_enum! {
 code_enum! {
     /// The five compartments of the Boingboing Resilience Framework (Resilient Therapy, R5).
     ResilienceCompartment {
+        /// Basics: a good enough home, enough money, food, being safe, access and transport,
+        /// exercise, sleep and play.
         Basics = "BASICS",
+        /// Belonging: good relationships, people to count on, a sense of place and
+        /// responsibilities.
         Belonging = "BELONGING",
+        /// Learning: school or college, skills and talents, and plans for the future.
         Learning = "LEARNING",
+        /// Coping: understanding boundaries, solving problems, calming down and staying hopeful.
         Coping = "COPING",
+        /// Core self: hope, self-understanding, responsibility for oneself and confidence.
         CoreSelf = "CORE_SELF",
     }
 }
@@ -84,10 +96,16 @@ code_enum! {
 }
 
 code_enum! {
+    /// Where a plan action stands. Actions not started or in progress are open: each is reviewed at
+    /// every meeting, and closing the assessment while any is open needs a reason.
     PlanActionStatus {
+        /// Agreed but not started yet.
         NotStarted = "NOT_STARTED",
+        /// Being worked on.
         InProgress = "IN_PROGRESS",
+        /// Done.
         Done = "DONE",
+        /// Not done, and no longer being worked on.
         NotDone = "NOT_DONE",
     }
 }
@@ -120,15 +138,19 @@ code_enum! {
     ChangeSection {
         /// Children and household.
         People = "PEOPLE",
+        /// The family's consent.
         Consent = "CONSENT",
         /// Reason, voices, level of need, dates.
         Assessment = "ASSESSMENT",
         /// Strengths and needs.
         Analysis = "ANALYSIS",
+        /// The plan and its actions.
         Plan = "PLAN",
         /// Team around the family.
         Team = "TEAM",
+        /// A meeting record.
         Meeting = "MEETING",
+        /// The closure of the assessment.
         Closure = "CLOSURE",
         /// A child linked to a child record.
         ChildLink = "CHILD_LINK",

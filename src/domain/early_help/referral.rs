@@ -8,6 +8,8 @@ use crate::domain::alert::{self as alerting, AlertKind, Subject};
 use entity::{early_help_referral as ehr, request_child, request_household_member};
 
 code_enum! {
+    /// Where an early help referral stands: awaiting allocation, allocated to a lead, or its
+    /// assessment started.
     ReferralStatus {
         /// Waiting for an early help manager to allocate a lead.
         AwaitingAllocation = "AWAITING_ALLOCATION",

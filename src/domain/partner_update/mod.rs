@@ -33,6 +33,7 @@ pub const DETAILS_MAX: usize = 5_000;
 pub const TIMELINE_MAX: i32 = super::page::MAX_PAGE;
 
 code_enum! {
+    /// What a partner update is about.
     UpdateKind {
         /// Face to face, phone or virtual contact with the child.
         ContactWithChild = "CONTACT_WITH_CHILD",
@@ -40,29 +41,49 @@ code_enum! {
         UnsuccessfulContact = "UNSUCCESSFUL_CONTACT",
         /// A change in the services around the child, e.g. not currently in school.
         ChangeInServices = "CHANGE_IN_SERVICES",
+        /// A change in the child's circumstances.
         ChangeInCircumstances = "CHANGE_IN_CIRCUMSTANCES",
+        /// Anything else the child's social worker should know.
         Other = "OTHER",
     }
 }
 
 code_enum! {
-    ContactMode { FaceToFace = "FACE_TO_FACE", Phone = "PHONE", Virtual = "VIRTUAL" }
+    /// How contact with the child happened.
+    ContactMode {
+        /// In person.
+        FaceToFace = "FACE_TO_FACE",
+        /// By telephone.
+        Phone = "PHONE",
+        /// By video call or another online meeting.
+        Virtual = "VIRTUAL"
+    }
 }
 
 code_enum! {
+    /// Why a planned contact with the child did not happen.
     UnsuccessfulReason {
+        /// The child was not brought to an appointment.
         NotBroughtToAppointment = "NOT_BROUGHT_TO_APPOINTMENT",
+        /// The child was not there at a home visit.
         NotPresentAtHomeVisit = "NOT_PRESENT_AT_HOME_VISIT",
+        /// Another reason.
         Other = "OTHER",
     }
 }
 
 code_enum! {
+    /// What the reviewer did about a partner update.
     ReviewAction {
         /// Reviewed; nothing further needed.
         #[graphql(name = "NONE")]
         NoAction = "NONE",
-        VisitArranged = "VISIT_ARRANGED", ContactMade = "CONTACT_MADE", Escalated = "ESCALATED" }
+        /// A visit to the child was arranged.
+        VisitArranged = "VISIT_ARRANGED",
+        /// Contact was made about the update.
+        ContactMade = "CONTACT_MADE",
+        /// Escalated to the case's team manager, who is alerted.
+        Escalated = "ESCALATED" }
 }
 
 /// The two daily checks of the mailbox (local London time).

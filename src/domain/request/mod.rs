@@ -33,7 +33,8 @@ use std::collections::HashMap;
 use super::contacts::MASH_PHONE;
 
 code_enum! {
-    /// What the hub decided (docs/domain.md §3.3).
+    // docs/domain.md §3.3.
+    /// What the Request for Support Hub decided to do about a request for support.
     HubOutcome {
         /// Information or advice given to the referrer.
         AdviceInformation = "ADVICE_INFORMATION",
@@ -45,6 +46,7 @@ code_enum! {
         ChildAndFamilyAssessment = "CHILD_AND_FAMILY_ASSESSMENT",
         /// Strategy discussion (s47): opens a child protection case.
         StrategyDiscussion = "STRATEGY_DISCUSSION",
+        /// No further action by children's social care.
         NoFurtherAction = "NO_FURTHER_ACTION",
         /// The child's case is already open: passed to the allocated worker.
         PassToAllocatedWorker = "PASS_TO_ALLOCATED_WORKER",

@@ -1,33 +1,48 @@
 //! Closing an assessment (with step up or step down) and linking its children to records.
 use super::*;
 
+/// Closing an early help assessment with its outcome.
 #[derive(InputObject)]
 pub struct CloseEarlyHelpAssessmentInput {
+    /// The assessment to close.
     pub assessment_id: ID,
+    /// The `version` of the assessment as last read. The change is refused if someone else has
+    /// changed the assessment since.
     pub expected_version: i32,
+    /// How the assessment ends: needs met, step down to universal services, single agency, consent
+    /// withdrawn, or step up to social care.
     pub outcome: EarlyHelpClosureOutcome,
-    /// Required with open plan actions, and for a step up (the concern).
+    /// Required with open plan actions, and for a step up (the concern). At most 5,000 characters.
     pub reason: Option<String>,
-    /// Defaults to today.
+    /// Defaults to today. Not in the future, nor before the assessment started.
     pub closed_on: Option<Date>,
 }
 
+/// Linking a child on an early help assessment to a child record.
 #[derive(InputObject)]
 pub struct LinkEarlyHelpChildInput {
+    /// The child on the assessment (the `id` of an `EarlyHelpChild`).
     pub assessment_child_id: ID,
+    /// The child record to link them to.
     pub child_id: ID,
+    /// The `version` of the assessment as last read. The change is refused if someone else has
+    /// changed the assessment since.
     pub expected_version: i32,
     /// Required when the names or date of birth disagree: why this is the same child (kept with
-    /// the link).
+    /// the link). At most 5,000 characters.
     pub override_reason: Option<String>,
 }
 
+/// The result of closing an early help assessment: the closed assessment and, for a step up, the
+/// draft request for support; or the problems with the input.
 #[derive(SimpleObject)]
 pub struct CloseEarlyHelpAssessmentPayload {
+    /// The closed assessment; empty when the closure was refused.
     pub assessment: Option<EarlyHelpAssessment>,
     /// For a step up: the draft request for support, pre-filled, for the lead to review and
     /// submit with `submitDraftRequestForSupport`.
     pub draft_request: Option<RequestForSupport>,
+    /// What is wrong with the input, field by field; empty when the assessment closed.
     pub user_errors: Vec<UserError>,
 }
 
@@ -41,7 +56,7 @@ impl ClosureMutation {
     async fn close_early_help_assessment(
         &self,
         ctx: &Context<'_>,
-        input: CloseEarlyHelpAssessmentInput,
+        #[graphql(desc = "The assessment, its outcome and the reason.")] input: CloseEarlyHelpAssessmentInput,
     ) -> Result<CloseEarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {
@@ -72,7 +87,7 @@ impl ClosureMutation {
     async fn link_early_help_child(
         &self,
         ctx: &Context<'_>,
-        input: LinkEarlyHelpChildInput,
+        #[graphql(desc = "The child on the assessment and the child record.")] input: LinkEarlyHelpChildInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {

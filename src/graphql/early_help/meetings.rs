@@ -1,34 +1,49 @@
 //! Recording a team-around-the-family meeting.
 use super::*;
 
+/// Someone invited to a team around the family meeting, with whether they attended.
 #[derive(InputObject)]
 pub struct MeetingAttendeeInput {
+    /// Who was invited: a practitioner, a household member or an external person.
     pub person: EarlyHelpPersonInput,
     /// `false` for someone invited who did not attend.
     pub attended: bool,
 }
 
+/// The review of one plan action at the meeting: the progress made, and the status and target date
+/// agreed.
 #[derive(InputObject)]
 pub struct PlanActionReviewInput {
+    /// The plan action reviewed. Each action is reviewed at most once per meeting.
     pub action_id: ID,
+    /// The progress made on the action. Required; at most 5,000 characters.
     pub progress: String,
+    /// The status agreed at the meeting: not started, in progress, done or not done.
     pub status: PlanActionStatus,
     /// A new target date, if the meeting moved it.
     pub target_date: Option<Date>,
 }
 
+/// A team around the family meeting record (the Early Help Meeting Record).
 #[derive(InputObject)]
 pub struct RecordEarlyHelpMeetingInput {
+    /// The assessment the meeting was about.
     pub assessment_id: ID,
+    /// The `version` of the assessment as last read. The change is refused if someone else has
+    /// changed the assessment since.
     pub expected_version: i32,
+    /// The date the meeting was held. Not in the future, nor before the assessment started.
     pub held_on: Date,
+    /// Everyone invited, with whether they attended: at least 1 and at most 50 people.
     pub attendees: Vec<MeetingAttendeeInput>,
+    /// The child's views at the meeting. At most 5,000 characters.
     pub child_views: Option<String>,
+    /// The family's views at the meeting. At most 5,000 characters.
     pub family_views: Option<String>,
-    /// One review for every open plan action.
+    /// One review for every open plan action. At most 100 reviews.
     #[graphql(default)]
     pub action_reviews: Vec<PlanActionReviewInput>,
-    /// Actions the meeting added to the plan.
+    /// Actions the meeting added to the plan. The plan holds at most 100 actions in all.
     #[graphql(default)]
     pub new_actions: Vec<EarlyHelpPlanActionInput>,
     /// After the meeting and at most 3 months later.
@@ -46,7 +61,7 @@ impl MeetingMutation {
     async fn record_early_help_meeting(
         &self,
         ctx: &Context<'_>,
-        input: RecordEarlyHelpMeetingInput,
+        #[graphql(desc = "The meeting record.")] input: RecordEarlyHelpMeetingInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {

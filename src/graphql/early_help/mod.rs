@@ -21,7 +21,7 @@ use crate::domain::{
 };
 use crate::error::AppResult;
 use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject, connection::Connection};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use entity::enums::EarlyHelpStatus;
 use entity::{
     early_help_action_review as review, early_help_assessment as eha, early_help_change as change,
@@ -35,15 +35,24 @@ use sea_orm::prelude::Uuid;
 /// attendee, author of a change). Whoever may read the assessment sees who works on it.
 pub struct Practitioner(pub staff::Model);
 
+/// A practitioner named on an early help assessment: the lead, a member of the team around the
+/// family, the person responsible for a plan action, a meeting attendee or the author of a change.
 #[Object]
 impl Practitioner {
-    /// The practitioner's staff ID (for `addTeamAroundFamilyMember` and plan actions).
-    async fn id(&self) -> ID {
+    /// The practitioner's global ID. Inputs that name a member of staff
+    /// (`addTeamAroundFamilyMember`, plan actions) take it as well as `staffId`.
+    pub async fn id(&self) -> ID {
+        ids::encode(Kind::Practitioner, self.0.id)
+    }
+    /// The practitioner's staff record ID (`Staff.id`).
+    async fn staff_id(&self) -> ID {
         ids::encode(Kind::Staff, self.0.id)
     }
+    /// The practitioner's name, as shown on forms and records.
     async fn display_name(&self) -> &str {
         &self.0.display_name
     }
+    /// The organisation the practitioner works for.
     async fn organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
         Ok(req(ctx)?.organisation(self.0.organisation_id).await?.map(Organisation))
     }
@@ -74,21 +83,28 @@ impl From<eha::Model> for EarlyHelpAssessment {
 /// How and when an assessment closed.
 pub struct EarlyHelpClosure(Box<eha::Model>);
 
+/// How and when an early help assessment closed: the outcome, the reason, the closure date and who
+/// closed it.
 #[Object]
 impl EarlyHelpClosure {
+    /// How the assessment ended: needs met, step down to universal services, single agency, consent
+    /// withdrawn, or step up to social care.
     async fn outcome(&self) -> Option<EarlyHelpClosureOutcome> {
         self.0.closure_outcome.as_deref().and_then(EarlyHelpClosureOutcome::from_code)
     }
-    /// Why it closed (required with open plan actions, and for a step up).
+    /// Why it closed (required with open plan actions, and for a step up). At most 5,000 characters.
     async fn reason(&self) -> Option<&str> {
         self.0.closure_reason.as_deref()
     }
+    /// The date the assessment closed, as the lead practitioner gave it.
     async fn closed_on(&self) -> Option<Date> {
         self.0.closed_on.map(Date)
     }
-    async fn closed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.closed_at
+    /// When the closure was recorded.
+    async fn closed_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.closed_at.map(Into::into)
     }
+    /// The lead practitioner who closed the assessment.
     async fn closed_by(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
         match self.0.closed_by {
             Some(s) => practitioner(ctx, self.0.id, s).await,
@@ -97,8 +113,12 @@ impl EarlyHelpClosure {
     }
 }
 
+/// An early help assessment (the Early Help Assessment Form) of one or more children and their
+/// household, with its strengths and needs, co-produced plan, team around the family and meeting
+/// records.
 #[Object]
 impl EarlyHelpAssessment {
+    /// The assessment's ID, used to read and edit it.
     pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpAssessment, self.0.id)
     }
@@ -106,6 +126,7 @@ impl EarlyHelpAssessment {
     async fn reference(&self) -> &str {
         &self.0.reference
     }
+    /// Where the assessment is in its life: assessment, plan active or closed.
     async fn status(&self) -> EarlyHelpStatus {
         self.0.status
     }
@@ -113,24 +134,28 @@ impl EarlyHelpAssessment {
     async fn lead(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
         practitioner(ctx, self.0.id, self.0.lead_id).await
     }
+    /// The lead practitioner's organisation, which the assessment belongs to.
     async fn lead_organisation(&self, ctx: &Context<'_>) -> Result<Option<Organisation>> {
         Ok(req(ctx)?.organisation(self.0.lead_org_id).await?.map(Organisation))
     }
-    /// Why the assessment was started.
+    /// Why the assessment was started. At most 10,000 characters.
     async fn reason(&self) -> &str {
         &self.0.reason
     }
-    /// The voice of the child: wishes, feelings, lived experience.
+    /// The voice of the child: wishes, feelings, lived experience. At most 5,000 characters.
     async fn child_voice(&self) -> Option<&str> {
         self.0.child_voice.as_deref()
     }
-    /// The voice of the family.
+    /// The voice of the family. At most 5,000 characters.
     async fn family_voice(&self) -> Option<&str> {
         self.0.family_voice.as_deref()
     }
+    /// The level of need the lead practitioner judges the family to be at.
     async fn level(&self) -> Level {
         self.0.level
     }
+    /// The family's consent to the assessment and to sharing their information: who gave it, what
+    /// it covers, and the reason when it was not given.
     async fn consent(&self) -> Consent {
         let c = domain::intake::consent_from_columns(
             &self.0.consent_status,
@@ -148,9 +173,11 @@ impl EarlyHelpAssessment {
             date: c.date.map(Date),
         }
     }
+    /// The date the assessment started.
     async fn started_on(&self) -> Date {
         Date(self.0.started_on)
     }
+    /// The date the assessment was completed; empty while it is still being done.
     async fn completed_on(&self) -> Option<Date> {
         self.0.completed_on.map(Date)
     }
@@ -175,34 +202,43 @@ impl EarlyHelpAssessment {
     async fn version(&self) -> i32 {
         self.0.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When the assessment was recorded.
+    async fn created_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    /// When the assessment was last changed (any edit, including its plan, team and meetings).
+    async fn updated_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.updated_at.into()
     }
+    /// The children the assessment is about, in the order given: at least 1 and at most 10
+    /// children.
     async fn children(&self, ctx: &Context<'_>) -> Result<Vec<EarlyHelpChild>> {
         let rows = req(ctx)?.loaders.eh_children.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(EarlyHelpChild).collect())
     }
     /// Parents, carers and other household members (the additional child and family member
-    /// sheet).
+    /// sheet). At most 20 people.
     async fn household(&self, ctx: &Context<'_>) -> Result<Vec<EarlyHelpHouseholdMember>> {
         let rows = req(ctx)?.loaders.eh_household.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(EarlyHelpHouseholdMember).collect())
     }
+    /// What is going well for the family, by assessment domain and resilience compartment. At most
+    /// 50 strengths.
     async fn strengths(&self, ctx: &Context<'_>) -> Result<Vec<EarlyHelpFactor>> {
         self.factors(ctx, domain::early_help::FactorKind::Strength).await
     }
+    /// What the family needs help with, by assessment domain and resilience compartment. At most 50
+    /// needs.
     async fn needs(&self, ctx: &Context<'_>) -> Result<Vec<EarlyHelpFactor>> {
         self.factors(ctx, domain::early_help::FactorKind::Need).await
     }
-    /// The co-produced plan.
+    /// The co-produced plan. At most 100 actions.
     async fn plan(&self, ctx: &Context<'_>) -> Result<Vec<EarlyHelpPlanAction>> {
         let rows = req(ctx)?.loaders.eh_actions.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(EarlyHelpPlanAction).collect())
     }
-    /// The team around the family: current members and those whose membership ended.
+    /// The team around the family: current members and those whose membership ended. At most 30
+    /// current members.
     async fn team_around_family(&self, ctx: &Context<'_>) -> Result<Vec<TeamAroundFamilyMember>> {
         let rows = req(ctx)?.loaders.eh_members.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(TeamAroundFamilyMember).collect())
@@ -238,32 +274,44 @@ impl EarlyHelpAssessment {
 /// link the child record.
 pub struct EarlyHelpChild(pub ehc::Model);
 
+/// A child on an early help assessment, as the lead practitioner described them. Hub workers and
+/// social workers may link the child to a child record.
 #[Object]
 impl EarlyHelpChild {
-    async fn id(&self) -> ID {
+    /// The ID of this child on the assessment (not a child record ID). Give it back to keep the
+    /// child when editing the list of children, or to link the child to a record.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpChild, self.0.id)
     }
+    /// The child's first name. At most 100 characters.
     async fn given_name(&self) -> &str {
         &self.0.given_name
     }
+    /// The child's last name (surname). At most 100 characters.
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
+    /// The child's date of birth; empty for an unborn child.
     async fn date_of_birth(&self) -> Option<Date> {
         self.0.date_of_birth.map(Date)
     }
+    /// For an unborn child, the expected date of delivery; empty for a child already born.
     async fn expected_date_of_delivery(&self) -> Option<Date> {
         self.0.expected_delivery_date.map(Date)
     }
+    /// The child's sex.
     async fn sex(&self) -> Sex {
         self.0.sex
     }
+    /// The child's address, on one line. At most 200 characters.
     async fn address_line(&self) -> Option<&str> {
         self.0.address_line.as_deref()
     }
+    /// The child's postcode. At most 10 characters.
     async fn postcode(&self) -> Option<&str> {
         self.0.postcode.as_deref()
     }
+    /// The school, nursery or other setting the child attends. At most 200 characters.
     async fn school_or_setting(&self) -> Option<&str> {
         self.0.school_or_setting.as_deref()
     }
@@ -289,14 +337,20 @@ impl EarlyHelpChild {
 
 pub struct EarlyHelpHouseholdMember(pub member::Model);
 
+/// A parent, carer or other member of the household on an early help assessment (the additional
+/// child and family member sheet).
 #[Object]
 impl EarlyHelpHouseholdMember {
-    async fn id(&self) -> ID {
+    /// The ID of this household member on the assessment. Give it back to keep them when editing
+    /// the household, or to name them on the plan or at a meeting.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpHouseholdMember, self.0.id)
     }
+    /// The person's first name. At most 100 characters.
     async fn given_name(&self) -> &str {
         &self.0.given_name
     }
+    /// The person's last name (surname). At most 100 characters.
     async fn family_name(&self) -> &str {
         &self.0.family_name
     }
@@ -304,9 +358,11 @@ impl EarlyHelpHouseholdMember {
     async fn relationship(&self) -> Relationship {
         self.0.relationship
     }
+    /// Whether this person has parental responsibility for the child.
     async fn parental_responsibility(&self) -> bool {
         self.0.parental_responsibility
     }
+    /// Whether this person lives with the child.
     async fn lives_with_child(&self) -> bool {
         self.0.lives_with_child
     }
@@ -315,17 +371,25 @@ impl EarlyHelpHouseholdMember {
 /// A strength or a need, under an assessment domain and a resilience-framework compartment.
 pub struct EarlyHelpFactor(pub factor::Model);
 
+/// A strength or a need found by the assessment, under an Assessment Framework domain and a
+/// resilience framework compartment.
 #[Object]
 impl EarlyHelpFactor {
-    async fn id(&self) -> ID {
+    /// The ID of this strength or need. Give it back to keep it when editing the list.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpFactor, self.0.id)
     }
+    /// The Assessment Framework domain it falls under: the child's developmental needs, parenting
+    /// capacity, or family and environmental factors.
     async fn domain(&self) -> Option<AssessmentDomain> {
         AssessmentDomain::from_code(&self.0.domain)
     }
+    /// The resilience framework compartment it falls under: basics, belonging, learning, coping or
+    /// core self.
     async fn compartment(&self) -> Option<ResilienceCompartment> {
         ResilienceCompartment::from_code(&self.0.compartment)
     }
+    /// The strength or need, in words. At most 2,000 characters.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -345,25 +409,29 @@ pub struct EarlyHelpPerson {
     organisation: Option<String>,
 }
 
+/// Someone on the plan or at a meeting: a practitioner, a household member, or an external person
+/// with their organisation. Only one of `practitioner`, `householdMember` and `name` is given.
 #[Object]
 impl EarlyHelpPerson {
+    /// The practitioner, when the person is a practitioner known to the service.
     async fn practitioner(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
         match self.staff_id {
             Some(s) => practitioner(ctx, self.assessment, s).await,
             None => Ok(None),
         }
     }
+    /// The household member, when the person is one of the family on the assessment.
     async fn household_member(&self, ctx: &Context<'_>) -> Result<Option<EarlyHelpHouseholdMember>> {
         match self.member_id {
             Some(m) => household_member(ctx, self.assessment, m).await,
             None => Ok(None),
         }
     }
-    /// An external person's name.
+    /// An external person's name. At most 200 characters.
     async fn name(&self) -> Option<&str> {
         self.name.as_deref()
     }
-    /// The organisation given for the person.
+    /// The organisation given for the person. At most 200 characters.
     async fn organisation(&self) -> Option<&str> {
         self.organisation.as_deref()
     }
@@ -372,14 +440,19 @@ impl EarlyHelpPerson {
 /// A row of the co-produced plan.
 pub struct EarlyHelpPlanAction(pub action::Model);
 
+/// A row of the co-produced plan: the need, the action, who is responsible, the intended outcome
+/// and the target date.
 #[Object]
 impl EarlyHelpPlanAction {
-    async fn id(&self) -> ID {
+    /// The plan action's ID, used to edit it or review it at a meeting.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpPlanAction, self.0.id)
     }
+    /// The need this action addresses. At most 2,000 characters.
     async fn need(&self) -> &str {
         &self.0.need
     }
+    /// What will be done. At most 2,000 characters.
     async fn action(&self) -> &str {
         &self.0.action
     }
@@ -393,15 +466,20 @@ impl EarlyHelpPlanAction {
             organisation: self.0.responsible_organisation.clone(),
         }
     }
+    /// What should be different for the child or family once the action is done. At most 2,000
+    /// characters.
     async fn intended_outcome(&self) -> &str {
         &self.0.intended_outcome
     }
+    /// The date by which the action should be done; never before the assessment started.
     async fn target_date(&self) -> Date {
         Date(self.0.target_date)
     }
+    /// The resilience framework compartment the action builds on, if one was given.
     async fn compartment(&self) -> Option<ResilienceCompartment> {
         self.0.compartment.as_deref().and_then(ResilienceCompartment::from_code)
     }
+    /// Where the action stands: not started, in progress, done or not done.
     async fn status(&self) -> PlanActionStatus {
         PlanActionStatus::from_code(&self.0.status).unwrap_or(PlanActionStatus::NotStarted)
     }
@@ -409,26 +487,33 @@ impl EarlyHelpPlanAction {
     async fn agreed_with_family(&self) -> bool {
         self.0.agreed_with_family
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When the action was added to the plan.
+    async fn created_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.created_at.into()
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.0.updated_at
+    /// When the action last changed.
+    async fn updated_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.updated_at.into()
     }
 }
 
 pub struct TeamAroundFamilyMember(pub taf::Model);
 
+/// A practitioner's membership of the team around the family. Current members may read the
+/// assessment and contribute to it while it is open.
 #[Object]
 impl TeamAroundFamilyMember {
+    /// The practitioner who is, or was, a member.
     async fn practitioner(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
         practitioner(ctx, self.0.assessment_id, self.0.staff_id).await
     }
-    async fn added_at(&self) -> DateTime<Utc> {
-        self.0.added_at
+    /// When the practitioner joined the team.
+    async fn added_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.added_at.into()
     }
-    async fn removed_at(&self) -> Option<DateTime<Utc>> {
-        self.0.removed_at
+    /// When the membership ended; empty for a current member.
+    async fn removed_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.removed_at.map(Into::into)
     }
     /// A member now (not removed).
     async fn current(&self) -> bool {
@@ -439,24 +524,28 @@ impl TeamAroundFamilyMember {
 /// An early help (team around the family) meeting record.
 pub struct EarlyHelpMeeting(pub meeting::Model);
 
+/// A team around the family meeting record (the Early Help Meeting Record): who attended, the views
+/// of the child and family, the review of the plan and the next meeting date.
 #[Object]
 impl EarlyHelpMeeting {
-    async fn id(&self) -> ID {
+    /// The meeting record's ID.
+    pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpMeeting, self.0.id)
     }
+    /// The date the meeting was held.
     async fn held_on(&self) -> Date {
         Date(self.0.held_on)
     }
-    /// Everyone invited, with whether they attended.
+    /// Everyone invited, with whether they attended. At most 50 people.
     async fn attendees(&self, ctx: &Context<'_>) -> Result<Vec<MeetingAttendee>> {
         let rows = req(ctx)?.loaders.eh_attendees.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(|a| MeetingAttendee(a, self.0.assessment_id)).collect())
     }
-    /// The child's views at the meeting.
+    /// The child's views at the meeting. At most 5,000 characters.
     async fn child_views(&self) -> Option<&str> {
         self.0.child_views.as_deref()
     }
-    /// The family's views at the meeting.
+    /// The family's views at the meeting. At most 5,000 characters.
     async fn family_views(&self) -> Option<&str> {
         self.0.family_views.as_deref()
     }
@@ -465,12 +554,15 @@ impl EarlyHelpMeeting {
         let rows = req(ctx)?.loaders.eh_reviews.load_one(self.0.id).await?.unwrap_or_default();
         Ok(rows.into_iter().map(|r| PlanActionReview(r, self.0.assessment_id)).collect())
     }
+    /// The date of the next meeting: after this one and at most 3 months later.
     async fn next_meeting_on(&self) -> Option<Date> {
         self.0.next_meeting_on.map(Date)
     }
-    async fn recorded_at(&self) -> DateTime<Utc> {
-        self.0.recorded_at
+    /// When the meeting record was saved.
+    async fn recorded_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.recorded_at.into()
     }
+    /// The practitioner who recorded the meeting.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
         practitioner(ctx, self.0.assessment_id, self.0.recorded_by).await
     }
@@ -478,8 +570,10 @@ impl EarlyHelpMeeting {
 
 pub struct MeetingAttendee(attendee::Model, Uuid);
 
+/// Someone invited to a team around the family meeting, with whether they attended.
 #[Object]
 impl MeetingAttendee {
+    /// Who was invited: a practitioner, a household member or an external person.
     async fn person(&self) -> EarlyHelpPerson {
         EarlyHelpPerson {
             assessment: self.1,
@@ -497,12 +591,16 @@ impl MeetingAttendee {
 
 pub struct PlanActionReview(review::Model, Uuid);
 
+/// The review of one plan action at a team around the family meeting: the progress made, and the
+/// status and target date agreed.
 #[Object]
 impl PlanActionReview {
+    /// The plan action reviewed.
     async fn action(&self, ctx: &Context<'_>) -> Result<Option<EarlyHelpPlanAction>> {
         let rows = req(ctx)?.loaders.eh_actions.load_one(self.1).await?.unwrap_or_default();
         Ok(rows.into_iter().find(|a| a.id == self.0.action_id).map(EarlyHelpPlanAction))
     }
+    /// The progress made on the action, as discussed at the meeting. At most 5,000 characters.
     async fn progress(&self) -> &str {
         &self.0.progress
     }
@@ -519,14 +617,19 @@ impl PlanActionReview {
 /// One entry of the history: who, when, which section, which fields (never the values).
 pub struct EarlyHelpChange(pub change::Model);
 
+/// One entry of an assessment's history: who changed it, when, which section and which fields
+/// (never the values).
 #[Object]
 impl EarlyHelpChange {
-    async fn at(&self) -> DateTime<Utc> {
-        self.0.at
+    /// When the change was made.
+    async fn at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.at.into()
     }
+    /// The practitioner who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<Practitioner>> {
         practitioner(ctx, self.0.assessment_id, self.0.actor_id).await
     }
+    /// The part of the assessment that changed.
     async fn section(&self) -> Option<ChangeSection> {
         ChangeSection::from_code(&self.0.section)
     }
@@ -536,23 +639,30 @@ impl EarlyHelpChange {
     }
 }
 
+/// How many closed early help assessments ended with one closure outcome.
 #[derive(SimpleObject)]
 pub struct OutcomeCount {
+    /// The closure outcome.
     pub outcome: EarlyHelpClosureOutcome,
+    /// How many closed assessments ended with this outcome.
     pub count: i32,
 }
 
 /// Early help counts: no names, no dates of birth, no free text.
 #[derive(SimpleObject)]
 pub struct EarlyHelpSummary {
+    /// How many early help assessments are open (not closed).
     pub open: i32,
+    /// How many assessments have closed with each outcome, every outcome listed.
     pub closed_by_outcome: Vec<OutcomeCount>,
     /// Open assessments past their review date.
     pub overdue_reviews: i32,
 }
 
+/// Which early help assessments to list. A field left out does not filter.
 #[derive(InputObject, Default)]
 pub struct EarlyHelpAssessmentFilter {
+    /// Only assessments with this status.
     pub status: Option<EarlyHelpStatus>,
     /// Open and past the review date: the overdue-review inbox.
     pub review_overdue: Option<bool>,
@@ -566,7 +676,11 @@ pub struct EarlyHelpQuery;
 #[Object(guard = "super::Authorized(\"Query\")")]
 impl EarlyHelpQuery {
     /// One early help assessment by ID; `NOT_FOUND` when missing or not the caller's to see.
-    async fn early_help_assessment(&self, ctx: &Context<'_>, id: ID) -> Result<EarlyHelpAssessment> {
+    async fn early_help_assessment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The assessment's ID.")] id: ID,
+    ) -> Result<EarlyHelpAssessment> {
         let r = req(ctx)?;
         let id = ids::decode(&id, Kind::EarlyHelpAssessment, "id")?;
         Ok(domain::early_help::get(&r.db, &r.ctx, id).await?.into())
@@ -578,9 +692,9 @@ impl EarlyHelpQuery {
     async fn early_help_assessments(
         &self,
         ctx: &Context<'_>,
-        filter: Option<EarlyHelpAssessmentFilter>,
-        first: i32,
-        after: Option<String>,
+        #[graphql(desc = "Which assessments to list; leave out for all.")] filter: Option<EarlyHelpAssessmentFilter>,
+        #[graphql(desc = "How many assessments to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page; leave out for the first page.")] after: Option<String>,
     ) -> Result<Connection<String, EarlyHelpAssessment>> {
         let r = req(ctx)?;
         let f = filter.unwrap_or_default();
@@ -611,9 +725,13 @@ impl EarlyHelpQuery {
     }
 }
 
+/// The result of a change to an early help assessment: the assessment as it now stands, or the
+/// problems with the input.
 #[derive(SimpleObject)]
 pub struct EarlyHelpAssessmentPayload {
+    /// The assessment after the change; empty when the change was refused.
     pub assessment: Option<EarlyHelpAssessment>,
+    /// What is wrong with the input, field by field; empty when the change was made.
     pub user_errors: Vec<UserError>,
 }
 

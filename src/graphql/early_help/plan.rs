@@ -5,47 +5,75 @@ use super::*;
 /// (`householdMemberId`), or an external person (`name` and `organisation`).
 #[derive(InputObject, Default)]
 pub struct EarlyHelpPersonInput {
+    /// A practitioner known to the service, by staff ID.
     pub staff_id: Option<ID>,
+    /// A household member already on the assessment.
     pub household_member_id: Option<ID>,
+    /// An external person's name. At most 200 characters.
     pub name: Option<String>,
+    /// The external person's organisation: required with `name`. At most 200 characters.
     pub organisation: Option<String>,
 }
 
+/// A row of the co-produced plan: the need, the action, who is responsible, the intended outcome
+/// and the target date.
 #[derive(InputObject)]
 pub struct EarlyHelpPlanActionInput {
+    /// The need this action addresses. Required; at most 2,000 characters.
     pub need: String,
+    /// What will be done. Required; at most 2,000 characters.
     pub action: String,
+    /// Who does it: a practitioner, a household member or an external person.
     pub responsible: EarlyHelpPersonInput,
+    /// What should be different for the child or family once the action is done. Required; at most
+    /// 2,000 characters.
     pub intended_outcome: String,
     /// Not before the assessment started.
     pub target_date: Date,
+    /// The resilience framework compartment the action builds on, if any.
     pub compartment: Option<ResilienceCompartment>,
     /// The family agreed this action.
     pub agreed_with_family: bool,
+    /// Where the action stands. Defaults to not started.
     #[graphql(default_with = "PlanActionStatus::NotStarted")]
     pub status: PlanActionStatus,
 }
 
+/// A new action for the co-produced plan of an assessment. A plan holds at most 100 actions.
 #[derive(InputObject)]
 pub struct AddEarlyHelpPlanActionInput {
+    /// The assessment whose plan the action joins.
     pub assessment_id: ID,
+    /// The `version` of the assessment as last read. The change is refused if someone else has
+    /// changed the assessment since.
     pub expected_version: i32,
+    /// The action to add.
     pub plan_action: EarlyHelpPlanActionInput,
 }
 
 /// Fields left out stay as they are.
 #[derive(InputObject)]
 pub struct UpdateEarlyHelpPlanActionInput {
+    /// The plan action to edit.
     pub action_id: ID,
     /// The `version` of the assessment as last read.
     pub expected_version: i32,
+    /// The need this action addresses. At most 2,000 characters.
     pub need: Option<String>,
+    /// What will be done. At most 2,000 characters.
     pub action: Option<String>,
+    /// Who does it: a practitioner, a household member or an external person.
     pub responsible: Option<EarlyHelpPersonInput>,
+    /// What should be different for the child or family once the action is done. At most 2,000
+    /// characters.
     pub intended_outcome: Option<String>,
+    /// The date by which the action should be done. Not before the assessment started.
     pub target_date: Option<Date>,
+    /// The resilience framework compartment the action builds on.
     pub compartment: Option<ResilienceCompartment>,
+    /// Whether the family agreed this action.
     pub agreed_with_family: Option<bool>,
+    /// Where the action stands: not started, in progress, done or not done.
     pub status: Option<PlanActionStatus>,
 }
 
@@ -85,7 +113,7 @@ impl PlanMutation {
     async fn add_early_help_plan_action(
         &self,
         ctx: &Context<'_>,
-        input: AddEarlyHelpPlanActionInput,
+        #[graphql(desc = "The assessment and the action to add.")] input: AddEarlyHelpPlanActionInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {
@@ -101,7 +129,7 @@ impl PlanMutation {
     async fn update_early_help_plan_action(
         &self,
         ctx: &Context<'_>,
-        input: UpdateEarlyHelpPlanActionInput,
+        #[graphql(desc = "The plan action to edit and the fields to change.")] input: UpdateEarlyHelpPlanActionInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {

@@ -9,19 +9,25 @@ use entity::early_help_referral as ehr;
 /// to a lead; the lead starts the assessment from it; the hub follows its status.
 pub struct EarlyHelpReferral(pub ehr::Model);
 
+/// A referral to the early help service made by a hub decision. Early help managers allocate it to
+/// a lead practitioner, who starts the assessment from it; the hub follows its status.
 #[Object]
 impl EarlyHelpReferral {
+    /// The referral's ID.
     pub async fn id(&self) -> ID {
         ids::encode(Kind::EarlyHelpReferral, self.0.id)
     }
+    /// Where the referral stands: awaiting allocation, allocated, or assessment started.
     async fn status(&self) -> ReferralStatus {
         ReferralStatus::from_code(&self.0.status).unwrap_or(ReferralStatus::AwaitingAllocation)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.0.created_at
+    /// When the hub's decision made the referral.
+    async fn created_at(&self) -> crate::graphql::scalars::DateTime {
+        self.0.created_at.into()
     }
-    async fn allocated_at(&self) -> Option<DateTime<Utc>> {
-        self.0.allocated_at
+    /// When the referral was allocated to its lead; empty while awaiting allocation.
+    async fn allocated_at(&self) -> Option<crate::graphql::scalars::DateTime> {
+        self.0.allocated_at.map(Into::into)
     }
     /// The request the hub decided: the family, the concerns and the consent.
     async fn request_for_support(&self, ctx: &Context<'_>) -> Result<Option<RequestForSupport>> {
@@ -62,9 +68,9 @@ impl ReferralQuery {
     async fn early_help_referrals(
         &self,
         ctx: &Context<'_>,
-        status: Option<ReferralStatus>,
-        first: i32,
-        after: Option<String>,
+        #[graphql(desc = "Only referrals with this status; leave out for all.")] status: Option<ReferralStatus>,
+        #[graphql(desc = "How many referrals to return: 1 to 100.")] first: i32,
+        #[graphql(desc = "The `endCursor` of the previous page; leave out for the first page.")] after: Option<String>,
     ) -> Result<Connection<String, EarlyHelpReferral>> {
         let r = req(ctx)?;
         let page = PageArgs::parse(first, after.as_deref())?;
@@ -73,34 +79,49 @@ impl ReferralQuery {
     }
 }
 
+/// Allocating an early help referral to a lead practitioner.
 #[derive(InputObject)]
 pub struct AllocateEarlyHelpReferralInput {
+    /// The referral to allocate.
     pub referral_id: ID,
     /// An early help practitioner, or a partner practitioner who has agreed to lead.
     pub lead_id: ID,
     /// Required (`true`) when the lead is a partner practitioner: they agreed to lead.
     #[graphql(default)]
     pub partner_agreed: bool,
+    /// The `version` of the referral as last read. The allocation is refused if someone else has
+    /// changed the referral since.
     pub expected_version: i32,
 }
 
+/// Starting the early help assessment of a referral allocated to the caller.
 #[derive(InputObject)]
 pub struct StartEarlyHelpAssessmentFromReferralInput {
+    /// The referral allocated to the caller.
     pub referral_id: ID,
     /// Defaults to today.
     pub started_on: Option<Date>,
 }
 
+/// The result of a change to an early help referral: the referral as it now stands, or the problems
+/// with the input.
 #[derive(SimpleObject)]
 pub struct EarlyHelpReferralPayload {
+    /// The referral after the change; empty when the change was refused.
     pub referral: Option<EarlyHelpReferral>,
+    /// What is wrong with the input, field by field; empty when the change was made.
     pub user_errors: Vec<UserError>,
 }
 
+/// The result of starting an assessment from a referral: the new assessment and the referral, or
+/// the problems with the input.
 #[derive(SimpleObject)]
 pub struct StartFromReferralPayload {
+    /// The assessment started, pre-filled from the request for support; empty when refused.
     pub assessment: Option<EarlyHelpAssessment>,
+    /// The referral, now marked as assessment started; empty when refused.
     pub referral: Option<EarlyHelpReferral>,
+    /// What is wrong with the input, field by field; empty when the assessment started.
     pub user_errors: Vec<UserError>,
 }
 
@@ -113,7 +134,7 @@ impl ReferralMutation {
     async fn allocate_early_help_referral(
         &self,
         ctx: &Context<'_>,
-        input: AllocateEarlyHelpReferralInput,
+        #[graphql(desc = "The referral and the lead practitioner.")] input: AllocateEarlyHelpReferralInput,
     ) -> Result<EarlyHelpReferralPayload> {
         let r = req(ctx)?;
         let result = async {
@@ -135,7 +156,7 @@ impl ReferralMutation {
     async fn start_early_help_assessment_from_referral(
         &self,
         ctx: &Context<'_>,
-        input: StartEarlyHelpAssessmentFromReferralInput,
+        #[graphql(desc = "The referral and the start date.")] input: StartEarlyHelpAssessmentFromReferralInput,
     ) -> Result<StartFromReferralPayload> {
         let r = req(ctx)?;
         let result = async {

@@ -1,9 +1,14 @@
 //! The team around the family: adding and removing members.
 use super::*;
 
+/// A practitioner to add to, or remove from, the team around the family of an assessment. The team
+/// has at most 30 current members.
 #[derive(InputObject)]
 pub struct TeamAroundFamilyMemberInput {
+    /// The assessment whose team changes.
     pub assessment_id: ID,
+    /// The `version` of the assessment as last read. The change is refused if someone else has
+    /// changed the assessment since.
     pub expected_version: i32,
     /// A known practitioner's staff ID.
     pub staff_id: ID,
@@ -18,7 +23,7 @@ impl TeamMutation {
     async fn add_team_around_family_member(
         &self,
         ctx: &Context<'_>,
-        input: TeamAroundFamilyMemberInput,
+        #[graphql(desc = "The assessment and the practitioner to add.")] input: TeamAroundFamilyMemberInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {
@@ -34,7 +39,7 @@ impl TeamMutation {
     async fn remove_team_around_family_member(
         &self,
         ctx: &Context<'_>,
-        input: TeamAroundFamilyMemberInput,
+        #[graphql(desc = "The assessment and the practitioner to remove.")] input: TeamAroundFamilyMemberInput,
     ) -> Result<EarlyHelpAssessmentPayload> {
         let r = req(ctx)?;
         let result = async {
