@@ -231,3 +231,43 @@ async fn every_response_reports_its_cost_as_validation_counts_it() {
         assert_eq!(cost["depth"], reference["depth"], "{q}");
     }
 }
+
+/// Finding: IDs were not globally unique (`viewer.id` equalled `viewer.staff.id`) and ten types
+/// with an `id` did not implement `Node`. Now every object type with an `id` implements `Node`,
+/// and `node(id:)` finds each kind under the same policy as its typed queries.
+#[tokio::test]
+async fn every_object_with_an_id_is_a_node_and_ids_are_unique() {
+    let sdl = casegraph::graphql::sdl();
+    let doc = async_graphql::parser::parse_schema(&sdl).unwrap();
+    let mut without = vec![];
+    for def in doc.definitions {
+        if let async_graphql::parser::types::TypeSystemDefinition::Type(t) = def
+            && let async_graphql::parser::types::TypeKind::Object(o) = &t.node.kind
+            && o.fields.iter().any(|f| f.node.name.node == "id")
+            && !o.implements.iter().any(|i| i.node == "Node")
+        {
+            without.push(t.node.name.node.to_string());
+        }
+    }
+    assert!(without.is_empty(), "types with an id that are not a Node: {without:?}");
+
+    let app = TestApp::new().await;
+    let r = app.gql("sw.alpha1", "{ viewer { id staff { id } } }", json!({})).await;
+    let (viewer, staff) =
+        (r.data()["viewer"]["id"].as_str().unwrap(), r.data()["viewer"]["staff"]["id"].as_str().unwrap());
+    assert_ne!(viewer, staff);
+    let node = |id: &str| json!({ "id": id });
+    let q = "query($id: ID!) { node(id: $id) { __typename id } }";
+    let r = app.gql("sw.alpha1", q, node(viewer)).await;
+    assert_eq!(r.data()["node"], json!({ "__typename": "Viewer", "id": viewer }));
+    assert_eq!(app.gql("sw.alpha2", q, node(viewer)).await.code(), "NOT_FOUND", "someone else's viewer");
+    // An alert: its recipient finds it; anyone else gets NOT_FOUND.
+    let c = crate::fixtures::open_case_of(&app, "sw.alpha1", false).await;
+    let child = crate::fixtures::child(&app, c.child_id).await;
+    crate::fixtures::submit_update(&app, "partner.school", &child, false).await;
+    let r = app.gql("sw.alpha1", "{ alerts(first: 1) { edges { node { id } } } }", json!({})).await;
+    let alert =
+        r.data()["alerts"]["edges"][0]["node"]["id"].as_str().unwrap_or_else(|| panic!("{}", r.raw)).to_string();
+    assert_eq!(app.gql("sw.alpha1", q, node(&alert)).await.data()["node"]["__typename"], "Alert");
+    assert_eq!(app.gql("sw.bravo1", q, node(&alert)).await.code(), "NOT_FOUND");
+}
