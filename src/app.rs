@@ -90,7 +90,8 @@ pub fn router(state: AppState, cors_origins: &[String], cors_max_age_secs: u64) 
         .route("/graphql", graphql_route)
         .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/livez", get(livez))
-        .route("/readyz", get(readyz));
+        .route("/readyz", get(readyz))
+        .route("/reports/{file}", get(report_csv));
     // GraphiQL's own files, vendored and pinned (assets/graphiql/README.md): dev only.
     let dev = state.dev;
     let router = if dev { router.merge(crate::graphiql::routes()) } else { router };
@@ -259,29 +260,10 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
             return fail(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_REQUEST", "content-type must be application/json");
         }
     }
-    // 2. A missing or invalid token is 401 here, never "anonymous"; the reason is logged only
-    //    (sampled), and an address that keeps failing gets 429 instead.
-    let principal =
-        match s.keys.authenticate_fresh(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await {
-            Ok(p) => p,
-            Err(reason) => return refuse_unauthenticated(&s, from, &reason),
-        };
-    //    The token must still speak for someone: an active record holding its roles.
-    match s.identities.check(&s.db, &principal).await {
-        Ok(Ok(())) => {}
-        Ok(Err(revoked)) => return refuse_unauthenticated(&s, from, &revoked),
-        Err(e) => {
-            s.metrics.refused("unavailable");
-            return unavailable(e.code());
-        }
-    }
-    // 3. Fair use: this principal's rate and concurrency.
-    let _permit = match s.guards.admit(principal.user) {
-        Ok(p) => p,
-        Err(refused) => {
-            s.metrics.refused("rate_limited");
-            return rate_limited(refused.retry_after_secs);
-        }
+    // 2-3. The token, its staff record, and this principal's rate and concurrency.
+    let (principal, _permit) = match admit(&s, &headers, from).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
     };
     // 4. The body (or, for GET, the query string), read only now (after the token) and within
     //    its own timeout; one operation per request (the single extractor refuses JSON arrays).
@@ -442,6 +424,107 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
         Err(_) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
     };
     if retry.is_some() { retry_after(res, RETRY_AFTER_SECS) } else { res }
+}
+
+/// Who is calling, or the answer that refuses them: a missing or invalid token is 401 (never
+/// "anonymous"; the reason is logged only, sampled, and an address that keeps failing gets 429
+/// instead); the token must still speak for someone (an active record holding its roles); and
+/// the principal must be within its rate and concurrency (429). The permit is held until the
+/// request ends.
+async fn admit(
+    s: &AppState,
+    headers: &HeaderMap,
+    from: Option<std::net::IpAddr>,
+) -> Result<(crate::auth::Principal, crate::guard::Permit), Response> {
+    let principal =
+        match s.keys.authenticate_fresh(headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())).await {
+            Ok(p) => p,
+            Err(reason) => return Err(refuse_unauthenticated(s, from, &reason)),
+        };
+    match s.identities.check(&s.db, &principal).await {
+        Ok(Ok(())) => {}
+        Ok(Err(revoked)) => return Err(refuse_unauthenticated(s, from, &revoked)),
+        Err(e) => {
+            s.metrics.refused("unavailable");
+            return Err(unavailable(e.code()));
+        }
+    }
+    match s.guards.admit(principal.user) {
+        Ok(p) => Ok((principal, p)),
+        Err(refused) => {
+            s.metrics.refused("rate_limited");
+            Err(rate_limited(refused.retry_after_secs))
+        }
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct ReportParams {
+    from: Option<String>,
+    to: Option<String>,
+    by: Option<String>,
+}
+
+/// `GET /reports/<name>.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&by=week|month|quarter` (by defaults to
+/// month): a report as CSV for reporting tools, with the same token, policy, suppression and
+/// audit as `reports` in GraphQL. Bad input is 400 with a JSON body; nothing is exported.
+async fn report_csv(
+    State(s): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    use crate::domain::report::{self, Grouping, Range};
+    let headers = request.headers().clone();
+    let from_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let (principal, _permit) = match admit(&s, &headers, from_ip).await {
+        Ok(admitted) => admitted,
+        Err(refusal) => return refusal,
+    };
+    let bad = |field: &str, message: &str| {
+        let body =
+            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT", "field": field } }] });
+        reply(StatusCode::BAD_REQUEST, "application/json; charset=utf-8", body)
+    };
+    let Some(name) = file.strip_suffix(".csv").filter(|n| *n == "requests-received") else {
+        return fail(StatusCode::NOT_FOUND, "NOT_FOUND", "no such report");
+    };
+    let params: ReportParams = match axum::extract::Query::try_from_uri(request.uri()) {
+        Ok(axum::extract::Query(p)) => p,
+        Err(_) => return bad("query", "expected from, to and by"),
+    };
+    let date = |v: &Option<String>| v.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let (Some(from), Some(to)) = (date(&params.from), date(&params.to)) else {
+        return bad("from", "from and to are required, as YYYY-MM-DD");
+    };
+    let Some(by) = Grouping::parse(params.by.as_deref().unwrap_or("month")) else {
+        return bad("by", "by is week, month or quarter");
+    };
+    let range = match Range::new(from, to) {
+        Ok(r) => r,
+        Err(crate::error::AppError::Invalid(errs)) => {
+            let e = &errs[0];
+            return bad(&e.field.join("."), &e.message);
+        }
+        Err(_) => return bad("from", "bad range"),
+    };
+    let request_id = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+    let ctx = RequestCtx::new(principal, request_id, Some(&format!("report:{name}")));
+    let threshold = s.services.rules.suppression_threshold;
+    let made = tokio::time::timeout(s.timeout, report::requests_received(&s.db, &ctx, range, by, threshold)).await;
+    match made {
+        Ok(Ok(r)) => {
+            let mut res = reply_text(StatusCode::OK, "text/csv; charset=utf-8", report::csv(&r));
+            let disposition = format!("attachment; filename=\"{name}_{from}_{to}.csv\"");
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Ok(Err(crate::error::AppError::Forbidden)) => fail(StatusCode::FORBIDDEN, "FORBIDDEN", "forbidden"),
+        Ok(Err(e)) if RETRYABLE_CODES.contains(&e.code()) => unavailable(e.code()),
+        Ok(Err(_)) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
+        Err(_) => unavailable("TIMEOUT"),
+    }
 }
 
 /// `extensions.cost`: what this request cost and the limits it is held to.

@@ -217,6 +217,11 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(0..=86_400))]
     pub cors_max_age_secs: u64,
 
+    /// Reports hide any count from 1 to this minus one (and what would give one away).
+    #[arg(long, env = "CASEGRAPH_REPORT_SUPPRESSION_THRESHOLD", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(2..=100))]
+    pub report_suppression_threshold: u64,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=200))]

@@ -63,6 +63,8 @@ pub enum RecordType {
     EarlyHelpAssessment,
     EarlyHelpSummary,
     EarlyHelpReferral,
+    /// A report of counts (no record, no child).
+    Report,
 }
 
 impl RecordType {
@@ -81,6 +83,7 @@ impl RecordType {
             RecordType::EarlyHelpAssessment => "EARLY_HELP_ASSESSMENT",
             RecordType::EarlyHelpSummary => "EARLY_HELP_SUMMARY",
             RecordType::EarlyHelpReferral => "EARLY_HELP_REFERRAL",
+            RecordType::Report => "REPORT",
         }
     }
 }

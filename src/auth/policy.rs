@@ -71,6 +71,8 @@ pub enum Action {
     LinkEarlyHelpChild,
     /// Early help counts with no personal data (open, closed by outcome, overdue reviews).
     ReadEarlyHelpSummary,
+    /// Service-wide reports: counts by period with small numbers suppressed, no identifiers.
+    ReadReports,
     /// Complete and submit one's own draft request for support (made by an early help step up).
     SubmitDraftRequest,
     /// Withdraw one's own request before the hub decides it (row scope:
@@ -210,7 +212,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadEarlyHelpReferrals,
         ],
     ),
-    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary]),
+    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary, ReadReports]),
     (
         Role::Integration,
         &[
@@ -279,6 +281,7 @@ pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
     ("Query.earlyHelpAssessment", ReadEarlyHelp, AsMissing),
     ("Query.earlyHelpAssessments", ReadEarlyHelp, Forbidden),
     ("Query.earlyHelpSummary", ReadEarlyHelpSummary, Forbidden),
+    ("Query.reports", ReadReports, Forbidden),
     ("Mutation.startEarlyHelpAssessment", LeadEarlyHelp, Forbidden),
     ("Mutation.updateEarlyHelpAssessment", ContributeEarlyHelp, Forbidden),
     ("Mutation.addEarlyHelpPlanAction", ContributeEarlyHelp, Forbidden),

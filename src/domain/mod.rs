@@ -17,6 +17,7 @@ pub mod neglect;
 pub mod page;
 pub mod partner_update;
 pub mod reference;
+pub mod report;
 pub mod request;
 pub mod submission;
 pub mod validate;
@@ -28,11 +29,13 @@ pub struct Rules {
     pub access_grace_working_days: u32,
     /// Days a neglect screening may be used on a request.
     pub screening_max_age_days: u32,
+    /// Reports hide counts below this (from 1 to this minus one).
+    pub suppression_threshold: u64,
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { access_grace_working_days: 20, screening_max_age_days: 90 }
+        Rules { access_grace_working_days: 20, screening_max_age_days: 90, suppression_threshold: 5 }
     }
 }
 

@@ -19,6 +19,7 @@ pub mod nulls;
 pub mod partner_update;
 pub mod payload;
 pub mod reference;
+pub mod report;
 pub mod request;
 pub mod scalars;
 
@@ -61,6 +62,7 @@ pub struct Query(
     alert::AlertQuery,
     early_help::EarlyHelpQuery,
     early_help::ReferralQuery,
+    report::ReportQuery,
 );
 
 /// Everything a client can change. Each field checks the caller's role before it runs; a

@@ -104,6 +104,7 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
             "EARLY_HELP_PRACTITIONER",
         ],
         "Query.earlyHelpSummary" => vec!["TEAM_MANAGER", "ANALYST"],
+        "Query.reports" => vec!["ANALYST"],
         "Mutation.startEarlyHelpAssessment"
         | "Mutation.addTeamAroundFamilyMember"
         | "Mutation.removeTeamAroundFamilyMember"
@@ -407,6 +408,10 @@ async fn authz_06_role_by_operation_matrix() {
                     ("{ earlyHelpAssessments(first: 5) { edges { node { id } } } }", json!({}))
                 }
                 "Query.earlyHelpSummary" => ("{ earlyHelpSummary { open overdueReviews } }", json!({})),
+                "Query.reports" => (
+                    "{ reports { requestsReceived(from: \"2026-01-01\", to: \"2026-01-31\", by: MONTH) { total { value } } } }",
+                    json!({}),
+                ),
                 "Mutation.startEarlyHelpAssessment" => (
                     "mutation($i: StartEarlyHelpAssessmentInput!) { startEarlyHelpAssessment(input: $i) { assessment { id } userErrors { code } } }",
                     json!({ "i": fixtures::eha_input("Matrixstart") }),

@@ -158,6 +158,7 @@ pub fn test_config(database_url: String) -> Config {
         persisted_enforced_roles: vec!["PARTNER_PRACTITIONER".into(), "SAFEGUARDING_LEAD".into(), "INTEGRATION".into()],
         introspection_for_admin: false,
         cors_max_age_secs: 600,
+        report_suppression_threshold: 5,
     }
 }
 

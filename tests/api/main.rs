@@ -14,6 +14,7 @@ mod hardening;
 mod health;
 mod logs;
 mod partner_updates;
+mod reports;
 mod requests;
 mod sdl;
 mod security;

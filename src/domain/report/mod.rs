@@ -1,0 +1,266 @@
+//! Reports for analysts and managers: counts from the stored facts, grouped by period, with no
+//! identifiers and small numbers suppressed ([`suppress`]). Periods are London calendar weeks
+//! (from Monday), months or quarters. The HTTP CSV routes and the GraphQL `reports` root serve the
+//! same [`Report`].
+pub mod suppress;
+
+use crate::auth::policy::{self, Action};
+use crate::context::{Entry, RecordType, RequestCtx};
+use crate::domain::calendar::london;
+use crate::error::{AppError, AppResult, UserErrorCode};
+use chrono::{Datelike, Duration, NaiveDate};
+use entity::enums::{AgencyType, AuditAction, AuditOutcome, RequestStatus};
+use entity::{organisation, request_for_support as rfs};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use std::collections::HashMap;
+
+/// The longest range a report covers.
+pub const MAX_YEARS: i32 = 5;
+
+/// How rows are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, async_graphql::Enum)]
+pub enum Grouping {
+    /// London calendar weeks, Monday to Sunday, labelled by their Monday.
+    Week,
+    /// Calendar months, labelled by their first day.
+    Month,
+    /// Calendar quarters (January, April, July, October), labelled by their first day.
+    Quarter,
+}
+
+impl Grouping {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "week" | "WEEK" => Some(Grouping::Week),
+            "month" | "MONTH" => Some(Grouping::Month),
+            "quarter" | "QUARTER" => Some(Grouping::Quarter),
+            _ => None,
+        }
+    }
+
+    /// The first day of the period holding `d`.
+    pub fn start(self, d: NaiveDate) -> NaiveDate {
+        match self {
+            Grouping::Week => d - Duration::days(i64::from(d.weekday().num_days_from_monday())),
+            Grouping::Month => d.with_day(1).unwrap_or(d),
+            Grouping::Quarter => NaiveDate::from_ymd_opt(d.year(), (d.month0() / 3) * 3 + 1, 1).unwrap_or(d),
+        }
+    }
+
+    fn next(self, d: NaiveDate) -> NaiveDate {
+        match self {
+            Grouping::Week => d + Duration::days(7),
+            Grouping::Month => d.checked_add_months(chrono::Months::new(1)).unwrap_or(d),
+            Grouping::Quarter => d.checked_add_months(chrono::Months::new(3)).unwrap_or(d),
+        }
+    }
+}
+
+/// A report's date range, inclusive, checked.
+#[derive(Debug, Clone, Copy)]
+pub struct Range {
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+impl Range {
+    pub fn new(from: NaiveDate, to: NaiveDate) -> AppResult<Self> {
+        if from > to {
+            return Err(AppError::invalid("from", UserErrorCode::Invalid, "from is after to"));
+        }
+        let limit = from.checked_add_months(chrono::Months::new(12 * MAX_YEARS as u32));
+        if limit.is_none_or(|l| to >= l) {
+            return Err(AppError::invalid("to", UserErrorCode::Invalid, "a report covers at most 5 years"));
+        }
+        Ok(Range { from, to })
+    }
+
+    /// The period starts covering the range, in order.
+    pub fn periods(&self, by: Grouping) -> Vec<NaiveDate> {
+        let mut out = vec![];
+        let mut p = by.start(self.from);
+        while p <= self.to {
+            out.push(p);
+            p = by.next(p);
+        }
+        out
+    }
+
+    fn instants(&self) -> (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>) {
+        let start = london::from_local(self.from.and_hms_opt(0, 0, 0).unwrap_or_default());
+        let end = london::from_local((self.to + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default());
+        (start, end)
+    }
+}
+
+/// A published report: columns, one row per period, totals; every count suppressed as
+/// [`suppress::table`] says.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    pub name: &'static str,
+    pub range: (NaiveDate, NaiveDate),
+    pub by: Grouping,
+    pub columns: Vec<String>,
+    pub periods: Vec<NaiveDate>,
+    pub table: suppress::Table,
+}
+
+/// The CIN census referral source (DOMAIN §6.2) a request from this kind of organisation
+/// suggests (§6.1); `9` when the referrer asked to stay anonymous, `10` (unknown) for the
+/// authority's own services.
+pub fn referral_source(agency: AgencyType, anonymous: bool) -> &'static str {
+    if anonymous {
+        return "9";
+    }
+    match agency {
+        AgencyType::School => "2A",
+        AgencyType::EarlyYears | AgencyType::PupilWelfare => "2B",
+        AgencyType::Gp => "3A",
+        AgencyType::HealthVisitor => "3B",
+        AgencyType::SchoolNurse => "3C",
+        AgencyType::Midwife => "3D",
+        AgencyType::Camhs | AgencyType::DrugService => "3F",
+        AgencyType::Housing => "4",
+        AgencyType::YouthJustice => "5B",
+        AgencyType::LaEarlyHelp => "5D",
+        AgencyType::Police => "6",
+        AgencyType::Probation | AgencyType::Prison => "7",
+        AgencyType::ChildrensCentre | AgencyType::Fire | AgencyType::VoluntarySector => "8",
+        _ => "10",
+    }
+}
+
+/// The referral source columns, in the census order.
+pub const SOURCES: [&str; 17] =
+    ["2A", "2B", "3A", "3B", "3C", "3D", "3F", "4", "5B", "5D", "6", "7", "8", "9", "10", "1A", "1C"];
+
+/// Requests for support received (drafts excluded), by period and CIN referral source.
+pub async fn requests_received(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    range: Range,
+    by: Grouping,
+    threshold: u64,
+) -> AppResult<Report> {
+    if !policy::permits(&ctx.principal, Action::ReadReports) {
+        return Err(AppError::Forbidden);
+    }
+    let (start, end) = range.instants();
+    let rows: Vec<(chrono::DateTime<chrono::Utc>, bool, uuid::Uuid)> = rfs::Entity::find()
+        .select_only()
+        .column(rfs::Column::ReceivedAt)
+        .column(rfs::Column::AnonymousSource)
+        .column(rfs::Column::ReferrerOrgId)
+        .filter(rfs::Column::ReceivedAt.gte(start))
+        .filter(rfs::Column::ReceivedAt.lt(end))
+        .filter(rfs::Column::Status.ne(RequestStatus::Draft))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let agencies: HashMap<uuid::Uuid, AgencyType> = organisation::Entity::find()
+        .select_only()
+        .column(organisation::Column::Id)
+        .column(organisation::Column::AgencyType)
+        .into_tuple()
+        .all(db)
+        .await?
+        .into_iter()
+        .collect();
+    let periods = range.periods(by);
+    let index: HashMap<NaiveDate, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut counts = vec![vec![0u64; SOURCES.len()]; periods.len()];
+    for (at, anonymous, org) in rows {
+        let day = london::to_local(at).date();
+        let source = match agencies.get(&org) {
+            Some(a) => referral_source(*a, anonymous),
+            None if anonymous => "9",
+            None => "10",
+        };
+        if let (Some(&r), Some(c)) = (index.get(&by.start(day)), SOURCES.iter().position(|s| *s == source)) {
+            counts[r][c] += 1;
+        }
+    }
+    audit_report(db, ctx).await?;
+    Ok(Report {
+        name: "requests-received",
+        range: (range.from, range.to),
+        by,
+        columns: SOURCES.iter().map(|s| s.to_string()).collect(),
+        periods,
+        table: suppress::table(&counts, threshold),
+    })
+}
+
+/// A report read is on the audit trail (who read which report; it holds no record).
+async fn audit_report(db: &impl ConnectionTrait, ctx: &RequestCtx) -> AppResult<()> {
+    crate::audit::record(
+        db,
+        ctx,
+        &[Entry {
+            action: AuditAction::Read,
+            record_type: RecordType::Report,
+            record_id: None,
+            child_id: None,
+            outcome: AuditOutcome::Allowed,
+        }],
+    )
+    .await
+}
+
+/// The report as CSV: a header row, one row per period (its first day, ISO), suppressed cells
+/// empty, then a totals row.
+pub fn csv(r: &Report) -> String {
+    let cell = |c: &suppress::Cell| c.value.map(|v| v.to_string()).unwrap_or_default();
+    let mut out = String::from("period_start");
+    for c in &r.columns {
+        out.push(',');
+        out.push_str(c);
+    }
+    out.push_str(",total\r\n");
+    for (i, p) in r.periods.iter().enumerate() {
+        out.push_str(&p.to_string());
+        for c in &r.table.cells[i] {
+            out.push(',');
+            out.push_str(&cell(c));
+        }
+        out.push(',');
+        out.push_str(&cell(&r.table.row_totals[i]));
+        out.push_str("\r\n");
+    }
+    out.push_str("total");
+    for c in &r.table.column_totals {
+        out.push(',');
+        out.push_str(&cell(c));
+    }
+    out.push(',');
+    out.push_str(&cell(&r.table.total));
+    out.push_str("\r\n");
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        s.parse().unwrap()
+    }
+
+    #[test]
+    fn periods_cover_the_range() {
+        let r = Range::new(d("2026-01-15"), d("2026-04-02")).unwrap();
+        assert_eq!(
+            r.periods(Grouping::Month),
+            vec![d("2026-01-01"), d("2026-02-01"), d("2026-03-01"), d("2026-04-01")]
+        );
+        assert_eq!(r.periods(Grouping::Quarter), vec![d("2026-01-01"), d("2026-04-01")]);
+        assert_eq!(r.periods(Grouping::Week).first(), Some(&d("2026-01-12")), "a Monday");
+    }
+
+    #[test]
+    fn bad_ranges_are_refused() {
+        assert!(Range::new(d("2026-02-01"), d("2026-01-01")).is_err());
+        assert!(Range::new(d("2020-01-01"), d("2025-01-01")).is_err());
+        assert!(Range::new(d("2020-01-02"), d("2024-12-31")).is_ok());
+    }
+}
