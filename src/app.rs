@@ -415,7 +415,10 @@ async fn graphql(State(s): State<AppState>, request: axum::extract::Request) -> 
     let codes: Vec<&str> = res.errors.iter().filter_map(error_code).collect();
     // An outage (database unreachable, restarting, a statement timeout): 503 with Retry-After, so
     // that a client can tell a retryable failure from a fault. `data` still holds what completed.
-    let retry = codes.iter().find(|c| RETRYABLE_CODES.contains(c)).copied();
+    // A mutation whose result is in `data` may have committed: 200, so that no client retries
+    // it blindly; the error still says UNAVAILABLE or TIMEOUT.
+    let committed = kind == Some(OperationType::Mutation) && res.data != Value::Null;
+    let retry = codes.iter().find(|c| RETRYABLE_CODES.contains(c)).copied().filter(|_| !committed);
     let status = if retry.is_some() { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
     s.metrics.request(operation.as_deref(), status.as_u16(), started.elapsed(), &codes);
     // Straight to text: no intermediate JSON tree for a response of hundreds of fields.
@@ -492,7 +495,9 @@ async fn report_csv(
         Ok(axum::extract::Query(p)) => p,
         Err(_) => return bad("query", "expected from, to and by"),
     };
-    let date = |v: &Option<String>| v.as_deref().and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok());
+    let date = |v: &Option<String>| {
+        v.as_deref().filter(|d| d.len() == 10).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
+    };
     let (Some(from), Some(to)) = (date(&params.from), date(&params.to)) else {
         return bad("from", "from and to are required, as YYYY-MM-DD");
     };

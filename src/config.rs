@@ -144,7 +144,7 @@ pub struct Config {
     pub rate_burst: u32,
 
     /// GraphQL requests one principal may have running or waiting at once (0: no limit).
-    #[arg(long, env = "CASEGRAPH_CONCURRENCY_PER_PRINCIPAL", default_value_t = 8, global = true)]
+    #[arg(long, env = "CASEGRAPH_CONCURRENCY_PER_PRINCIPAL", default_value_t = 4, global = true)]
     pub concurrency_per_principal: u32,
 
     /// Requests per minute without a valid token that one client address may make before they

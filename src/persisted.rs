@@ -21,8 +21,10 @@ pub enum Mode {
     Enforce,
 }
 
-/// Operations remembered from clients (automatic registration) at most.
+/// Operations remembered from clients (automatic registration) at most, each at most
+/// [`REMEMBERED_LEN`] bytes long (16 MiB in all): longer ones run but are not remembered.
 const REMEMBERED_MAX: usize = 1024;
+const REMEMBERED_LEN: usize = 16 * 1024;
 
 /// What a request asked for, once its persisted-query extension is read.
 #[derive(Debug, PartialEq, Eq)]
@@ -127,6 +129,7 @@ impl Store {
                 }
                 if let Ok(mut m) = self.remembered.write()
                     && m.len() < REMEMBERED_MAX
+                    && text.len() <= REMEMBERED_LEN
                 {
                     m.insert(h, text.to_string());
                 }

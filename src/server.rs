@@ -42,14 +42,21 @@ pub async fn serve(
 ) {
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder.http1().timer(TokioTimer::new()).header_read_timeout(opts.header_read_timeout);
-    builder.http2().timer(TokioTimer::new());
+    // HTTP/2: a connection whose peer stops answering pings is closed; one connection runs at
+    // most 100 requests at once.
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .keep_alive_interval(Some(Duration::from_secs(30)))
+        .keep_alive_timeout(Duration::from_secs(10))
+        .max_concurrent_streams(100);
     let graceful = GracefulShutdown::new();
     let mut connections = JoinSet::new();
     tokio::pin!(signal);
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                if !accept(accepted, &app, &builder, &graceful, &mut connections) {
+                if !accept(accepted, &app, &builder, &graceful, &mut connections, opts.header_read_timeout) {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
@@ -63,7 +70,7 @@ pub async fn serve(
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                if !accept(accepted, &app, &builder, &graceful, &mut connections) {
+                if !accept(accepted, &app, &builder, &graceful, &mut connections, opts.header_read_timeout) {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }
             }
@@ -88,6 +95,7 @@ fn accept(
     builder: &auto::Builder<TokioExecutor>,
     graceful: &GracefulShutdown,
     connections: &mut JoinSet<()>,
+    first_bytes: Duration,
 ) -> bool {
     while connections.try_join_next().is_some() {}
     let (stream, remote) = match accepted {
@@ -104,11 +112,18 @@ fn accept(
         req.extensions_mut().insert(ConnectInfo(remote));
         app.clone().oneshot(req)
     });
-    let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
-    let conn = graceful.watch(conn);
+    let (builder, watcher) = (builder.clone(), graceful.watcher());
     connections.spawn(async move {
+        // A client that connects and sends nothing (before the protocol is even known) is
+        // closed at the header-read timeout too.
+        let mut first = [0u8; 1];
+        match tokio::time::timeout(first_bytes, stream.peek(&mut first)).await {
+            Ok(Ok(n)) if n > 0 => {}
+            _ => return,
+        }
+        let conn = builder.serve_connection_with_upgrades(TokioIo::new(stream), service).into_owned();
         // A client that goes away or breaks the protocol ends its connection; nothing to report.
-        let _ = conn.await;
+        let _ = watcher.watch(conn).await;
     });
     true
 }

@@ -21,6 +21,9 @@ use tokio::sync::watch;
 
 /// How long a client has to send `connection_init`.
 pub const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How often an open socket's caller is checked again against their staff record (the check
+/// itself is cached for `CASEGRAPH_IDENTITY_CACHE_SECS`).
+pub const RECHECK: Duration = Duration::from_secs(15);
 const UNAUTHENTICATED: &str = "unauthenticated";
 
 pub async fn upgrade(State(s): State<AppState>, headers: HeaderMap, ws: WebSocketUpgrade) -> Response {
@@ -45,10 +48,11 @@ async fn serve(s: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
             _ => None,
         })
     });
-    // The token's expiry, once connection_init has been accepted.
-    let (exp_tx, mut exp_rx) = watch::channel::<Option<u64>>(None);
+    // The caller, once connection_init has been accepted.
+    let (who_tx, mut who_rx) = watch::channel::<Option<crate::auth::Principal>>(None);
     let (db, services, keys, identities, guards) =
         (s.db.clone(), s.services.clone(), s.keys.clone(), s.identities.clone(), s.guards.clone());
+    let (recheck_db, recheck) = (s.db.clone(), s.identities.clone());
     let on_init = move |payload: serde_json::Value| async move {
         let header = ["Authorization", "authorization"].iter().find_map(|k| payload.get(*k).and_then(|v| v.as_str()));
         let verified = match keys.authenticate_fresh(header).await {
@@ -61,7 +65,7 @@ async fn serve(s: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
         };
         match verified {
             Ok(principal) => {
-                let _ = exp_tx.send(Some(principal.expires_at));
+                let _ = who_tx.send(Some(principal.clone()));
                 let ctx = RequestCtx::new(principal, uuid::Uuid::now_v7().to_string(), Some("subscription"));
                 let mut data = async_graphql::Data::default();
                 data.insert(RequestData::new(db, services, ctx));
@@ -75,17 +79,32 @@ async fn serve(s: AppState, socket: WebSocket, protocol: WebSocketProtocols) {
         }
     };
     let mut out = async_graphql::http::WebSocket::new(s.ws_schema.clone(), input, protocol).on_connection_init(on_init);
-    // Closes the socket at the token's expiry (or if connection_init never comes).
+    // Closes the socket at the token's expiry (or if connection_init never comes), and when the
+    // caller's staff record is deactivated or loses the token's roles: checked again every
+    // RECHECK, so revocation reaches open sockets too.
     let deadline = async move {
-        let init =
-            tokio::time::timeout(INIT_TIMEOUT, async { exp_rx.wait_for(|e| e.is_some()).await.ok().and_then(|e| *e) })
-                .await;
-        let Ok(Some(exp)) = init else {
+        let init = tokio::time::timeout(INIT_TIMEOUT, async {
+            who_rx.wait_for(|e| e.is_some()).await.ok().and_then(|e| e.clone())
+        })
+        .await;
+        let Ok(Some(who)) = init else {
             return close(4408, "connection initialisation timeout");
         };
         let now = jsonwebtoken::get_current_timestamp();
-        tokio::time::sleep(Duration::from_secs(exp.saturating_sub(now))).await;
-        close(4401, "token expired")
+        let expiry = tokio::time::sleep(Duration::from_secs(who.expires_at.saturating_sub(now)));
+        tokio::pin!(expiry);
+        let mut tick = tokio::time::interval(RECHECK);
+        tick.tick().await;
+        loop {
+            tokio::select! {
+                _ = &mut expiry => return close(4401, "token expired"),
+                _ = tick.tick() => {
+                    if let Ok(Err(_)) = recheck.check(&recheck_db, &who).await {
+                        return close(4403, "Forbidden");
+                    }
+                }
+            }
+        }
     };
     tokio::pin!(deadline);
     loop {

@@ -24,7 +24,15 @@ const MAX_FRAGMENT_NESTING: usize = 32;
 pub fn of(doc: &ExecutableDocument, variables: &Variables) -> Cost {
     let mut total = Cost { complexity: 0, depth: 0 };
     for (_, op) in doc.operations.iter() {
-        let c = walk(&op.node.selection_set.node, doc, variables, 0, 0);
+        // Variables the request left out take their declared defaults, as in validation.
+        let defaults = op.node.variable_definitions.iter().filter(|d| !variables.contains_key(&d.node.name.node));
+        let mut vars = variables.clone();
+        for d in defaults {
+            if let Some(v) = &d.node.default_value {
+                vars.insert(d.node.name.node.clone(), v.node.clone());
+            }
+        }
+        let c = walk(&op.node.selection_set.node, doc, &vars, 0, 0);
         total.complexity = total.complexity.saturating_add(c.complexity);
         total.depth = total.depth.max(c.depth);
     }
@@ -38,6 +46,8 @@ fn walk(set: &SelectionSet, doc: &ExecutableDocument, vars: &Variables, depth: u
     }
     for sel in &set.items {
         let inner = match &sel.node {
+            // async-graphql's validation counts neither complexity nor depth for `__typename`.
+            Selection::Field(f) if f.node.name.node == "__typename" => Cost { complexity: 0, depth },
             Selection::Field(f) => {
                 let child = walk(&f.node.selection_set.node, doc, vars, depth + 1, nesting);
                 let first = f

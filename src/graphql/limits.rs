@@ -68,7 +68,9 @@ fn walk<'a>(set: &'a SelectionSet, doc: &'a ExecutableDocument, memo: &mut HashM
                 let name = spread.node.fragment_name.node.as_str();
                 let count = match memo.get(name) {
                     Some(Some(c)) => *c,
-                    Some(None) => Count::default(),
+                    // A fragment that spreads itself: refused below (validation would refuse it
+                    // too, but only after the cost is counted, which would never end).
+                    Some(None) => Count { fields: usize::MAX, aliases: 0 },
                     None => match doc.fragments.get(&spread.node.fragment_name.node) {
                         Some(frag) => {
                             memo.insert(name, None);
@@ -193,7 +195,7 @@ mod tests {
         let nested = "{ viewer { ...A ...A } } fragment A on Viewer { ...B ...B } fragment B on Viewer { ...C ...C } \
                       fragment C on Viewer { ...D ...D } fragment D on Viewer { x: id y: id z: id w: id }";
         assert_eq!(cache.prepare(&mut async_graphql::Request::new(nested)).unwrap_err().message, TOO_MANY_ALIASES);
-        let cyclic = "{ viewer { ...A } } fragment A on Viewer { id ...A }";
-        assert!(cache.prepare(&mut async_graphql::Request::new(cyclic)).is_ok(), "left to validation");
+        let cyclic = "{ viewer { id ...A } } fragment A on Viewer { ...A ...A ...A ...A }";
+        assert_eq!(cache.prepare(&mut async_graphql::Request::new(cyclic)).unwrap_err().message, TOO_MANY_FIELDS);
     }
 }

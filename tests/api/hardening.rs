@@ -89,6 +89,10 @@ async fn slow_headers_are_closed_at_the_header_timeout() {
         s.write_all(b"POST /graphql HTTP/1.1\r\nhost: x\r\ncontent-ty").await.unwrap();
         slow.push(s);
     }
+    // And clients that send nothing at all (before the protocol is known).
+    for _ in 0..2 {
+        slow.push(TcpStream::connect(server.addr).await.unwrap());
+    }
     let started = Instant::now();
     let out = raw(server.addr, "POST", "/graphql", Some(&app.token("sw.alpha1")), VIEWER).await;
     assert!(out.starts_with("HTTP/1.1 200"), "{out}");

@@ -47,11 +47,11 @@ impl Grouping {
         }
     }
 
-    fn next(self, d: NaiveDate) -> NaiveDate {
+    fn next(self, d: NaiveDate) -> Option<NaiveDate> {
         match self {
-            Grouping::Week => d + Duration::days(7),
-            Grouping::Month => d.checked_add_months(chrono::Months::new(1)).unwrap_or(d),
-            Grouping::Quarter => d.checked_add_months(chrono::Months::new(3)).unwrap_or(d),
+            Grouping::Week => d.checked_add_signed(Duration::days(7)),
+            Grouping::Month => d.checked_add_months(chrono::Months::new(1)),
+            Grouping::Quarter => d.checked_add_months(chrono::Months::new(3)),
         }
     }
 }
@@ -65,6 +65,13 @@ pub struct Range {
 
 impl Range {
     pub fn new(from: NaiveDate, to: NaiveDate) -> AppResult<Self> {
+        let sane = |d: NaiveDate| (2000..=2100).contains(&d.year());
+        if !sane(from) {
+            return Err(AppError::invalid("from", UserErrorCode::Invalid, "a date from 2000 to 2100"));
+        }
+        if !sane(to) {
+            return Err(AppError::invalid("to", UserErrorCode::Invalid, "a date from 2000 to 2100"));
+        }
         if from > to {
             return Err(AppError::invalid("from", UserErrorCode::Invalid, "from is after to"));
         }
@@ -75,13 +82,21 @@ impl Range {
         Ok(Range { from, to })
     }
 
+    /// The range widened to whole periods of `by`: from the first day of the period holding
+    /// `from` to the last day of the period holding `to`. Reports count whole periods only, so
+    /// that two requests whose ranges differ by a day cannot be subtracted to reveal that day.
+    pub fn aligned(&self, by: Grouping) -> Range {
+        let to = by.next(by.start(self.to)).and_then(|n| n.pred_opt()).unwrap_or(self.to);
+        Range { from: by.start(self.from), to }
+    }
+
     /// The period starts covering the range, in order.
     pub fn periods(&self, by: Grouping) -> Vec<NaiveDate> {
         let mut out = vec![];
-        let mut p = by.start(self.from);
-        while p <= self.to {
-            out.push(p);
-            p = by.next(p);
+        let mut p = Some(by.start(self.from));
+        while let Some(d) = p.filter(|d| *d <= self.to) {
+            out.push(d);
+            p = by.next(d);
         }
         out
     }
@@ -145,6 +160,7 @@ pub async fn requests_received(
     if !policy::permits(&ctx.principal, Action::ReadReports) {
         return Err(AppError::Forbidden);
     }
+    let range = range.aligned(by);
     let (start, end) = range.instants();
     let rows: Vec<(chrono::DateTime<chrono::Utc>, bool, uuid::Uuid)> = rfs::Entity::find()
         .select_only()
@@ -262,5 +278,15 @@ mod tests {
         assert!(Range::new(d("2026-02-01"), d("2026-01-01")).is_err());
         assert!(Range::new(d("2020-01-01"), d("2025-01-01")).is_err());
         assert!(Range::new(d("2020-01-02"), d("2024-12-31")).is_ok());
+        assert!(Range::new(d("1999-12-31"), d("2000-01-01")).is_err());
+    }
+
+    #[test]
+    fn ranges_cover_whole_periods() {
+        let r = Range::new(d("2026-01-15"), d("2026-02-03")).unwrap();
+        let m = r.aligned(Grouping::Month);
+        assert_eq!((m.from, m.to), (d("2026-01-01"), d("2026-02-28")));
+        let w = r.aligned(Grouping::Week);
+        assert_eq!((w.from, w.to), (d("2026-01-12"), d("2026-02-08")));
     }
 }
