@@ -29,6 +29,9 @@ pub struct ReportRow {
     pub counts: Vec<Count>,
     /// The period's total across the columns.
     pub total: Count,
+    /// The report's rate for the period (see `rateName`), from 0 to 1; `null` when either of its
+    /// counts is suppressed or there is nothing to divide by.
+    pub rate: Option<f64>,
 }
 
 /// A report: columns, one row per period, totals. It holds counts only: no names, dates of birth,
@@ -51,6 +54,11 @@ pub struct Report {
     pub column_totals: Vec<Count>,
     /// The total of everything counted.
     pub total: Count,
+    /// What `rate` measures, when the report has one (hub timeliness: `on_time_rate`, the share
+    /// of decided requests decided by their due time).
+    pub rate_name: Option<String>,
+    /// The rate over the whole range; `null` as for a row's.
+    pub total_rate: Option<f64>,
 }
 
 impl From<report::Report> for Report {
@@ -70,10 +78,13 @@ impl From<report::Report> for Report {
                     period_start: Date(*p),
                     counts: t.cells[i].iter().map(Count::from).collect(),
                     total: (&t.row_totals[i]).into(),
+                    rate: r.rates.get(i).copied().flatten(),
                 })
                 .collect(),
             column_totals: t.column_totals.iter().map(Count::from).collect(),
             total: (&t.total).into(),
+            rate_name: r.rate_name.map(str::to_string),
+            total_rate: r.total_rate,
         }
     }
 }
@@ -98,6 +109,22 @@ impl Reports {
         let range = Range::new(from.0, to.0)?;
         let threshold = r.services.rules.suppression_threshold;
         Ok(report::requests_received(&r.db, &r.ctx, range, by, threshold).await?.into())
+    }
+
+    /// The hub's timeliness: requests received in each period by where they stand — decided by
+    /// their due time (the end of the next working day) or late, awaiting a decision past or
+    /// within it, or withdrawn — with the share decided on time.
+    async fn hub_timeliness(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The first day to count (London time).")] from: Date,
+        #[graphql(desc = "The last day to count (London time); at most 5 years after `from`.")] to: Date,
+        #[graphql(desc = "How to group the rows.")] by: Grouping,
+    ) -> Result<Report> {
+        let r = req(ctx)?;
+        let range = Range::new(from.0, to.0)?;
+        let threshold = r.services.rules.suppression_threshold;
+        Ok(report::hub_timeliness(&r.db, &r.ctx, range, by, threshold).await?.into())
     }
 }
 

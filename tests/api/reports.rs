@@ -160,3 +160,102 @@ async fn reports_refuse_bad_input_and_other_roles() {
     let q = app.gql("analyst", REPORT, json!({ "from": "2020-03-01", "to": "2020-01-01", "by": "MONTH" })).await;
     assert_eq!(q.code(), "BAD_USER_INPUT");
 }
+
+/// Submits a request received at `at`, due at `due`, and — when `late` is given — decided then,
+/// on time or late.
+async fn request_decided(app: &TestApp, at: &str, due: &str, late: Option<bool>) {
+    let (id, _, _) = fixtures::submit_request(app, "partner.school", fixtures::request_input("Timelyfamily")).await;
+    let id = uuid_of(&id);
+    let mut r: entity::request_for_support::ActiveModel =
+        entity::request_for_support::Entity::find_by_id(id).one(&app.db).await.unwrap().unwrap().into();
+    r.received_at = Set(at.parse().unwrap());
+    r.due_at = Set(due.parse().unwrap());
+    if late.is_some() {
+        r.status = Set(entity::enums::RequestStatus::Decided);
+    }
+    r.update(&app.db).await.unwrap();
+    if let Some(late) = late {
+        entity::hub_decision::ActiveModel {
+            id: Set(sea_orm::prelude::Uuid::now_v7()),
+            request_id: Set(id),
+            outcome: Set("NO_FURTHER_ACTION".into()),
+            decided_level: Set(entity::enums::Level::Universal),
+            rationale: Set(String::new()),
+            feedback: Set(String::new()),
+            decided_by: Set(app.staff_id("hub.worker")),
+            decided_at: Set(due.parse().unwrap()),
+            late: Set(late),
+        }
+        .insert(&app.db)
+        .await
+        .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn hub_timeliness_by_month_with_its_rate() {
+    let app = TestApp::new().await;
+    // January 2020: 6 on time, 1 late, 2 awaiting past their due time. February: 10 on time, 5 late.
+    for _ in 0..6 {
+        request_decided(&app, "2020-01-10T10:00:00Z", "2020-01-13T17:00:00Z", Some(false)).await;
+    }
+    request_decided(&app, "2020-01-10T10:00:00Z", "2020-01-13T17:00:00Z", Some(true)).await;
+    for _ in 0..2 {
+        request_decided(&app, "2020-01-20T10:00:00Z", "2020-01-21T17:00:00Z", None).await;
+    }
+    for _ in 0..10 {
+        request_decided(&app, "2020-02-10T10:00:00Z", "2020-02-11T17:00:00Z", Some(false)).await;
+    }
+    for _ in 0..5 {
+        request_decided(&app, "2020-02-12T10:00:00Z", "2020-02-13T17:00:00Z", Some(true)).await;
+    }
+    let q = "query($from: Date!, $to: Date!) { reports { hubTimeliness(from: $from, to: $to, by: MONTH) { columns rateName totalRate rows { periodStart counts { value suppressed } total { value suppressed } rate } } } }";
+    let r = app.gql("analyst", q, json!({ "from": "2020-01-01", "to": "2020-02-29" })).await;
+    let rep = &r.data()["reports"]["hubTimeliness"];
+    assert_eq!(
+        rep["columns"],
+        json!(["decided_on_time", "decided_late", "awaiting_overdue", "awaiting_in_time", "withdrawn"]),
+        "{}",
+        r.raw
+    );
+    assert_eq!(rep["rateName"], "on_time_rate");
+    let truth = [[6i64, 1, 2, 0, 0], [10, 5, 0, 0, 0]];
+    let rows = rep["rows"].as_array().unwrap();
+    for (i, row) in rows.iter().enumerate() {
+        for (j, c) in row["counts"].as_array().unwrap().iter().enumerate() {
+            match c["value"].as_i64() {
+                Some(v) => {
+                    assert_eq!(v, truth[i][j], "{}", r.raw);
+                    assert!(v == 0 || v >= 5);
+                }
+                None => assert!(c["suppressed"].as_bool().unwrap()),
+            }
+        }
+    }
+    assert!(rows[0]["counts"][1]["suppressed"].as_bool().unwrap(), "1 late is hidden");
+    assert!(rows[0]["rate"].is_null(), "a rate over a hidden count is hidden: {}", r.raw);
+    // February: 10 of 15 on time, when both are shown.
+    if rows[1]["counts"][0]["value"].is_i64() && rows[1]["counts"][1]["value"].is_i64() {
+        let rate = rows[1]["rate"].as_f64().unwrap();
+        assert!((rate - 10.0 / 15.0).abs() < 1e-9, "{rate}");
+    } else {
+        assert!(rows[1]["rate"].is_null());
+    }
+    let csv = app
+        .send(
+            Request::get("/reports/hub-timeliness.csv?from=2020-01-01&to=2020-02-29&by=month")
+                .header("authorization", format!("Bearer {}", app.token("analyst")))
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(csv.status, StatusCode::OK, "{}", csv.raw);
+    assert!(
+        csv.raw.starts_with(
+            "period_start,decided_on_time,decided_late,awaiting_overdue,awaiting_in_time,withdrawn,total,on_time_rate"
+        ),
+        "{}",
+        csv.raw
+    );
+    assert!(!csv.raw.contains("Timelyfamily") && !r.raw.contains("Timelyfamily"));
+}

@@ -118,6 +118,10 @@ pub struct Report {
     pub columns: Vec<String>,
     pub periods: Vec<NaiveDate>,
     pub table: suppress::Table,
+    /// A rate per row and over the whole range (`rate_name`), shown only when its counts are.
+    pub rate_name: Option<&'static str>,
+    pub rates: Vec<Option<f64>>,
+    pub total_rate: Option<f64>,
 }
 
 /// The CIN census referral source (DOMAIN §6.2) a request from this kind of organisation
@@ -204,6 +208,97 @@ pub async fn requests_received(
         columns: SOURCES.iter().map(|s| s.to_string()).collect(),
         periods,
         table: suppress::table(&counts, threshold),
+        rate_name: None,
+        rates: vec![],
+        total_rate: None,
+    })
+}
+
+/// The hub's timeliness columns, in order.
+pub const TIMELINESS: [&str; 5] =
+    ["decided_on_time", "decided_late", "awaiting_overdue", "awaiting_in_time", "withdrawn"];
+
+/// Requests for support received in each period (drafts excluded) by where they stand: decided
+/// by their due time (the end of the next working day, set from the working-day calendar when
+/// the request arrived) or late, awaiting a decision past or within that time, or withdrawn.
+/// The rate is the share decided on time of those decided.
+pub async fn hub_timeliness(
+    db: &impl ConnectionTrait,
+    ctx: &RequestCtx,
+    range: Range,
+    by: Grouping,
+    threshold: u64,
+) -> AppResult<Report> {
+    use entity::hub_decision;
+    if !policy::permits(&ctx.principal, Action::ReadReports) {
+        return Err(AppError::Forbidden);
+    }
+    let range = range.aligned(by);
+    let (start, end) = range.instants();
+    let requests: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, RequestStatus)> =
+        rfs::Entity::find()
+            .select_only()
+            .column(rfs::Column::Id)
+            .column(rfs::Column::ReceivedAt)
+            .column(rfs::Column::DueAt)
+            .column(rfs::Column::Status)
+            .filter(rfs::Column::ReceivedAt.gte(start))
+            .filter(rfs::Column::ReceivedAt.lt(end))
+            .filter(rfs::Column::Status.ne(RequestStatus::Draft))
+            .into_tuple()
+            .all(db)
+            .await?;
+    let ids: Vec<uuid::Uuid> = requests.iter().map(|r| r.0).collect();
+    let mut late: HashMap<uuid::Uuid, bool> = HashMap::new();
+    for chunk in ids.chunks(1000) {
+        let rows: Vec<(uuid::Uuid, bool)> = hub_decision::Entity::find()
+            .select_only()
+            .column(hub_decision::Column::RequestId)
+            .column(hub_decision::Column::Late)
+            .filter(hub_decision::Column::RequestId.is_in(chunk.to_vec()))
+            .into_tuple()
+            .all(db)
+            .await?;
+        late.extend(rows);
+    }
+    let now = chrono::Utc::now();
+    let periods = range.periods(by);
+    let index: HashMap<NaiveDate, usize> = periods.iter().enumerate().map(|(i, p)| (*p, i)).collect();
+    let mut counts = vec![vec![0u64; TIMELINESS.len()]; periods.len()];
+    for (id, at, due, status) in requests {
+        let column = match (late.get(&id), status) {
+            (Some(false), _) => 0,
+            (Some(true), _) => 1,
+            (None, RequestStatus::Withdrawn) => 4,
+            (None, _) if now > due => 2,
+            (None, _) => 3,
+        };
+        if let Some(&r) = index.get(&by.start(london::to_local(at).date())) {
+            counts[r][column] += 1;
+        }
+    }
+    let table = suppress::table(&counts, threshold);
+    // On time over decided: both counts must be shown for the rate to be.
+    let rate = |on_time: suppress::Cell, late: suppress::Cell| {
+        let decided = match (on_time.value, late.value) {
+            (Some(a), Some(b)) => suppress::Cell { value: Some(a + b), suppressed: false },
+            _ => suppress::Cell { value: None, suppressed: true },
+        };
+        suppress::rate(on_time, decided)
+    };
+    let rates = table.cells.iter().map(|row| rate(row[0], row[1])).collect();
+    let total_rate = rate(table.column_totals[0], table.column_totals[1]);
+    audit_report(db, ctx).await?;
+    Ok(Report {
+        name: "hub-timeliness",
+        range: (range.from, range.to),
+        by,
+        columns: TIMELINESS.iter().map(|s| s.to_string()).collect(),
+        periods,
+        table,
+        rate_name: Some("on_time_rate"),
+        rates,
+        total_rate,
     })
 }
 
@@ -232,7 +327,13 @@ pub fn csv(r: &Report) -> String {
         out.push(',');
         out.push_str(c);
     }
-    out.push_str(",total\r\n");
+    out.push_str(",total");
+    let rate = |v: Option<f64>| v.map(|x| format!("{x:.3}")).unwrap_or_default();
+    if let Some(name) = r.rate_name {
+        out.push(',');
+        out.push_str(name);
+    }
+    out.push_str("\r\n");
     for (i, p) in r.periods.iter().enumerate() {
         out.push_str(&p.to_string());
         for c in &r.table.cells[i] {
@@ -241,6 +342,10 @@ pub fn csv(r: &Report) -> String {
         }
         out.push(',');
         out.push_str(&cell(&r.table.row_totals[i]));
+        if r.rate_name.is_some() {
+            out.push(',');
+            out.push_str(&rate(r.rates.get(i).copied().flatten()));
+        }
         out.push_str("\r\n");
     }
     out.push_str("total");
@@ -250,6 +355,10 @@ pub fn csv(r: &Report) -> String {
     }
     out.push(',');
     out.push_str(&cell(&r.table.total));
+    if r.rate_name.is_some() {
+        out.push(',');
+        out.push_str(&rate(r.total_rate));
+    }
     out.push_str("\r\n");
     out
 }
