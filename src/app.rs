@@ -488,7 +488,7 @@ async fn report_csv(
             json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT", "field": field } }] });
         reply(StatusCode::BAD_REQUEST, "application/json; charset=utf-8", body)
     };
-    let Some(name) = file.strip_suffix(".csv").filter(|n| ["requests-received", "hub-timeliness"].contains(n)) else {
+    let Some((name, kind)) = file.strip_suffix(".csv").and_then(|n| Some((n, report::Kind::from_name(n)?))) else {
         return fail(StatusCode::NOT_FOUND, "NOT_FOUND", "no such report");
     };
     let params: ReportParams = match axum::extract::Query::try_from_uri(request.uri()) {
@@ -515,13 +515,7 @@ async fn report_csv(
     let request_id = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
     let ctx = RequestCtx::new(principal, request_id, Some(&format!("report:{name}")));
     let threshold = s.services.rules.suppression_threshold;
-    let made = tokio::time::timeout(s.timeout, async {
-        match name {
-            "hub-timeliness" => report::hub_timeliness(&s.db, &ctx, range, by, threshold).await,
-            _ => report::requests_received(&s.db, &ctx, range, by, threshold).await,
-        }
-    })
-    .await;
+    let made = tokio::time::timeout(s.timeout, report::make(&s.db, &ctx, kind, range, by, threshold)).await;
     match made {
         Ok(Ok(r)) => {
             let mut res = reply_text(StatusCode::OK, "text/csv; charset=utf-8", report::csv(&r));

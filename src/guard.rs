@@ -88,8 +88,7 @@ impl Guards {
         if let Some(limiter) = &self.per_principal
             && let Err(not_until) = limiter.check_key(&who)
         {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            return Err(Refused { retry_after_secs: wait.as_secs() + 1 });
+            return Err(refused(not_until));
         }
         if self.concurrency == 0 {
             return Ok(Permit { who, running: None });
@@ -109,10 +108,7 @@ impl Guards {
         self.failures.note(reason);
         self.sweep();
         let (Some(limiter), Some(ip)) = (&self.per_address, from) else { return Ok(()) };
-        limiter.check_key(&ip).map_err(|not_until| {
-            let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
-            Refused { retry_after_secs: wait.as_secs() + 1 }
-        })
+        limiter.check_key(&ip).map_err(refused)
     }
 
     fn sweep(&self) {
@@ -125,6 +121,12 @@ impl Guards {
             }
         }
     }
+}
+
+/// When a rate limiter will let the next request through, in whole seconds (at least 1).
+fn refused(not_until: governor::NotUntil<governor::clock::QuantaInstant>) -> Refused {
+    let wait = not_until.wait_time_from(governor::clock::DefaultClock::default().now());
+    Refused { retry_after_secs: wait.as_secs() + 1 }
 }
 
 /// At most one WARN line per [`FailureLog::EVERY`] for failed authentications, carrying how

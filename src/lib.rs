@@ -61,8 +61,11 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
     } else {
         db.clone()
     };
+    let schema = graphql::build_schema(cfg.dev());
+    // Field types for null propagation, read from the schema just built.
+    let types = Arc::new(graphql::nulls::Types::from_sdl(&schema.sdl()));
     Ok(AppState {
-        schema: graphql::build_schema(cfg.dev()),
+        schema,
         ws_schema: graphql::build_ws_schema(cfg.dev()),
         documents: Default::default(),
         db,
@@ -86,7 +89,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         identities: Arc::new(auth::identity::Identities::new(std::time::Duration::from_secs(cfg.identity_cache_secs))),
         metrics,
         introspection_schema: graphql::build_introspection_schema(),
-        types: Arc::new(graphql::nulls::Types::from_sdl(&graphql::sdl())),
+        types,
         introspection_for_admin: cfg.introspection_for_admin,
         persisted: Arc::new(persisted::Store::load(
             cfg.persisted_operations.as_deref(),

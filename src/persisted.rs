@@ -127,13 +127,13 @@ impl Store {
                 if self.enforced_for(p) {
                     return Lookup::NotRegistered;
                 }
+                self.audit(&h);
                 if let Ok(mut m) = self.remembered.write()
                     && m.len() < REMEMBERED_MAX
                     && text.len() <= REMEMBERED_LEN
                 {
                     m.insert(h, text.to_string());
                 }
-                self.audit(&sha256_hex(text));
                 Lookup::Text
             }
             None if self.mode == Mode::Off => Lookup::Text,

@@ -246,23 +246,16 @@ impl KeySet {
     pub async fn refresh(&self) -> Result<usize, String> {
         let Some(remote) = &self.remote else { return Ok(0) };
         let _one = remote.fetching.lock().await;
+        let discovery =
+            get_text(&remote.client, &format!("{}/.well-known/openid-configuration", remote.issuer_url)).await?;
         let discovery: serde_json::Value =
-            get_json(&remote.client, &format!("{}/.well-known/openid-configuration", remote.issuer_url)).await?;
+            serde_json::from_str(&discovery).map_err(|_| "the discovery document is not JSON".to_string())?;
         if discovery.get("issuer").and_then(|v| v.as_str()) != Some(self.issuer.as_str()) {
             return Err("the discovery document's issuer is not JWT_ISSUER".into());
         }
         let jwks_uri =
             discovery.get("jwks_uri").and_then(|v| v.as_str()).ok_or("the discovery document has no jwks_uri")?;
-        let text = remote
-            .client
-            .get(jwks_uri)
-            .send()
-            .await
-            .and_then(|r| r.error_for_status())
-            .map_err(|e| format!("JWKS: {e}"))?
-            .text()
-            .await
-            .map_err(|e| format!("JWKS: {e}"))?;
+        let text = get_text(&remote.client, jwks_uri).await?;
         let set: JwkSet = serde_json::from_str(&text).map_err(|_| "JWKS: not a JWKS document".to_string())?;
         let fetched = keys_of(&set, &remote.allowed, false)?;
         let n = fetched.len();
@@ -345,16 +338,10 @@ fn check_header_parameters(token: &str) -> Result<(), AuthError> {
     }
 }
 
-async fn get_json(client: &reqwest::Client, url: &str) -> Result<serde_json::Value, String> {
-    client
-        .get(url)
-        .send()
-        .await
-        .and_then(|r| r.error_for_status())
-        .map_err(|e| format!("discovery: {e}"))?
-        .json()
-        .await
-        .map_err(|e| format!("discovery: {e}"))
+/// The body of a successful GET, or why there is none.
+async fn get_text(client: &reqwest::Client, url: &str) -> Result<String, String> {
+    let res = client.get(url).send().await.and_then(|r| r.error_for_status()).map_err(|e| format!("{url}: {e}"))?;
+    res.text().await.map_err(|e| format!("{url}: {e}"))
 }
 
 /// The verification keys of a JWKS, by `kid`. `strict` (a configured file): any key that cannot

@@ -1,7 +1,7 @@
 //! `reports`: counts for analysts, by period, with small numbers suppressed. The same reports are
 //! served as CSV at `GET /reports/<name>.csv` ([`crate::app`]).
 use super::{req, scalars::Date};
-use crate::domain::report::{self, Grouping, Range, suppress};
+use crate::domain::report::{self, Grouping, Kind, Range, suppress};
 use async_graphql::{Context, Object, Result, SimpleObject};
 
 /// A published count: `null` with `suppressed: true` when it is hidden to protect the children
@@ -89,6 +89,13 @@ impl From<report::Report> for Report {
     }
 }
 
+async fn make(ctx: &Context<'_>, kind: Kind, from: Date, to: Date, by: Grouping) -> Result<Report> {
+    let r = req(ctx)?;
+    let range = Range::new(from.0, to.0)?;
+    let threshold = r.services.rules.suppression_threshold;
+    Ok(report::make(&r.db, &r.ctx, kind, range, by, threshold).await?.into())
+}
+
 /// The reports an analyst may read (whole service).
 pub struct Reports;
 
@@ -105,10 +112,7 @@ impl Reports {
         #[graphql(desc = "The last day to count (London time); at most 5 years after `from`.")] to: Date,
         #[graphql(desc = "How to group the rows.")] by: Grouping,
     ) -> Result<Report> {
-        let r = req(ctx)?;
-        let range = Range::new(from.0, to.0)?;
-        let threshold = r.services.rules.suppression_threshold;
-        Ok(report::requests_received(&r.db, &r.ctx, range, by, threshold).await?.into())
+        make(ctx, Kind::RequestsReceived, from, to, by).await
     }
 
     /// The hub's timeliness: requests received in each period by where they stand — decided by
@@ -121,10 +125,7 @@ impl Reports {
         #[graphql(desc = "The last day to count (London time); at most 5 years after `from`.")] to: Date,
         #[graphql(desc = "How to group the rows.")] by: Grouping,
     ) -> Result<Report> {
-        let r = req(ctx)?;
-        let range = Range::new(from.0, to.0)?;
-        let threshold = r.services.rules.suppression_threshold;
-        Ok(report::hub_timeliness(&r.db, &r.ctx, range, by, threshold).await?.into())
+        make(ctx, Kind::HubTimeliness, from, to, by).await
     }
 }
 

@@ -149,14 +149,29 @@ pub fn referral_source(agency: AgencyType, anonymous: bool) -> &'static str {
     }
 }
 
-/// The referral source columns, in the census order.
-pub const SOURCES: [&str; 17] =
-    ["2A", "2B", "3A", "3B", "3C", "3D", "3F", "4", "5B", "5D", "6", "7", "8", "9", "10", "1A", "1C"];
+/// The reports, by the name their CSV address uses (`/reports/<name>.csv`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    RequestsReceived,
+    HubTimeliness,
+}
 
-/// Requests for support received (drafts excluded), by period and CIN referral source.
-pub async fn requests_received(
+impl Kind {
+    pub fn from_name(name: &str) -> Option<Kind> {
+        match name {
+            "requests-received" => Some(Kind::RequestsReceived),
+            "hub-timeliness" => Some(Kind::HubTimeliness),
+            _ => None,
+        }
+    }
+}
+
+/// Makes a report for the caller: reports are for `ReadReports` holders, and count whole
+/// periods of `by` (the range is widened to them).
+pub async fn make(
     db: &impl ConnectionTrait,
     ctx: &RequestCtx,
+    kind: Kind,
     range: Range,
     by: Grouping,
     threshold: u64,
@@ -165,6 +180,20 @@ pub async fn requests_received(
         return Err(AppError::Forbidden);
     }
     let range = range.aligned(by);
+    let report = match kind {
+        Kind::RequestsReceived => requests_received(db, range, by, threshold).await?,
+        Kind::HubTimeliness => hub_timeliness(db, range, by, threshold).await?,
+    };
+    audit_report(db, ctx).await?;
+    Ok(report)
+}
+
+/// The referral source columns, in the census order.
+pub const SOURCES: [&str; 17] =
+    ["2A", "2B", "3A", "3B", "3C", "3D", "3F", "4", "5B", "5D", "6", "7", "8", "9", "10", "1A", "1C"];
+
+/// Requests for support received (drafts excluded), by period and CIN referral source.
+async fn requests_received(db: &impl ConnectionTrait, range: Range, by: Grouping, threshold: u64) -> AppResult<Report> {
     let (start, end) = range.instants();
     let rows: Vec<(chrono::DateTime<chrono::Utc>, bool, uuid::Uuid)> = rfs::Entity::find()
         .select_only()
@@ -200,7 +229,6 @@ pub async fn requests_received(
             counts[r][c] += 1;
         }
     }
-    audit_report(db, ctx).await?;
     Ok(Report {
         name: "requests-received",
         range: (range.from, range.to),
@@ -222,18 +250,8 @@ pub const TIMELINESS: [&str; 5] =
 /// by their due time (the end of the next working day, set from the working-day calendar when
 /// the request arrived) or late, awaiting a decision past or within that time, or withdrawn.
 /// The rate is the share decided on time of those decided.
-pub async fn hub_timeliness(
-    db: &impl ConnectionTrait,
-    ctx: &RequestCtx,
-    range: Range,
-    by: Grouping,
-    threshold: u64,
-) -> AppResult<Report> {
+async fn hub_timeliness(db: &impl ConnectionTrait, range: Range, by: Grouping, threshold: u64) -> AppResult<Report> {
     use entity::hub_decision;
-    if !policy::permits(&ctx.principal, Action::ReadReports) {
-        return Err(AppError::Forbidden);
-    }
-    let range = range.aligned(by);
     let (start, end) = range.instants();
     let requests: Vec<(uuid::Uuid, chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>, RequestStatus)> =
         rfs::Entity::find()
@@ -288,7 +306,6 @@ pub async fn hub_timeliness(
     };
     let rates = table.cells.iter().map(|row| rate(row[0], row[1])).collect();
     let total_rate = rate(table.column_totals[0], table.column_totals[1]);
-    audit_report(db, ctx).await?;
     Ok(Report {
         name: "hub-timeliness",
         range: (range.from, range.to),
