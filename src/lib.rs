@@ -12,6 +12,7 @@ pub mod error;
 pub mod graphiql;
 pub mod graphql;
 pub mod guard;
+pub mod logging;
 pub mod metrics;
 pub mod persisted;
 pub mod rows;

@@ -64,17 +64,13 @@ async fn main() {
     }
 }
 
-/// Logs go to stderr: `text` (colours only on a terminal) or `json` (one object per line, with
-/// the request span's fields — its server-made ID among them — on every line of a request).
+/// Logs go to stderr, as [`casegraph::logging::subscriber`] writes them.
 fn init_logging(format: LogFormat) {
     use std::io::IsTerminal;
     let filter =
         tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
-    let fmt = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
-    match format {
-        LogFormat::Json => fmt.json().with_current_span(true).with_span_list(false).init(),
-        LogFormat::Text => fmt.with_ansi(std::io::stderr().is_terminal()).init(),
-    }
+    let subscriber = casegraph::logging::subscriber(format, filter, std::io::stderr, std::io::stderr().is_terminal());
+    let _ = tracing::subscriber::set_global_default(subscriber);
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {

@@ -127,13 +127,13 @@ async fn failed_authentications_are_logged_sampled() {
 async fn json_logs_carry_the_request_id_on_every_line() {
     let buf = Buffer::default();
     let writer = buf.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_current_span(true)
-        .with_span_list(false)
-        .with_env_filter("info,tower_http=debug")
-        .with_writer(move || writer.clone())
-        .finish();
+    // The subscriber `casegraph serve` installs with CASEGRAPH_LOG_FORMAT=json.
+    let subscriber = casegraph::logging::subscriber(
+        casegraph::config::LogFormat::Json,
+        "info,tower_http=debug".into(),
+        move || writer.clone(),
+        false,
+    );
     let _guard = tracing::subscriber::set_default(subscriber);
     let app = TestApp::new().await;
     let r = app.post(Some("nonsense"), &json!({ "query": "{ viewer { roles } }" })).await;
