@@ -91,7 +91,8 @@ pub fn router(state: AppState, cors_origins: &[String], cors_max_age_secs: u64) 
         .route("/graphql/ws", get(crate::ws::upgrade))
         .route("/livez", get(livez))
         .route("/readyz", get(readyz))
-        .route("/reports/{file}", get(report_csv));
+        .route("/reports/{file}", get(report_csv))
+        .route("/extracts/{file}", get(extract_file));
     // GraphiQL's own files, vendored and pinned (assets/graphiql/README.md): dev only.
     let dev = state.dev;
     let router = if dev { router.merge(crate::graphiql::routes()) } else { router };
@@ -466,70 +467,139 @@ struct ReportParams {
     from: Option<String>,
     to: Option<String>,
     by: Option<String>,
+    team: Option<String>,
 }
 
-/// `GET /reports/<name>.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&by=week|month|quarter` (by defaults to
-/// month): a report as CSV for reporting tools, with the same token, policy, suppression and
-/// audit as `reports` in GraphQL. Bad input is 400 with a JSON body; nothing is exported.
-async fn report_csv(
-    State(s): State<AppState>,
-    axum::extract::Path(file): axum::extract::Path<String>,
-    request: axum::extract::Request,
-) -> Response {
-    use crate::domain::report::{self, Grouping, Range};
-    let headers = request.headers().clone();
-    let from_ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
-    let (principal, _permit) = match admit(&s, &headers, from_ip).await {
-        Ok(admitted) => admitted,
-        Err(refusal) => return refusal,
-    };
-    let bad = |field: &str, message: &str| {
-        let body =
-            json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT", "field": field } }] });
-        reply(StatusCode::BAD_REQUEST, "application/json; charset=utf-8", body)
-    };
-    let Some((name, kind)) = file.strip_suffix(".csv").and_then(|n| Some((n, report::Kind::from_name(n)?))) else {
-        return fail(StatusCode::NOT_FOUND, "NOT_FOUND", "no such report");
-    };
-    let params: ReportParams = match axum::extract::Query::try_from_uri(request.uri()) {
+/// A 400 with a JSON body naming the field, for the CSV and XML routes.
+fn bad_input(field: &str, message: &str) -> Response {
+    let body =
+        json!({ "errors": [{ "message": message, "extensions": { "code": "BAD_USER_INPUT", "field": field } }] });
+    reply(StatusCode::BAD_REQUEST, "application/json; charset=utf-8", body)
+}
+
+/// The export routes' shared prelude: the caller admitted (token, rate and concurrency limits),
+/// the query string read, `from` and `to` checked into a range.
+async fn export_prelude(
+    s: &AppState,
+    request: &axum::http::request::Parts,
+    operation: &str,
+) -> Result<(RequestCtx, ReportParams, crate::domain::report::Range, crate::guard::Permit), Response> {
+    use crate::domain::report::Range;
+    let headers = &request.headers;
+    let from_ip = request.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip());
+    let (principal, permit) = admit(s, headers, from_ip).await?;
+    let params: ReportParams = match axum::extract::Query::try_from_uri(&request.uri) {
         Ok(axum::extract::Query(p)) => p,
-        Err(_) => return bad("query", "expected from, to and by"),
+        Err(_) => return Err(bad_input("query", "expected from, to and by")),
     };
     let date = |v: &Option<String>| {
         v.as_deref().filter(|d| d.len() == 10).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").ok())
     };
     let (Some(from), Some(to)) = (date(&params.from), date(&params.to)) else {
-        return bad("from", "from and to are required, as YYYY-MM-DD");
-    };
-    let Some(by) = Grouping::parse(params.by.as_deref().unwrap_or("month")) else {
-        return bad("by", "by is week, month or quarter");
+        return Err(bad_input("from", "from and to are required, as YYYY-MM-DD"));
     };
     let range = match Range::new(from, to) {
         Ok(r) => r,
         Err(crate::error::AppError::Invalid(errs)) => {
             let e = &errs[0];
-            return bad(&e.field.join("."), &e.message);
+            return Err(bad_input(&e.field.join("."), &e.message));
         }
-        Err(_) => return bad("from", "bad range"),
+        Err(_) => return Err(bad_input("from", "bad range")),
     };
     let request_id = headers.get(&X_REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-    let ctx = RequestCtx::new(principal, request_id, Some(&format!("report:{name}")));
-    let threshold = s.services.rules.suppression_threshold;
-    let made = tokio::time::timeout(s.timeout, report::make(&s.db, &ctx, kind, range, by, threshold)).await;
+    let ctx = RequestCtx::new(principal, request_id, Some(operation));
+    Ok((ctx, params, range, permit))
+}
+
+/// An export's answer: the body as an attachment, or the error as the API reports it.
+fn export_reply(
+    made: Result<crate::error::AppResult<String>, tokio::time::error::Elapsed>,
+    content_type: &'static str,
+    file_name: &str,
+) -> Response {
     match made {
-        Ok(Ok(r)) => {
-            let mut res = reply_text(StatusCode::OK, "text/csv; charset=utf-8", report::csv(&r));
-            let disposition = format!("attachment; filename=\"{name}_{from}_{to}.csv\"");
+        Ok(Ok(body)) => {
+            let mut res = reply_text(StatusCode::OK, content_type, body);
+            let disposition = format!("attachment; filename=\"{file_name}\"");
             if let Ok(v) = HeaderValue::from_str(&disposition) {
                 res.headers_mut().insert(header::CONTENT_DISPOSITION, v);
             }
             res
         }
         Ok(Err(crate::error::AppError::Forbidden)) => fail(StatusCode::FORBIDDEN, "FORBIDDEN", "forbidden"),
+        Ok(Err(crate::error::AppError::Invalid(errs))) => {
+            let e = &errs[0];
+            bad_input(&e.field.join("."), &e.message)
+        }
         Ok(Err(e)) if RETRYABLE_CODES.contains(&e.code()) => unavailable(e.code()),
         Ok(Err(_)) => fail(StatusCode::INTERNAL_SERVER_ERROR, "INTERNAL", "internal error"),
         Err(_) => unavailable("TIMEOUT"),
     }
+}
+
+/// `GET /reports/<name>.csv?from=YYYY-MM-DD&to=YYYY-MM-DD&by=week|month|quarter[&team=<ID>]` (by
+/// defaults to month): a report as CSV for reporting tools, with the same token, policy,
+/// suppression and audit as `reports` in GraphQL. Bad input is 400 with a JSON body; nothing is
+/// exported.
+async fn report_csv(
+    State(s): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    use crate::domain::report::{self, Ask, Grouping};
+    let Some(kind) = file.strip_suffix(".csv").and_then(report::Kind::from_name) else {
+        return fail(StatusCode::NOT_FOUND, "NOT_FOUND", "no such report");
+    };
+    let (parts, _) = request.into_parts();
+    let (ctx, params, range, _permit) =
+        match export_prelude(&s, &parts, &format!("report_{}", kind.name().replace('-', "_"))).await {
+            Ok(p) => p,
+            Err(refusal) => return refusal,
+        };
+    let Some(by) = Grouping::parse(params.by.as_deref().unwrap_or("month")) else {
+        return bad_input("by", "by is week, month or quarter");
+    };
+    let team = match params
+        .team
+        .as_deref()
+        .map(|t| crate::graphql::ids::decode(&t.into(), crate::graphql::ids::Kind::Team, "team"))
+    {
+        None => None,
+        Some(Ok(t)) => Some(t),
+        Some(Err(_)) => return bad_input("team", "not a team ID"),
+    };
+    let threshold = s.services.rules.suppression_threshold;
+    let ask = Ask { kind, range, by, team };
+    let made = tokio::time::timeout(s.timeout, async {
+        report::make(&s.db, &ctx, ask, threshold).await.map(|r| report::csv(&r))
+    })
+    .await;
+    let file_name = format!("{}_{}_{}.csv", kind.name(), range.from, range.to);
+    export_reply(made, "text/csv; charset=utf-8", &file_name)
+}
+
+/// `GET /extracts/<file>?from=YYYY-MM-DD&to=YYYY-MM-DD`: the statutory child-level extracts
+/// (`annex-a-list-1.csv`, `annex-a-list-2.csv`, `annex-a-list-3.csv`, `cin-census.xml`) for
+/// performance officers, audited with every child they hold.
+async fn extract_file(
+    State(s): State<AppState>,
+    axum::extract::Path(file): axum::extract::Path<String>,
+    request: axum::extract::Request,
+) -> Response {
+    use crate::domain::report::extract::{self, Extract};
+    let Some(which) = Extract::from_file(&file) else {
+        return fail(StatusCode::NOT_FOUND, "NOT_FOUND", "no such extract");
+    };
+    let (parts, _) = request.into_parts();
+    let operation = format!("extract_{}", file.split('.').next().unwrap_or("").replace('-', "_"));
+    let (ctx, _params, range, _permit) = match export_prelude(&s, &parts, &operation).await {
+        Ok(p) => p,
+        Err(refusal) => return refusal,
+    };
+    let rules = s.services.rules;
+    let made = tokio::time::timeout(s.timeout, extract::make(&s.db, &ctx, which, range, &rules)).await;
+    let (stem, ext) = file.rsplit_once('.').unwrap_or((&file, ""));
+    export_reply(made, which.content_type(), &format!("{stem}_{}_{}.{ext}", range.from, range.to))
 }
 
 /// `extensions.cost`: what this request cost and the limits it is held to.

@@ -222,6 +222,12 @@ pub struct Config {
           value_parser = clap::value_parser!(u64).range(2..=100))]
     pub report_suppression_threshold: u64,
 
+    /// The hub outcomes recorded as a CIN referral rather than a contact (Annex A lists 1 and 3,
+    /// the CIN census): comma-separated hub outcome codes.
+    #[arg(long, env = "CASEGRAPH_REFERRAL_OUTCOMES", default_value = crate::domain::Rules::DEFAULT_REFERRAL_OUTCOMES,
+          global = true, value_parser = crate::domain::Rules::parse_referral_outcomes)]
+    pub referral_outcomes: u16,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=200))]

@@ -55,6 +55,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
             access_grace_working_days: cfg.access_grace_working_days,
             screening_max_age_days: cfg.neglect_screening_max_age_days,
             suppression_threshold: cfg.report_suppression_threshold,
+            referral_outcomes: cfg.referral_outcomes,
         },
     };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {

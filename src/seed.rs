@@ -56,6 +56,7 @@ pub const DEMO_STAFF: &[DemoPerson] = &[
     ),
     ("eh.manager", "Early Help Manager Example", "earlyhelp", Some("earlyhelp"), &[Role::TeamManager], ""),
     ("analyst", "Performance Analyst Example", "csc", None, &[Role::Analyst], ""),
+    ("performance", "Performance Officer Example", "csc", None, &[Role::PerformanceOfficer], ""),
     ("admin", "System Administrator Example", "csc", None, &[Role::Admin], ""),
     (
         "integration.police",

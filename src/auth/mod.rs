@@ -8,7 +8,7 @@ use sea_orm::prelude::Uuid;
 use serde::{Deserialize, Serialize};
 use std::str::FromStr;
 
-/// The nine roles casegraph implements, of the ten in docs/design.md §1 (no `PERFORMANCE_OFFICER` yet).
+/// The ten roles of docs/design.md §1.
 /// A role is only ever taken from the token's own list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, async_graphql::Enum)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -35,6 +35,9 @@ pub enum Role {
     EarlyHelpPractitioner,
     /// A performance analyst: aggregated reports only, never a name, date of birth or address.
     Analyst,
+    /// A performance officer: the reports, and the statutory child-level extracts (Ofsted Annex A
+    /// lists, the CIN census) that carry child IDs, sex, ethnicity and dates of birth.
+    PerformanceOfficer,
     /// Another agency's system (a service account): only what its granted scopes allow, always
     /// within its own organisation.
     Integration,
@@ -44,7 +47,7 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 9] = [
+    pub const ALL: [Role; 10] = [
         Role::PartnerPractitioner,
         Role::SafeguardingLead,
         Role::HubWorker,
@@ -52,6 +55,7 @@ impl Role {
         Role::TeamManager,
         Role::EarlyHelpPractitioner,
         Role::Analyst,
+        Role::PerformanceOfficer,
         Role::Integration,
         Role::Admin,
     ];
@@ -65,6 +69,7 @@ impl Role {
             Role::TeamManager => "TEAM_MANAGER",
             Role::EarlyHelpPractitioner => "EARLY_HELP_PRACTITIONER",
             Role::Analyst => "ANALYST",
+            Role::PerformanceOfficer => "PERFORMANCE_OFFICER",
             Role::Integration => "INTEGRATION",
             Role::Admin => "ADMIN",
         }

@@ -73,6 +73,11 @@ pub enum Action {
     ReadEarlyHelpSummary,
     /// Service-wide reports: counts by period with small numbers suppressed, no identifiers.
     ReadReports,
+    /// The reports about cases: a team manager's for their own team only, others' for any team
+    /// or the whole service ([`report_team`]).
+    ReadTeamReports,
+    /// The statutory child-level extracts (Annex A lists, CIN census).
+    ReadExtracts,
     /// Complete and submit one's own draft request for support (made by an early help step up).
     SubmitDraftRequest,
     /// Withdraw one's own request before the hub decides it (row scope:
@@ -193,6 +198,7 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadRequests,
             ReadEarlyHelpReferrals,
             AllocateEarlyHelpReferral,
+            ReadTeamReports,
         ],
     ),
     (
@@ -212,7 +218,11 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadEarlyHelpReferrals,
         ],
     ),
-    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary, ReadReports]),
+    (Role::Analyst, &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary, ReadReports, ReadTeamReports]),
+    (
+        Role::PerformanceOfficer,
+        &[ReadViewer, ReadReferenceData, ReadNode, ReadEarlyHelpSummary, ReadReports, ReadTeamReports, ReadExtracts],
+    ),
     (
         Role::Integration,
         &[
@@ -281,7 +291,7 @@ pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
     ("Query.earlyHelpAssessment", ReadEarlyHelp, AsMissing),
     ("Query.earlyHelpAssessments", ReadEarlyHelp, Forbidden),
     ("Query.earlyHelpSummary", ReadEarlyHelpSummary, Forbidden),
-    ("Query.reports", ReadReports, Forbidden),
+    ("Query.reports", ReadTeamReports, Forbidden),
     ("Mutation.startEarlyHelpAssessment", LeadEarlyHelp, Forbidden),
     ("Mutation.updateEarlyHelpAssessment", ContributeEarlyHelp, Forbidden),
     ("Mutation.addEarlyHelpPlanAction", ContributeEarlyHelp, Forbidden),
@@ -321,6 +331,29 @@ pub fn permits(p: &Principal, action: Action) -> bool {
                 || INTEGRATION_SCOPES.iter().any(|(a, scope)| *a == action && p.has_scope(scope))
                 || matches!(action, ReadViewer | ReadReferenceData))
     })
+}
+
+/// Which rows a report counts for this caller: `Ok(None)` for the whole service, `Ok(Some(team))`
+/// for one team's cases. Service-wide reports need [`ReadReports`]. A report about cases
+/// (`about_cases`) may also be read with [`ReadTeamReports`]: by a holder of `ReadReports` for
+/// any team (or the whole service), by anyone else only for their own team, which is also what
+/// they get when they name none. Anything else is `FORBIDDEN`.
+pub fn report_team(
+    p: &Principal,
+    about_cases: bool,
+    requested: Option<sea_orm::prelude::Uuid>,
+) -> AppResult<Option<sea_orm::prelude::Uuid>> {
+    if permits(p, ReadReports) {
+        return Ok(requested.filter(|_| about_cases));
+    }
+    if !about_cases || !permits(p, ReadTeamReports) {
+        return Err(AppError::Forbidden);
+    }
+    match (p.team, requested) {
+        (Some(own), None) => Ok(Some(own)),
+        (Some(own), Some(asked)) if asked == own => Ok(Some(own)),
+        _ => Err(AppError::Forbidden),
+    }
 }
 
 /// `Ok` or `FORBIDDEN`, decided before any side effect.

@@ -169,6 +169,49 @@ impl Calendar {
         london::from_local(self.next_working_day(today).and_time(morning))
     }
 
+    /// Service hours between two instants: the time within opening hours on working days
+    /// (London), in hours. Zero when `to` is not after `from`. Reports use it for "working hours
+    /// to decision".
+    pub fn working_hours_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> f64 {
+        if to <= from {
+            return 0.0;
+        }
+        let (first, last) = (london::to_local(from).date(), london::to_local(to).date());
+        let mut seconds = 0i64;
+        let mut day = first;
+        while day <= last {
+            if self.is_working_day(day) {
+                let (open, close) = (self.opening(day), self.closing(day));
+                let (a, b) = (Ord::max(open, from), Ord::min(close, to));
+                if b > a {
+                    seconds += (b - a).num_seconds();
+                }
+            }
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+        }
+        seconds as f64 / 3600.0
+    }
+
+    /// Working days after `from` up to and including `to` (0 when `to` is not after `from`):
+    /// "allocated within N working days" counts these.
+    pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        let mut n = 0;
+        let mut day = from;
+        while day < to {
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+            if self.is_working_day(day) {
+                n += 1;
+            }
+        }
+        n
+    }
+
     /// Opening time of working day `d`, as UTC.
     fn opening(&self, d: NaiveDate) -> DateTime<Utc> {
         let (opens, _) = self.hours.for_day(d.weekday()).expect("a working day has service hours");
@@ -287,6 +330,22 @@ mod tests {
 
     fn cal() -> Calendar {
         Calendar::new(holidays(), ServiceHours::hub())
+    }
+
+    #[test]
+    fn working_hours_count_only_service_hours() {
+        // Thu 24 Dec 2026 16:00 GMT to Tue 29 Dec 10:00: one hour on Thursday; Friday the 25th
+        // and Monday the 28th are holidays; one hour on Tuesday.
+        assert_eq!(cal().working_hours_between(utc(2026, 12, 24, 16, 0), utc(2026, 12, 29, 10, 0)), 2.0);
+        // Friday closes at 16:30: 09:00–16:30 is 7.5 hours.
+        assert_eq!(cal().working_hours_between(utc(2026, 11, 27, 0, 0), utc(2026, 11, 28, 0, 0)), 7.5);
+        // Summer time: 09:00 London is 08:00 UTC.
+        assert_eq!(cal().working_hours_between(utc(2026, 7, 1, 7, 0), utc(2026, 7, 1, 9, 0)), 1.0);
+        assert_eq!(cal().working_hours_between(utc(2026, 7, 1, 9, 0), utc(2026, 7, 1, 7, 0)), 0.0);
+        // Thu 24 Dec to Tue 29 Dec 2026: only the 29th is a working day after the 24th.
+        assert_eq!(cal().working_days_between(d(2026, 12, 24), d(2026, 12, 29)), 1);
+        assert_eq!(cal().working_days_between(d(2026, 11, 23), d(2026, 11, 27)), 4);
+        assert_eq!(cal().working_days_between(d(2026, 11, 27), d(2026, 11, 23)), 0);
     }
 
     #[test]

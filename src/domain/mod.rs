@@ -31,11 +31,46 @@ pub struct Rules {
     pub screening_max_age_days: u32,
     /// Reports hide counts below this (from 1 to this minus one).
     pub suppression_threshold: u64,
+    /// The hub outcomes recorded as a CIN referral rather than a contact (Annex A lists 1 and 3,
+    /// the CIN census), one bit per [`request::HubOutcome::ALL`] entry: a local recording rule
+    /// (DOMAIN §3.3), so it is configuration.
+    pub referral_outcomes: u16,
+}
+
+impl Rules {
+    /// The default referral outcomes: a child and family assessment or a strategy discussion.
+    pub const DEFAULT_REFERRAL_OUTCOMES: &'static str = "CHILD_AND_FAMILY_ASSESSMENT,STRATEGY_DISCUSSION";
+
+    /// Reads a comma-separated list of hub outcome codes into [`Rules::referral_outcomes`].
+    pub fn parse_referral_outcomes(s: &str) -> Result<u16, String> {
+        let mut bits = 0u16;
+        for code in s.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+            let i = request::HubOutcome::ALL
+                .iter()
+                .position(|o| o.code() == code)
+                .ok_or_else(|| format!("unknown hub outcome {code:?}"))?;
+            bits |= 1 << i;
+        }
+        Ok(bits)
+    }
+
+    /// Whether a hub outcome (its code) is recorded as a referral.
+    pub fn is_referral(&self, outcome: &str) -> bool {
+        request::HubOutcome::ALL
+            .iter()
+            .position(|o| o.code() == outcome)
+            .is_some_and(|i| self.referral_outcomes & (1 << i) != 0)
+    }
 }
 
 impl Default for Rules {
     fn default() -> Self {
-        Rules { access_grace_working_days: 20, screening_max_age_days: 90, suppression_threshold: 5 }
+        Rules {
+            access_grace_working_days: 20,
+            screening_max_age_days: 90,
+            suppression_threshold: 5,
+            referral_outcomes: Rules::parse_referral_outcomes(Rules::DEFAULT_REFERRAL_OUTCOMES).unwrap_or(0),
+        }
     }
 }
 

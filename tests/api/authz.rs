@@ -16,6 +16,7 @@ const PEOPLE: &[(&str, &str)] = &[
     ("TEAM_MANAGER", "tm.alpha"),
     ("EARLY_HELP_PRACTITIONER", "ehp.earlyhelp"),
     ("ANALYST", "analyst"),
+    ("PERFORMANCE_OFFICER", "performance"),
     ("INTEGRATION", "integration.police"),
     ("ADMIN", "admin"),
 ];
@@ -28,6 +29,7 @@ const ALL: &[&str] = &[
     "TEAM_MANAGER",
     "EARLY_HELP_PRACTITIONER",
     "ANALYST",
+    "PERFORMANCE_OFFICER",
     "INTEGRATION",
     "ADMIN",
 ];
@@ -103,8 +105,9 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
             "TEAM_MANAGER",
             "EARLY_HELP_PRACTITIONER",
         ],
-        "Query.earlyHelpSummary" => vec!["TEAM_MANAGER", "ANALYST"],
-        "Query.reports" => vec!["ANALYST"],
+        "Query.earlyHelpSummary" => vec!["TEAM_MANAGER", "ANALYST", "PERFORMANCE_OFFICER"],
+        // Team managers: the reports about cases, for their own team.
+        "Query.reports" => vec!["TEAM_MANAGER", "ANALYST", "PERFORMANCE_OFFICER"],
         "Mutation.startEarlyHelpAssessment"
         | "Mutation.addTeamAroundFamilyMember"
         | "Mutation.removeTeamAroundFamilyMember"
@@ -409,7 +412,7 @@ async fn authz_06_role_by_operation_matrix() {
                 }
                 "Query.earlyHelpSummary" => ("{ earlyHelpSummary { open overdueReviews } }", json!({})),
                 "Query.reports" => (
-                    "{ reports { requestsReceived(from: \"2026-01-01\", to: \"2026-01-31\", by: MONTH) { total { value } } } }",
+                    "{ reports { report(name: CASELOADS, from: \"2026-01-01\", to: \"2026-01-31\", by: MONTH) { rows { total { value } } } } }",
                     json!({}),
                 ),
                 "Mutation.startEarlyHelpAssessment" => (

@@ -159,6 +159,10 @@ pub fn test_config(database_url: String) -> Config {
         introspection_for_admin: false,
         cors_max_age_secs: 600,
         report_suppression_threshold: 5,
+        referral_outcomes: casegraph::domain::Rules::parse_referral_outcomes(
+            casegraph::domain::Rules::DEFAULT_REFERRAL_OUTCOMES,
+        )
+        .unwrap(),
     }
 }
 

@@ -18,3 +18,4 @@ mod reports;
 mod requests;
 mod sdl;
 mod security;
+mod xsd;
