@@ -95,7 +95,8 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 bail!("the database already holds data; demo data goes only into an empty database");
             }
             let n = seed::demo(&conn).await?;
-            eprintln!("loaded synthetic demo data: {n} children");
+            let r = seed::activity(&conn).await?;
+            eprintln!("loaded synthetic demo data: {n} children, a year of activity ({r} requests for support)");
             Ok(())
         }
         Cmd::Token { user, role, ttl_minutes } => token(&cfg, user, role, ttl_minutes).await,
@@ -116,6 +117,7 @@ async fn token(cfg: &Config, user: Option<String>, role: Option<String>, ttl_min
     db::migrate(&conn).await?;
     if cfg.demo_data && seed::is_empty(&conn).await? {
         seed::demo(&conn).await?;
+        seed::activity(&conn).await?;
     }
     let person = match (user, role) {
         (Some(h), _) => staff::Entity::find().filter(staff::Column::Handle.eq(h.as_str())).one(&conn).await?,
@@ -152,7 +154,8 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let state = casegraph::build_state(&cfg).await?;
     if cfg.dev() && cfg.demo_data && seed::is_empty(&state.db).await? {
         let n = seed::demo(&state.db).await?;
-        tracing::info!(children = n, "loaded synthetic demo data");
+        let requests = seed::activity(&state.db).await?;
+        tracing::info!(children = n, requests, "loaded synthetic demo data and a year of activity");
     }
     if cfg.overdue_scan_secs > 0 {
         casegraph::spawn_overdue_scan(&state, std::time::Duration::from_secs(cfg.overdue_scan_secs));

@@ -6,7 +6,10 @@ use crate::domain::names;
 use chrono::{Days, Months, NaiveDate, Utc};
 use entity::{
     case, case_event, child,
-    enums::{AgencyType, CaseEventKind, CaseKind, CaseStatus, ClosureReason, Ethnicity, Relationship, Sex},
+    enums::{
+        AgencyType, CaseEventKind, CaseKind, CaseStatus, ClosureReason, Ethnicity, Level, Relationship, RequestStatus,
+        Sex,
+    },
     household_member, organisation, staff, team,
 };
 use sea_orm::{DatabaseConnection, DbErr, EntityTrait, PaginatorTrait, Set, TransactionTrait, prelude::Uuid};
@@ -306,6 +309,240 @@ pub async fn demo(db: &DatabaseConnection) -> Result<usize, DbErr> {
     case_event::Entity::insert_many(events).exec_without_returning(&txn).await?;
     txn.commit().await?;
     Ok(n)
+}
+
+/// A year of synthetic activity for the demo (not for tests, which make their own): requests for
+/// support with the hub's decisions, partner updates on open cases with their reviews, and
+/// advice-line calls, so that the reports show something on a first `cargo run`. Deadlines come
+/// from the working-day calendar as on a real submission; the text is fixed and names no one.
+/// Returns the number of requests made.
+pub async fn activity(db: &DatabaseConnection) -> Result<usize, DbErr> {
+    use crate::domain::calendar::{self, london};
+    use crate::domain::partner_update::CheckTimes;
+    use entity::{advice_consultation, hub_decision, partner_update, request_child, request_for_support as rfs};
+    let cal = calendar::load(db).await.map_err(|_| DbErr::Custom("the calendar could not be read".into()))?;
+    let checks = CheckTimes::default();
+    let now = Utc::now();
+    let staff: HashMap<String, (Uuid, Uuid)> =
+        staff::Entity::find().all(db).await?.into_iter().map(|s| (s.handle, (s.id, s.organisation_id))).collect();
+    let (Some(hub), Some(sw)) = (staff.get("hub.worker"), staff.get("sw.alpha1")) else {
+        return Ok(0);
+    };
+    let referrers: Vec<(Uuid, Uuid)> = ["partner.school", "partner.health", "dsl.school", "integration.police"]
+        .iter()
+        .filter_map(|h| staff.get(*h).copied())
+        .collect();
+    let kids = child::Entity::find().all(db).await?;
+    let open: Vec<(Uuid, Uuid)> = case::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .filter(|c| c.status == CaseStatus::Open)
+        .map(|c| (c.id, c.child_id))
+        .collect();
+    // A small deterministic generator: the same demo on every machine.
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut roll = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n.max(1)
+    };
+    let outcomes = [
+        "ADVICE_INFORMATION",
+        "SIGNPOST_UNIVERSAL",
+        "EARLY_HELP",
+        "EARLY_HELP",
+        "CHILD_AND_FAMILY_ASSESSMENT",
+        "NO_FURTHER_ACTION",
+        "STRATEGY_DISCUSSION",
+    ];
+    let levels = [Level::Universal, Level::UniversalPlus, Level::Intensive, Level::Specialist];
+    let concerns = ["16A", "4B", "3B", "2B", "17A", "10A", "1B"];
+    let kinds =
+        ["CONTACT_WITH_CHILD", "UNSUCCESSFUL_CONTACT", "CHANGE_IN_SERVICES", "CHANGE_IN_CIRCUMSTANCES", "OTHER"];
+    let advice = ["ADVICE_ONLY", "SIGNPOSTED", "EARLY_HELP_ADVISED", "REQUEST_FOR_SUPPORT_ADVISED"];
+    let agencies =
+        [AgencyType::School, AgencyType::HealthVisitor, AgencyType::Police, AgencyType::Housing, AgencyType::Gp];
+    let (mut requests, mut entries, mut decisions, mut updates, mut calls) = (vec![], vec![], vec![], vec![], vec![]);
+    let today = london::to_local(now).date();
+    let mut n = 0usize;
+    for day_back in (1..=365u64).rev() {
+        let Some(day) = today.checked_sub_days(Days::new(day_back)) else { continue };
+        if !cal.is_working_day(day) {
+            continue;
+        }
+        // About two requests, four partner updates and one advice call a working day.
+        for _ in 0..roll(4) {
+            let (referrer, org) = referrers[roll(referrers.len() as u64) as usize];
+            let at = london::from_local(day.and_hms_opt(9 + roll(7) as u32, roll(60) as u32, 0).unwrap_or_default());
+            let due = cal.due_after_working_days(at, 1);
+            let id = Uuid::now_v7();
+            n += 1;
+            let decided = roll(10) < 9 && due < now;
+            requests.push(rfs::ActiveModel {
+                id: Set(id),
+                reference: Set(format!("RFS-DEMO-{n:05}")),
+                referrer_id: Set(referrer),
+                referrer_org_id: Set(org),
+                status: Set(if decided { RequestStatus::Decided } else { RequestStatus::Received }),
+                urgent: Set(false),
+                phone_contact_at: Set(None),
+                received_at: Set(at),
+                due_at: Set(due),
+                referrer_level: Set(levels[1 + roll(3) as usize]),
+                discussed_with_safeguarding_lead: Set(true),
+                safeguarding_lead_name: Set(None),
+                safeguarding_lead_consulted_on: Set(None),
+                advice_line_consulted: Set(roll(3) == 0),
+                parents_aware: Set(true),
+                parents_not_aware_reason: Set(None),
+                consent_status: Set("GIVEN".into()),
+                consent_given_by: Set(Some("PARENT_CARER".into())),
+                consent_covers: Set(Some("the child and family".into())),
+                consent_reason: Set(None),
+                consent_date: Set(None),
+                anonymous_source: Set(roll(20) == 0),
+                concerns: Set("Synthetic demo request: no real child.".into()),
+                concern_categories: Set(concerns[roll(concerns.len() as u64) as usize].to_string()),
+                support_in_place: Set(None),
+                support_outcome: Set(None),
+                child_views: Set(None),
+                neglect_screening_id: Set(None),
+                idempotency_key: Set(None),
+                payload_hash: Set(format!("demo-{n}")),
+                withdrawn_at: Set(None),
+                withdrawal_reason: Set(None),
+                version: Set(1),
+                created_at: Set(at),
+                updated_at: Set(at),
+            });
+            let kid = &kids[roll(kids.len() as u64) as usize];
+            entries.push(request_child::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                request_id: Set(id),
+                position: Set(0),
+                child_id: Set((roll(2) == 0).then_some(kid.id)),
+                given_name: Set(kid.given_name.clone()),
+                family_name: Set(kid.family_name.clone()),
+                date_of_birth: Set(kid.date_of_birth),
+                expected_delivery_date: Set(kid.expected_delivery_date),
+                sex: Set(kid.sex),
+                address_line: Set(None),
+                postcode: Set(None),
+                school_or_setting: Set(None),
+            });
+            if decided {
+                let late = roll(7) == 0;
+                let decided_at = if late {
+                    due + chrono::Duration::hours(2)
+                } else {
+                    due - chrono::Duration::hours(1 + roll(6) as i64)
+                };
+                let decided_at = decided_at.max(at + chrono::Duration::minutes(30));
+                decisions.push(hub_decision::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    request_id: Set(id),
+                    outcome: Set(outcomes[roll(outcomes.len() as u64) as usize].into()),
+                    decided_level: Set(levels[roll(4) as usize]),
+                    rationale: Set("Synthetic demo decision.".into()),
+                    feedback: Set("Synthetic demo feedback.".into()),
+                    decided_by: Set(hub.0),
+                    decided_at: Set(decided_at),
+                    late: Set(decided_at > due),
+                });
+            }
+        }
+        for _ in 0..(2 + roll(5)) {
+            let (sender, org) = referrers[roll(referrers.len() as u64) as usize];
+            let at = london::from_local(day.and_hms_opt(8 + roll(9) as u32, roll(60) as u32, 0).unwrap_or_default());
+            let due = cal.check_slot_due(at, checks.morning, checks.afternoon);
+            let matched = !open.is_empty() && roll(5) != 0;
+            let (case_id, child_id) =
+                if matched { open[roll(open.len() as u64) as usize] } else { (Uuid::nil(), Uuid::nil()) };
+            let kid = kids.iter().find(|k| k.id == child_id).unwrap_or(&kids[0]);
+            let reviewed = (matched && roll(10) < 9 && due < now).then(|| {
+                if roll(8) == 0 {
+                    due + chrono::Duration::hours(3)
+                } else {
+                    due - chrono::Duration::minutes(30 + roll(120) as i64)
+                }
+                .max(at)
+            });
+            n += 1;
+            updates.push(partner_update::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                reference: Set(format!("PU-DEMO-{n:05}")),
+                sender_id: Set(sender),
+                sender_org_id: Set(org),
+                child_given_name: Set(kid.given_name.clone()),
+                child_family_name: Set(kid.family_name.clone()),
+                given_key: Set(kid.given_key.clone()),
+                family_key: Set(kid.family_key.clone()),
+                child_date_of_birth: Set(kid.date_of_birth.unwrap_or(today)),
+                nhs_number: Set(None),
+                upn: Set(None),
+                kind: Set(kinds[roll(kinds.len() as u64) as usize].into()),
+                contact_mode: Set(None),
+                unsuccessful_reason: Set(None),
+                occurred_at: Set(at),
+                details: Set("Synthetic demo update.".into()),
+                concern: Set(roll(10) == 0),
+                received_at: Set(at),
+                due_at: Set(due),
+                child_id: Set(matched.then_some(child_id)),
+                case_id: Set(matched.then_some(case_id)),
+                matched_at: Set(matched.then_some(at)),
+                matched_by: Set(None),
+                reviewed_at: Set(reviewed),
+                reviewed_by: Set(reviewed.map(|_| sw.0)),
+                review_action: Set(reviewed.map(|_| "NOTED".into())),
+                review_note: Set(None),
+                overdue_alerted: Set(true),
+                idempotency_key: Set(None),
+                payload_hash: Set(format!("demo-{n}")),
+                version: Set(1),
+                created_at: Set(at),
+                updated_at: Set(at),
+            });
+        }
+        for _ in 0..roll(3) {
+            let at = london::from_local(day.and_hms_opt(9 + roll(7) as u32, roll(60) as u32, 0).unwrap_or_default());
+            let outcome = advice[roll(advice.len() as u64) as usize];
+            calls.push(advice_consultation::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                logged_by: Set(hub.0),
+                called_at: Set(at),
+                duration_minutes: Set(5 + roll(25) as i32),
+                caller_agency_type: Set(agencies[roll(agencies.len() as u64) as usize]),
+                concern_categories: Set(concerns[roll(concerns.len() as u64) as usize].to_string()),
+                level_discussed: Set(Some(levels[roll(4) as usize])),
+                summary: Set("Synthetic demo call.".into()),
+                outcome: Set(outcome.into()),
+                request_advised: Set(outcome == "REQUEST_FOR_SUPPORT_ADVISED"),
+                created_at: Set(at),
+            });
+        }
+    }
+    let made = requests.len();
+    let txn = db.begin().await?;
+    for chunk in requests.chunks(200) {
+        rfs::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    }
+    for chunk in entries.chunks(200) {
+        request_child::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    }
+    for chunk in decisions.chunks(200) {
+        hub_decision::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    }
+    for chunk in updates.chunks(100) {
+        partner_update::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    }
+    for chunk in calls.chunks(200) {
+        advice_consultation::Entity::insert_many(chunk.to_vec()).exec_without_returning(&txn).await?;
+    }
+    txn.commit().await?;
+    Ok(made)
 }
 
 #[cfg(test)]
