@@ -19,6 +19,7 @@ pub const ERROR_CODES: &[&str] = &[
     "UNAVAILABLE",
     "PERSISTED_QUERY_NOT_FOUND",
     "METHOD_NOT_ALLOWED",
+    "CURSOR_EXPIRED",
 ];
 
 /// Something the caller can fix, tied to an input field.
@@ -68,6 +69,7 @@ impl AppError {
             AppError::Invalid(errs) => match errs.first().map(|e| e.code) {
                 Some(UserErrorCode::NotFound) => "NOT_FOUND",
                 Some(UserErrorCode::Conflict) => "CONFLICT",
+                Some(UserErrorCode::CursorExpired) => "CURSOR_EXPIRED",
                 _ => "BAD_USER_INPUT",
             },
             AppError::Conflict => "CONFLICT",
@@ -204,6 +206,8 @@ pub enum UserErrorCode {
     Expired,
     /// Already used by another record, and usable once only.
     AlreadyUsed,
+    /// A feed cursor older than the feed keeps events: start again from the beginning.
+    CursorExpired,
 }
 
 #[cfg(test)]

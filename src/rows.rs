@@ -118,7 +118,8 @@ by_position! {
         id, reference, sender_id, sender_org_id, child_given_name, child_family_name, given_key, family_key,
         child_date_of_birth, nhs_number, upn, kind, contact_mode, unsuccessful_reason, occurred_at, details, concern,
         received_at, due_at, child_id, case_id, matched_at, matched_by, reviewed_at, reviewed_by, review_action,
-        review_note, overdue_alerted, idempotency_key, payload_hash, version, created_at, updated_at,
+        review_note, overdue_alerted, idempotency_key, payload_hash, recorded_at, recorded_by, record_reference, version,
+        created_at, updated_at,
     }
     child::Model {
         id, given_name, family_name, given_key, family_key, date_of_birth, expected_delivery_date, sex, ethnicity,

@@ -67,7 +67,15 @@ pub const DEMO_STAFF: &[DemoPerson] = &[
         "police",
         None,
         &[Role::Integration],
-        "partner_updates:write requests:write",
+        "partner_updates:write requests:write requests:read events:read",
+    ),
+    (
+        "integration.cms",
+        "Case Management System (service account)",
+        "csc",
+        None,
+        &[Role::Integration],
+        "partner_updates:read events:read",
     ),
 ];
 
@@ -499,6 +507,9 @@ pub async fn activity(db: &DatabaseConnection) -> Result<usize, DbErr> {
                 review_action: Set(reviewed.map(|_| "NOTED".into())),
                 review_note: Set(None),
                 overdue_alerted: Set(true),
+                recorded_at: Set(None),
+                recorded_by: Set(None),
+                record_reference: Set(None),
                 idempotency_key: Set(None),
                 payload_hash: Set(format!("demo-{n}")),
                 version: Set(1),

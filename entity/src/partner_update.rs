@@ -38,6 +38,10 @@ pub struct Model {
     pub overdue_alerted: bool,
     pub idempotency_key: Option<String>,
     pub payload_hash: String,
+    /// When the case management system acknowledged copying it onto the child's record.
+    pub recorded_at: Option<DateTimeUtc>,
+    pub recorded_by: Option<Uuid>,
+    pub record_reference: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -19,6 +19,7 @@ mod m20261124_000015_announce_after_commit;
 mod m20261124_000016_staff_team_index;
 mod m20261129_000017_child_nhs_index;
 mod m20261129_000018_handovers;
+mod m20261130_000019_events;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000016_staff_team_index::Migration),
             Box::new(m20261129_000017_child_nhs_index::Migration),
             Box::new(m20261129_000018_handovers::Migration),
+            Box::new(m20261130_000019_events::Migration),
         ]
     }
 }

@@ -78,6 +78,13 @@ pub enum Action {
     ReadTeamReports,
     /// The statutory child-level extracts (Annex A lists, CIN census).
     ReadExtracts,
+    /// The events feed: service accounts with `events:read`, their organisation's events.
+    ReadEvents,
+    /// Webhook subscriptions, their deliveries and dead letters (`ADMIN`).
+    ManageWebhooks,
+    /// Acknowledge that a matched partner update was copied onto the child's record: the local
+    /// authority's case management system (a service account with `partner_updates:read`).
+    RecordPartnerUpdates,
     /// Complete and submit one's own draft request for support (made by an early help step up).
     SubmitDraftRequest,
     /// Withdraw one's own request before the hub decides it (row scope:
@@ -233,9 +240,11 @@ pub const TABLE: &[(Role, &[Action])] = &[
             ReadRequests,
             SubmitPartnerUpdate,
             ReadPartnerUpdates,
+            ReadEvents,
+            RecordPartnerUpdates,
         ],
     ),
-    (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar]),
+    (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar, ManageWebhooks]),
 ];
 
 /// How a refusal looks to the caller.
@@ -320,6 +329,8 @@ pub const INTEGRATION_SCOPES: &[(Action, &str)] = &[
     (ReadRequests, "requests:read"),
     (SubmitPartnerUpdate, "partner_updates:write"),
     (ReadPartnerUpdates, "partner_updates:read"),
+    (RecordPartnerUpdates, "partner_updates:read"),
+    (ReadEvents, "events:read"),
 ];
 
 /// Does any of the principal's roles permit the action? A service account also needs the
@@ -514,7 +525,9 @@ pub fn request_scope(p: &Principal) -> Condition {
         return Condition::any().add(own).add(submitted);
     }
     let mut any = Condition::any().add(own);
-    if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
+    if let (true, Some(org)) = (p.has(Role::SafeguardingLead) || p.has(Role::Integration), p.organisation) {
+        // A safeguarding lead, or an agency's system with `requests:read` (which `permits`
+        // checked above): the organisation's submitted requests, as a person there would see.
         any = any.add(Condition::all().add(rfs::Column::ReferrerOrgId.eq(org)).add(submitted.clone()));
     }
     if p.has(Role::SocialWorker) || p.has(Role::TeamManager) {
@@ -881,6 +894,11 @@ pub fn partner_update_scope(p: &Principal) -> Condition {
     if let (true, Some(org)) = (p.has(Role::SafeguardingLead), p.organisation) {
         any = any.add(pu::Column::SenderOrgId.eq(org));
     }
+    if let (true, Some(org)) = (p.has(Role::Integration), p.organisation) {
+        // The local authority's case management system: every matched update, to copy onto the
+        // child's record. Another agency's system: only what it sent (above).
+        any = any.add(Condition::all().add(pu::Column::CaseId.is_not_null()).add(local_authority(org)));
+    }
     let cases = |cond: Condition| {
         pu::Column::CaseId
             .in_subquery(case::Entity::find().select_only().column(case::Column::Id).filter(cond).into_query())
@@ -892,6 +910,18 @@ pub fn partner_update_scope(p: &Principal) -> Condition {
         any = any.add(cases(Condition::all().add(case::Column::TeamId.eq(team))));
     }
     any
+}
+
+/// True in SQL when `org` is the local authority's children's social care.
+fn local_authority(org: sea_orm::prelude::Uuid) -> SimpleExpr {
+    use entity::{enums::AgencyType, organisation};
+    Expr::value(org).in_subquery(
+        organisation::Entity::find()
+            .select_only()
+            .column(organisation::Column::Id)
+            .filter(organisation::Column::AgencyType.eq(AgencyType::LaChildrensSocialCare))
+            .into_query(),
+    )
 }
 
 /// Whether the caller may learn that a child on an early help assessment is linked to a child

@@ -1,6 +1,7 @@
 //! Cases: reads under the policy's row scope, and the open / allocate / close workflow. Every
 //! change is one transaction holding the case row, its transition record and its audit row;
 //! edits carry the version they read (optimistic concurrency).
+use crate::domain::outbox;
 use super::page::{Page, PageArgs};
 use crate::audit;
 use crate::auth::policy::{self, Action};
@@ -247,7 +248,13 @@ pub async fn open_on(
     }
     audit::record(conn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::Case, id, Some(input.child_id))])
         .await?;
-    case::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::Internal)
+    let opened = case::Entity::find_by_id(id).one(conn).await?.ok_or(AppError::Internal)?;
+    let mut events = vec![outbox::events::case_opened(&opened)];
+    if opened.allocated_worker_id.is_some() {
+        events.push(outbox::events::case_allocated(&opened));
+    }
+    outbox::emit(conn, &events).await?;
+    Ok(opened)
 }
 
 /// How a request for support came to be attached to a case.
@@ -367,6 +374,12 @@ async fn update_versioned(
         audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::Case, c.id, Some(c.child_id))])
             .await?;
         let model = case::Entity::find_by_id(c.id).one(txn).await?.ok_or(AppError::Internal)?;
+        let event = if model.status == CaseStatus::Closed {
+            outbox::events::case_closed(&model)
+        } else {
+            outbox::events::case_allocated(&model)
+        };
+        outbox::emit(txn, &[event]).await?;
         Ok(model)
     })
     .await

@@ -14,6 +14,7 @@ pub mod holidays;
 pub mod intake;
 pub mod names;
 pub mod neglect;
+pub mod outbox;
 pub mod page;
 pub mod partner_update;
 pub mod reference;

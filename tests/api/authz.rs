@@ -65,6 +65,7 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
         "Mutation.matchPartnerUpdate" => vec!["HUB_WORKER"],
         // The demo service account may write requests and updates but holds no read scope (AUTHZ-09).
         // Social workers and managers: the requests attached to cases they may see.
+        // Service accounts with `requests:read` (the demo police system): their organisation's.
         "Query.requestsForSupport" => vec![
             "PARTNER_PRACTITIONER",
             "SAFEGUARDING_LEAD",
@@ -72,6 +73,7 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
             "SOCIAL_WORKER",
             "TEAM_MANAGER",
             "EARLY_HELP_PRACTITIONER",
+            "INTEGRATION",
         ],
         // Read by ID: the referrer (an early help lead after a step up), their organisation's
         // safeguarding lead, the hub, and the workers of the case the request opened.

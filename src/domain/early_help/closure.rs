@@ -138,6 +138,8 @@ pub async fn close(db: &DatabaseConnection, ctx: &RequestCtx, x: Closure) -> App
         if draft_id.is_some() {
             fields.push("stepUpRequest (draft made)".into());
         }
+        let event = crate::domain::outbox::events::assessment_closed(a.id, x.outcome.code(), a.lead_org_id);
+        crate::domain::outbox::emit(txn, &[event]).await?;
         Ok((Changed { set, history: vec![(ChangeSection::Closure, fields)], ..Default::default() }, draft_id))
     };
     commit_edit(db, ctx, &a, x.expected_version, now, changed).await

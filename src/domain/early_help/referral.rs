@@ -44,6 +44,7 @@ pub async fn create_on(
     .exec_without_returning(txn)
     .await?;
     audit::record(txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::EarlyHelpReferral, id, None)]).await?;
+    crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::referral_created(id, request.id)]).await?;
     let managers = alerting::early_help_managers(txn).await?;
     alerting::raise(txn, ctx, Subject::Referral(id), None, AlertKind::EarlyHelpReferral, &managers).await
 }
@@ -209,6 +210,9 @@ pub async fn allocate(
         )
         .await?;
         let stored = ehr::Entity::find_by_id(r.id).one(txn).await?.ok_or(AppError::Internal)?;
+        let lead_org = lead.as_ref().map(|l| l.organisation_id);
+        crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::referral_allocated(r.id, a.lead_id, lead_org)])
+            .await?;
         Ok((stored, signals))
     })
     .await?;

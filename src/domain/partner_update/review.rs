@@ -72,6 +72,8 @@ pub async fn review(
         }
         audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, u.child_id)])
             .await?;
+        let event = crate::domain::outbox::events::update_reviewed(stored.id, stored.case_id, action.code());
+        crate::domain::outbox::emit(txn, &[event]).await?;
         Ok((stored, signals))
     })
     .await?;
@@ -136,6 +138,8 @@ pub async fn match_to_child(
             &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, Some(child_id))],
         )
         .await?;
+        crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::update_matched(u.id, child_id, case.id)])
+            .await?;
         Ok((stored, signals))
     })
     .await?;

@@ -1,5 +1,6 @@
 //! Submitting a partner update: the checks, matching the child (one statement with the reference
 //! number on PostgreSQL) and, when matched, the update, its alerts and its audit row together.
+use crate::domain::outbox;
 use super::*;
 use crate::domain::alert::{self as alerting, Subject};
 
@@ -162,6 +163,7 @@ pub async fn submit(
         find_match_and_reference(db, &given_key, &family_key, u.date_of_birth, u.nhs_number.as_deref(), year).await?;
     let planned = new_update_alerts(db, u.concern, matched.as_ref().map(|(_, case)| case)).await?;
     let (child_id, case_id) = (matched.as_ref().map(|(c, _)| *c), matched.as_ref().map(|(_, k)| k.id));
+    let reference_for_event = reference.clone();
     let row = pu::ActiveModel {
         id: Set(id),
         reference: Set(reference),
@@ -191,6 +193,9 @@ pub async fn submit(
         review_action: Set(None),
         review_note: Set(None),
         overdue_alerted: Set(false),
+        recorded_at: Set(None),
+        recorded_by: Set(None),
+        record_reference: Set(None),
         idempotency_key: Set(u.idempotency_key.clone()),
         payload_hash: Set(hash.clone()),
         version: Set(1),
@@ -216,6 +221,19 @@ pub async fn submit(
         ctx,
         &[Entry::allowed(AuditAction::Create, RecordType::PartnerUpdate, id, child_id)],
     ));
+    // The outbox, in the same statement: the sender's "received" (never whether it matched),
+    // and the local authority's "matched" when it did.
+    let mut events = vec![outbox::Event::new(
+        outbox::EventType::PartnerUpdateReceived,
+        id,
+        Some(org),
+        serde_json::json!({ "partnerUpdateId": outbox::gid(crate::graphql::ids::Kind::PartnerUpdate, id),
+                            "reference": reference_for_event, "dueAt": due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) }),
+    )];
+    if let (Some(child), Some(case)) = (child_id, case_id) {
+        events.push(outbox::events::update_matched(id, child, case));
+    }
+    rest.extend(outbox::statement(backend, &events, now));
     let stored = match crate::db::write_together(db, backend.build(&insert), rest).await {
         Ok(row) => pu::Model::from_query_result(&row, "")?,
         Err(e) => {

@@ -250,7 +250,9 @@ pub async fn submit(db: &DatabaseConnection, rules: &Rules, ctx: &RequestCtx, s:
         insert_people(txn, id, &s.children, &[], &s.household).await?;
         audit::record(txn, ctx, &[Entry::allowed(AuditAction::Create, RecordType::RequestForSupport, id, None)])
             .await?;
-        rfs::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)
+        let stored = rfs::Entity::find_by_id(id).one(txn).await?.ok_or(AppError::Internal)?;
+        crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::request_received(&stored)]).await?;
+        Ok(stored)
     })
     .await;
     match (stored, &s.idempotency_key) {
@@ -489,6 +491,7 @@ pub async fn submit_draft(
         )
         .await?;
         let stored = rfs::Entity::find_by_id(draft.id).one(txn).await?.ok_or(AppError::Internal)?;
+        crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::request_received(&stored)]).await?;
         // The organisation's safeguarding lead hears that a request went to the hub.
         let leads = alerting::referrer_side(txn, &stored, p.user).await?;
         let signals = alerting::raise(

@@ -360,6 +360,8 @@ pub async fn decide(
             .one(txn)
             .await?
             .ok_or(AppError::Internal)?;
+        let event = crate::domain::outbox::events::request_decided(&stored, &decision.outcome, decision.decided_level);
+        crate::domain::outbox::emit(txn, &[event]).await?;
         Ok((stored, decision, signals))
     })
     .await?;

@@ -62,6 +62,10 @@ pub async fn withdraw(
         }
         let signals = alerting::raise(txn, ctx, Subject::Request(r.id), None, AlertKind::RequestWithdrawn, &to).await?;
         let stored = rfs::Entity::find_by_id(r.id).one(txn).await?.ok_or(AppError::Internal)?;
+        if r.status == RequestStatus::Received {
+            // A draft was never received: no one outside knew of it.
+            crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::request_withdrawn(&stored)]).await?;
+        }
         Ok((stored, signals))
     })
     .await?;
