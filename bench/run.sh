@@ -16,9 +16,10 @@
 #    with PostgreSQL's CPU per request during each of its runs (bench/pg-cpu.py).
 # 5. Two tables, printed and written to bench/results/: throughput with the ratios, and CPU per
 #    request; the profiles go to bench/results/profile-*.txt.
-# Unless BENCH_REPORTS=0, a year of reporting volume (bench/seed-reports.sql) is loaded on top of
-# the seed before any measurement, and after casegraph's PostgreSQL measurements each report and
-# extract is timed at that volume (bench/reports.sh); its table goes into the results file too.
+# 6. Unless BENCH_REPORTS=0: after the measurements above (so that they stay comparable with
+#    earlier runs), a year of reporting volume (bench/seed-reports.sql) is loaded on top of the
+#    same PostgreSQL database and each report and extract is timed at it (bench/reports.sh); its
+#    table goes into the results file too.
 # Needs root on a Debian machine of the project's kind (apt for wrk and PostgreSQL).
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -65,15 +66,8 @@ export PGPASSWORD=anchor
 t1=$(date +%s)
 DATABASE_URL="$DB" "$BIN" migrate >&2
 psql -X -q -v ON_ERROR_STOP=1 "$DB" -f "$HERE/seed-casegraph.sql" >&2
-REPORTS_NOTE=""
-if [[ ${BENCH_REPORTS:-1} != 0 ]]; then
-  say "casegraph: a year of reporting volume on top (bench/seed-reports.sql; BENCH_REPORTS=0 skips it)"
-  tr0=$(date +%s)
-  psql -X -q -v ON_ERROR_STOP=1 "$DB" -f "$HERE/seed-reports.sql" >&2
-  REPORTS_NOTE=", $(psql -X -At "$DB" -c "select (select count(*) from requests_for_support where status <> 'DRAFT')||' requests for support, '||(select count(*) from early_help_assessments)||' early help assessments, '||(select count(*) from advice_consultations)||' advice-line calls'") (the report volume: $(($(date +%s) - tr0)) s of the load)"
-fi
 t2=$(date +%s)
-counts=$(psql -X -At "$DB" -c "select (select count(*) from children)||' children, '||(select count(*) from cases)||' cases ('||(select count(*) from cases where status='OPEN')||' open), '||(select count(*) from partner_updates)||' partner updates'")$REPORTS_NOTE
+counts=$(psql -X -At "$DB" -c "select (select count(*) from children)||' children, '||(select count(*) from cases)||' cases ('||(select count(*) from cases where status='OPEN')||' open), '||(select count(*) from partner_updates)||' partner updates'")
 say "loaded $counts in $((t2 - t1)) s"
 python3 "$HERE/bodies.py" "$DB" "$SECRET" "$WORK" >&2
 
@@ -155,16 +149,6 @@ start_server "$DB" "$WORK/pg"
 per_request 20 >/dev/null  # warms the organisation cache (reference data)
 echo "casegraph sql_statements_per_caseload first=5: $(per_request 5) first=20: $(per_request 20)" | tee -a "$OUT"
 run_matrix casegraph caseload child-lookup add-update
-if [[ ${BENCH_REPORTS:-1} != 0 ]]; then
-  # Tokens minted as bodies.py mints the others (the seed's `analyst` and `performance` rows).
-  say "casegraph: each report and extract at volume (bench/reports.sh)"
-  if analyst_token=$(DATABASE_URL="$DB" JWT_HS256_SECRET="$SECRET" "$HERE/reports.sh" token analyst) &&
-    performance_token=$(DATABASE_URL="$DB" JWT_HS256_SECRET="$SECRET" "$HERE/reports.sh" token performance); then
-    "$HERE/reports.sh" "http://127.0.0.1:$PORT" "$analyst_token" "$performance_token" | tee -a "$OUT" || say "report timings stopped early"
-  else
-    say "report timings skipped: no analyst or performance token"
-  fi
-fi
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
 
 say "casegraph on the embedded SQLite default (same data, WAL, pool of readers)"
@@ -174,6 +158,25 @@ python3 "$HERE/pg-to-sqlite.py" "$DB" "$SQLITE" "$BIN" >&2
 start_server "sqlite://$SQLITE?mode=rwc" "$WORK/sqlite"
 run_matrix casegraph-sqlite caseload child-lookup
 kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+
+if [[ ${BENCH_REPORTS:-1} != 0 ]]; then
+  # After the other measurements, so that they stay comparable with earlier runs: a year of
+  # reporting volume on top of the same database, then each report and extract timed at it.
+  say "casegraph: a year of reporting volume on top (bench/seed-reports.sql; BENCH_REPORTS=0 skips it)"
+  tr0=$(date +%s)
+  psql -X -q -v ON_ERROR_STOP=1 "$DB" -f "$HERE/seed-reports.sql" >&2
+  echo "# reports: $(psql -X -At "$DB" -c "select (select count(*) from requests_for_support where status <> 'DRAFT')||' requests for support, '||(select count(*) from partner_updates)||' partner updates, '||(select count(*) from early_help_assessments)||' early help assessments, '||(select count(*) from advice_consultations)||' advice-line calls, '||(select count(*) from cases)||' cases'") (loaded in $(($(date +%s) - tr0)) s)" | tee -a "$OUT"
+  start_server "$DB" "$WORK/pg-reports"
+  # Tokens minted as bodies.py mints the others (the seed's `analyst` and `performance` rows).
+  say "casegraph: each report and extract at volume (bench/reports.sh)"
+  if analyst_token=$(DATABASE_URL="$DB" JWT_HS256_SECRET="$SECRET" "$HERE/reports.sh" token analyst) &&
+    performance_token=$(DATABASE_URL="$DB" JWT_HS256_SECRET="$SECRET" "$HERE/reports.sh" token performance); then
+    "$HERE/reports.sh" "http://127.0.0.1:$PORT" "$analyst_token" "$performance_token" | tee -a "$OUT" || say "report timings stopped early"
+  else
+    say "report timings skipped: no analyst or performance token"
+  fi
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+fi
 
 say "anchor: PostGraphile 5 and pgbench on the anchor's data (bench-all.sh $SECS)"
 chmod 755 "$WORK"

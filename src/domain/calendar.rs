@@ -212,6 +212,22 @@ impl Calendar {
         n
     }
 
+    /// A table of working-day counts over `from..=to`, for callers that ask
+    /// [`Self::working_days_between`] many times (a report over thousands of cases).
+    pub fn working_day_index(&self, from: NaiveDate, to: NaiveDate) -> WorkingDayIndex {
+        let mut prefix = vec![0u32];
+        let mut day = from;
+        while day < to {
+            match day.succ_opt() {
+                Some(d) => day = d,
+                None => break,
+            }
+            let last = prefix.last().copied().unwrap_or(0);
+            prefix.push(last + u32::from(self.is_working_day(day)));
+        }
+        WorkingDayIndex { from, prefix }
+    }
+
     /// Opening time of working day `d`, as UTC.
     fn opening(&self, d: NaiveDate) -> DateTime<Utc> {
         let (opens, _) = self.hours.for_day(d.weekday()).expect("a working day has service hours");
@@ -222,6 +238,24 @@ impl Calendar {
     fn closing(&self, d: NaiveDate) -> DateTime<Utc> {
         let (_, closes) = self.hours.for_day(d.weekday()).expect("a working day has service hours");
         london::from_local(d.and_time(closes))
+    }
+}
+
+/// Working days counted once over a span of dates ([`Calendar::working_day_index`]).
+pub struct WorkingDayIndex {
+    from: NaiveDate,
+    /// `prefix[i]`: working days after `from` up to and including `from + i`.
+    prefix: Vec<u32>,
+}
+
+impl WorkingDayIndex {
+    /// As [`Calendar::working_days_between`], for dates within the span (clamped to it).
+    pub fn between(&self, a: NaiveDate, b: NaiveDate) -> u32 {
+        let at = |d: NaiveDate| {
+            let i = (d - self.from).num_days().clamp(0, self.prefix.len() as i64 - 1);
+            self.prefix.get(i as usize).copied().unwrap_or(0)
+        };
+        if b <= a { 0 } else { at(b) - at(a) }
     }
 }
 
@@ -346,6 +380,12 @@ mod tests {
         assert_eq!(cal().working_days_between(d(2026, 12, 24), d(2026, 12, 29)), 1);
         assert_eq!(cal().working_days_between(d(2026, 11, 23), d(2026, 11, 27)), 4);
         assert_eq!(cal().working_days_between(d(2026, 11, 27), d(2026, 11, 23)), 0);
+        // The table gives the same answers.
+        let index = cal().working_day_index(d(2026, 11, 1), d(2027, 1, 31));
+        for (a, b) in [((2026, 12, 24), (2026, 12, 29)), ((2026, 11, 23), (2026, 11, 27)), ((2026, 11, 2), (2027, 1, 4))] {
+            let (a, b) = (d(a.0, a.1, a.2), d(b.0, b.1, b.2));
+            assert_eq!(index.between(a, b), cal().working_days_between(a, b), "{a} {b}");
+        }
     }
 
     #[test]

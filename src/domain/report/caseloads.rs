@@ -54,6 +54,8 @@ pub(super) async fn report(db: &impl ConnectionTrait, f: &Frame) -> AppResult<Ta
     }
     let mut t = Tally::new(f, COLUMNS.map(String::from).to_vec());
     let ends = period_ends(&t, f);
+    let earliest = cases.iter().map(|c| london::to_local(c.1).date()).min().unwrap_or(f.range.from);
+    let days = f.cal.working_day_index(earliest, f.range.to);
     let mut workers = vec![0.0; ends.len()];
     let mut waits: Vec<Vec<f64>> = vec![vec![]; ends.len()];
     for (row, day) in ends.into_iter().enumerate() {
@@ -73,7 +75,7 @@ pub(super) async fn report(db: &impl ConnectionTrait, f: &Frame) -> AppResult<Ta
                     t.add(row, 0, 1);
                 }
                 None => {
-                    let waited = f.cal.working_days_between(london::to_local(*opened).date(), day);
+                    let waited = days.between(london::to_local(*opened).date(), day);
                     t.add(row, band(waited), 1);
                     waits[row].push(f64::from(waited));
                 }

@@ -330,6 +330,7 @@ fn referrals<'a>(range: Range, rules: &Rules, contacts: &'a [Contact], cases: &'
     for c in contacts.iter().filter(|c| c.child.matched && is_referral(c)) {
         by_child.entry(c.child.id).or_default().push(c);
     }
+    let by_origin: HashMap<(Uuid, Uuid), &CaseRow> = cases.iter().map(|k| ((k.origin, k.child), k)).collect();
     contacts
         .iter()
         .filter(|c| c.received >= start && is_referral(c))
@@ -350,7 +351,7 @@ fn referrals<'a>(range: Range, rules: &Rules, contacts: &'a [Contact], cases: &'
             } else {
                 0
             };
-            let case = cases.iter().find(|k| k.origin == c.request && k.child == c.child.id);
+            let case = by_origin.get(&(c.request, c.child.id)).copied();
             Referral { contact: c, nfa: c.outcome.as_deref() == Some("NO_FURTHER_ACTION"), previous, case }
         })
         .collect()
