@@ -228,6 +228,36 @@ pub struct Config {
           global = true, value_parser = crate::domain::Rules::parse_referral_outcomes)]
     pub referral_outcomes: u16,
 
+    /// Milliseconds between webhook delivery passes (0: this instance delivers none).
+    #[arg(long, env = "CASEGRAPH_WEBHOOK_INTERVAL_MS", default_value_t = 1000, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub webhook_interval_ms: u64,
+
+    /// Seconds one webhook delivery may take.
+    #[arg(long, env = "CASEGRAPH_WEBHOOK_TIMEOUT_SECS", default_value_t = 5, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=60))]
+    pub webhook_timeout_secs: u64,
+
+    /// Attempts at one event before it goes to the dead letters.
+    #[arg(long, env = "CASEGRAPH_WEBHOOK_MAX_ATTEMPTS", default_value_t = 8, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub webhook_max_attempts: u32,
+
+    /// Milliseconds before the first retry; each later one waits twice as long (at most an hour).
+    #[arg(long, env = "CASEGRAPH_WEBHOOK_BACKOFF_MS", default_value_t = 2000, global = true,
+          value_parser = clap::value_parser!(u64).range(0..=3_600_000))]
+    pub webhook_backoff_ms: u64,
+
+    /// Hosts (or host:port), comma-separated, that webhooks may reach even at a private,
+    /// loopback or link-local address.
+    #[arg(long, env = "CASEGRAPH_WEBHOOK_ALLOW_HOSTS", default_value = "", global = true)]
+    pub webhook_allow_hosts: String,
+
+    /// Days the events feed and webhook deliveries keep events.
+    #[arg(long, env = "CASEGRAPH_EVENT_RETENTION_DAYS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub event_retention_days: u32,
+
     /// Database pool size.
     #[arg(long, env = "CASEGRAPH_DB_POOL", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=200))]
@@ -250,6 +280,24 @@ impl Config {
     /// Where `/metrics` is served, if anywhere.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
         self.metrics_bind.trim().parse().ok()
+    }
+
+    /// How webhooks are delivered.
+    pub fn webhook_settings(&self) -> crate::domain::webhook::Settings {
+        crate::domain::webhook::Settings {
+            https_only: !self.dev(),
+            allow_hosts: self
+                .webhook_allow_hosts
+                .split(',')
+                .map(str::trim)
+                .filter(|h| !h.is_empty())
+                .map(str::to_string)
+                .collect(),
+            timeout: std::time::Duration::from_secs(self.webhook_timeout_secs),
+            max_attempts: i32::try_from(self.webhook_max_attempts).unwrap_or(8),
+            backoff: std::time::Duration::from_millis(self.webhook_backoff_ms),
+            retention: chrono::Duration::days(i64::from(self.event_retention_days)),
+        }
     }
 
     /// The mailbox check times.

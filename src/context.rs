@@ -65,6 +65,8 @@ pub enum RecordType {
     EarlyHelpReferral,
     /// A report of counts (no record, no child).
     Report,
+    /// A webhook subscription (its endpoint, event types, secret).
+    WebhookSubscription,
 }
 
 impl RecordType {
@@ -84,6 +86,7 @@ impl RecordType {
             RecordType::EarlyHelpSummary => "EARLY_HELP_SUMMARY",
             RecordType::EarlyHelpReferral => "EARLY_HELP_REFERRAL",
             RecordType::Report => "REPORT",
+            RecordType::WebhookSubscription => "WEBHOOK_SUBSCRIPTION",
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod rows;
 pub mod seed;
 pub mod server;
 pub mod state;
+pub mod webhooks;
 pub mod ws;
 
 use auth::jwt::KeySet;
@@ -57,6 +58,7 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
             suppression_threshold: cfg.report_suppression_threshold,
             referral_outcomes: cfg.referral_outcomes,
         },
+        webhooks: Arc::new(cfg.webhook_settings()),
     };
     let audit_db = if cfg.database_url.starts_with("postgres") && cfg.audit_reads_async_commit {
         db::connect_audit(&cfg.database_url, AUDIT_WRITERS as u32, &statements, statement_timeout).await?

@@ -157,6 +157,13 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
         let requests = seed::activity(&state.db).await?;
         tracing::info!(children = n, requests, "loaded synthetic demo data and a year of activity");
     }
+    if cfg.webhook_interval_ms > 0 {
+        casegraph::webhooks::spawn(
+            state.db.clone(),
+            state.services.webhooks.clone(),
+            std::time::Duration::from_millis(cfg.webhook_interval_ms),
+        );
+    }
     if cfg.overdue_scan_secs > 0 {
         casegraph::spawn_overdue_scan(&state, std::time::Duration::from_secs(cfg.overdue_scan_secs));
     }

@@ -62,7 +62,8 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        db.execute_unprepared("CREATE INDEX ix_webhook_subscriptions_org ON webhook_subscriptions (org_id, id)").await?;
+        db.execute_unprepared("CREATE INDEX ix_webhook_subscriptions_org ON webhook_subscriptions (org_id, id)")
+            .await?;
         m.create_table(
             Table::create()
                 .table("webhook_deliveries")
@@ -96,8 +97,10 @@ impl MigrationTrait for Migration {
                 .take(),
         )
         .await?;
-        db.execute_unprepared("CREATE INDEX ix_webhook_dead_letters_sub ON webhook_dead_letters (subscription_id, status)")
-            .await?;
+        db.execute_unprepared(
+            "CREATE INDEX ix_webhook_dead_letters_sub ON webhook_dead_letters (subscription_id, status)",
+        )
+        .await?;
         for col in [
             timestamp_with_time_zone_null("recorded_at"),
             uuid_null("recorded_by"),

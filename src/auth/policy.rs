@@ -244,7 +244,10 @@ pub const TABLE: &[(Role, &[Action])] = &[
             RecordPartnerUpdates,
         ],
     ),
-    (Role::Admin, &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar, ManageWebhooks]),
+    (
+        Role::Admin,
+        &[ReadViewer, ReadReferenceData, ReadNode, ReadDirectory, ReadAuditTrail, ManageCalendar, ManageWebhooks],
+    ),
 ];
 
 /// How a refusal looks to the caller.
@@ -284,6 +287,13 @@ pub const OPERATIONS: &[(&str, Action, Refusal)] = &[
     ("Mutation.submitPartnerUpdate", SubmitPartnerUpdate, Forbidden),
     ("Mutation.reviewPartnerUpdate", ReviewPartnerUpdates, Forbidden),
     ("Mutation.matchPartnerUpdate", MatchPartnerUpdates, Forbidden),
+    ("Mutation.acknowledgePartnerUpdateRecorded", RecordPartnerUpdates, Forbidden),
+    ("Query.events", ReadEvents, Forbidden),
+    ("Query.webhookSubscriptions", ManageWebhooks, Forbidden),
+    ("Mutation.createWebhookSubscription", ManageWebhooks, Forbidden),
+    ("Mutation.updateWebhookSubscription", ManageWebhooks, Forbidden),
+    ("Mutation.rotateWebhookSecret", ManageWebhooks, Forbidden),
+    ("Mutation.replayWebhookDeadLetter", ManageWebhooks, Forbidden),
     ("Mutation.acknowledgeAlert", ReceiveAlerts, Forbidden),
     ("Subscription.alertRaised", ReceiveAlerts, Forbidden),
     ("Mutation.openCase", OpenCase, Forbidden),
@@ -934,6 +944,15 @@ pub fn may_see_child_links(p: &Principal) -> bool {
 /// Whether the caller reviews updates (and so may see whom an update matched, and the review).
 pub fn may_see_update_matching(p: &Principal) -> bool {
     permits(p, ReviewPartnerUpdates)
+}
+
+/// [`may_see_update_matching`], or the local authority's case management system (a service
+/// account of children's social care with `partner_updates:read`), which copies matched updates
+/// onto the child's record. `org_type` is the caller's organisation's type. Another agency's
+/// system never learns whether its update matched.
+pub fn sees_update_matching(p: &Principal, org_type: Option<entity::enums::AgencyType>) -> bool {
+    may_see_update_matching(p)
+        || (permits(p, RecordPartnerUpdates) && org_type == Some(entity::enums::AgencyType::LaChildrensSocialCare))
 }
 
 /// Admins read the audit trail (IDs and codes only) of any child; team managers only of

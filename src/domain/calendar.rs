@@ -382,7 +382,9 @@ mod tests {
         assert_eq!(cal().working_days_between(d(2026, 11, 27), d(2026, 11, 23)), 0);
         // The table gives the same answers.
         let index = cal().working_day_index(d(2026, 11, 1), d(2027, 1, 31));
-        for (a, b) in [((2026, 12, 24), (2026, 12, 29)), ((2026, 11, 23), (2026, 11, 27)), ((2026, 11, 2), (2027, 1, 4))] {
+        for (a, b) in
+            [((2026, 12, 24), (2026, 12, 29)), ((2026, 11, 23), (2026, 11, 27)), ((2026, 11, 2), (2027, 1, 4))]
+        {
             let (a, b) = (d(a.0, a.1, a.2), d(b.0, b.1, b.2));
             assert_eq!(index.between(a, b), cal().working_days_between(a, b), "{a} {b}");
         }

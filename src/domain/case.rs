@@ -1,12 +1,12 @@
 //! Cases: reads under the policy's row scope, and the open / allocate / close workflow. Every
 //! change is one transaction holding the case row, its transition record and its audit row;
 //! edits carry the version they read (optimistic concurrency).
-use crate::domain::outbox;
 use super::page::{Page, PageArgs};
 use crate::audit;
 use crate::auth::policy::{self, Action};
 use crate::context::RequestCtx;
 use crate::context::{Entry, RecordType};
+use crate::domain::outbox;
 use crate::error::UserErrorCode;
 use crate::error::{AppError, AppResult, FieldError};
 use chrono::Utc;

@@ -22,6 +22,7 @@ pub mod report;
 pub mod request;
 pub mod submission;
 pub mod validate;
+pub mod webhook;
 
 /// Configured durations the domain's rules take.
 #[derive(Clone, Copy, Debug)]

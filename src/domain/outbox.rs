@@ -148,7 +148,11 @@ pub fn read_cursor(s: &str, retention: chrono::Duration, now: DateTime<Utc>) -> 
     };
     let at = DateTime::from_timestamp(at, 0).ok_or_else(bad_cursor)?;
     if at < now - retention {
-        return Err(AppError::invalid("after", UserErrorCode::CursorExpired, "this cursor is older than the feed keeps"));
+        return Err(AppError::invalid(
+            "after",
+            UserErrorCode::CursorExpired,
+            "this cursor is older than the feed keeps",
+        ));
     }
     Ok(Position { txid, seq })
 }
@@ -171,7 +175,9 @@ pub async fn after(
         )
         .filter(event::Column::At.gte(since));
     if db.get_database_backend() == DbBackend::Postgres {
-        q = q.filter(Expr::col(event::Column::Txid).lt(Expr::cust("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")));
+        q = q.filter(
+            Expr::col(event::Column::Txid).lt(Expr::cust("pg_snapshot_xmin(pg_current_snapshot())::text::bigint")),
+        );
     }
     if !types.is_empty() {
         q = q.filter(event::Column::Kind.is_in(types.iter().map(|t| t.code())));
@@ -179,7 +185,8 @@ pub async fn after(
     if !is_local_authority(db, org).await? {
         q = q.filter(event::Column::OrgId.eq(org));
     }
-    Ok(q.order_by_asc(event::Column::Txid).order_by_asc(event::Column::Seq).limit(first).all(db).await?)
+    let q = q.order_by_asc(event::Column::Txid).order_by_asc(event::Column::Seq).limit(first);
+    Ok(q.all(db).await?)
 }
 
 /// Whether an organisation is the local authority's children's social care, whose systems see
@@ -246,7 +253,8 @@ pub mod events {
     }
 
     pub fn request_received(r: &rfs::Model) -> Event {
-        let data = json!({ "requestId": gid(Kind::RequestForSupport, r.id), "reference": r.reference, "dueAt": at(r.due_at) });
+        let data =
+            json!({ "requestId": gid(Kind::RequestForSupport, r.id), "reference": r.reference, "dueAt": at(r.due_at) });
         Event::new(EventType::RequestReceived, r.id, Some(r.referrer_org_id), data)
     }
 
@@ -305,7 +313,8 @@ pub mod events {
     }
 
     pub fn referral_allocated(referral: Uuid, lead: Uuid, lead_org: Option<Uuid>) -> Event {
-        let data = json!({ "earlyHelpReferralId": gid(Kind::EarlyHelpReferral, referral), "leadId": gid(Kind::Staff, lead) });
+        let data =
+            json!({ "earlyHelpReferralId": gid(Kind::EarlyHelpReferral, referral), "leadId": gid(Kind::Staff, lead) });
         Event::new(EventType::EarlyHelpReferralAllocated, referral, lead_org, data)
     }
 

@@ -26,6 +26,8 @@ pub enum Kind {
     EarlyHelpPlanAction,
     EarlyHelpMeeting,
     EarlyHelpReferral,
+    WebhookSubscription,
+    WebhookDeadLetter,
     Viewer,
     Practitioner,
 }
@@ -51,6 +53,8 @@ impl Kind {
             Kind::EarlyHelpPlanAction => "EarlyHelpPlanAction",
             Kind::EarlyHelpMeeting => "EarlyHelpMeeting",
             Kind::EarlyHelpReferral => "EarlyHelpReferral",
+            Kind::WebhookSubscription => "WebhookSubscription",
+            Kind::WebhookDeadLetter => "WebhookDeadLetter",
             Kind::Viewer => "Viewer",
             Kind::Practitioner => "Practitioner",
         }
@@ -76,6 +80,8 @@ impl Kind {
             Kind::EarlyHelpPlanAction,
             Kind::EarlyHelpMeeting,
             Kind::EarlyHelpReferral,
+            Kind::WebhookSubscription,
+            Kind::WebhookDeadLetter,
             Kind::Viewer,
             Kind::Practitioner,
         ]

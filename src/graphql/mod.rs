@@ -11,6 +11,7 @@ pub mod directory;
 pub mod early_help;
 pub mod fast;
 pub mod ids;
+pub mod integration;
 pub mod limits;
 pub mod loaders;
 pub mod neglect;
@@ -63,6 +64,7 @@ pub struct Query(
     early_help::EarlyHelpQuery,
     early_help::ReferralQuery,
     report::ReportQuery,
+    integration::IntegrationQuery,
 );
 
 /// Everything a client can change. Each field checks the caller's role before it runs; a
@@ -77,6 +79,7 @@ pub struct Mutation(
     partner_update::PartnerUpdateMutation,
     alert::AlertMutation,
     early_help::EarlyHelpMutation,
+    integration::IntegrationMutation,
 );
 
 pub type AppSchema = Schema<Query, Mutation, alert::Subscription>;
@@ -243,6 +246,8 @@ pub struct Services {
     pub organisations: Arc<crate::domain::directory::OrganisationCache>,
     pub calendar: Arc<crate::domain::calendar::CalendarCache>,
     pub rules: Rules,
+    /// Webhook delivery and the events feed (issue 19).
+    pub webhooks: Arc<crate::domain::webhook::Settings>,
 }
 
 pub use crate::domain::Rules;
@@ -383,6 +388,7 @@ mod tests {
             organisations: Default::default(),
             calendar: Default::default(),
             rules: Default::default(),
+            webhooks: Default::default(),
         };
         let principal = Principal {
             user: Uuid::now_v7(),

@@ -10,6 +10,7 @@ use super::{
         EarlyHelpPlanAction, EarlyHelpReferral, Practitioner,
     },
     ids::{self, Kind},
+    integration::{WebhookDeadLetter, WebhookSubscription},
     neglect::NeglectScreening,
     partner_update::PartnerUpdate,
     req,
@@ -47,6 +48,8 @@ pub enum Node {
     PartnerUpdate(PartnerUpdate),
     EarlyHelpAssessment(EarlyHelpAssessment),
     EarlyHelpReferral(EarlyHelpReferral),
+    WebhookSubscription(WebhookSubscription),
+    WebhookDeadLetter(WebhookDeadLetter),
 }
 
 #[derive(Default)]
@@ -105,6 +108,20 @@ impl NodeQuery {
                     .map(|c| Node::AdviceConsultation(AdviceConsultation(c)))
             }
             Kind::AdviceConsultation => None,
+            // Admins only, as `webhookSubscriptions`.
+            Kind::WebhookSubscription if policy::permits(&r.ctx.principal, Action::ManageWebhooks) => {
+                entity::webhook_subscription::Entity::find_by_id(uuid)
+                    .one(&r.db)
+                    .await?
+                    .map(|s| Node::WebhookSubscription(WebhookSubscription(s)))
+            }
+            Kind::WebhookDeadLetter if policy::permits(&r.ctx.principal, Action::ManageWebhooks) => {
+                entity::webhook_dead_letter::Entity::find_by_id(uuid)
+                    .one(&r.db)
+                    .await?
+                    .map(|d| Node::WebhookDeadLetter(WebhookDeadLetter(d)))
+            }
+            Kind::WebhookSubscription | Kind::WebhookDeadLetter => None,
             Kind::EarlyHelpChild => {
                 let row = entity::early_help_child::Entity::find_by_id(uuid).one(&r.db).await?;
                 assessment_row(r, row.map(|x| (x.assessment_id, Node::EarlyHelpChild(EarlyHelpChild(x))))).await?

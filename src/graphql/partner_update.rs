@@ -43,6 +43,22 @@ impl PartnerUpdate {
     fn reviewer(ctx: &Context<'_>) -> Result<bool> {
         Ok(policy::may_see_update_matching(&req(ctx)?.ctx.principal))
     }
+
+    /// Reviewers, and the local authority's case management system.
+    async fn sees_matching(ctx: &Context<'_>) -> Result<bool> {
+        let r = req(ctx)?;
+        let p = &r.ctx.principal;
+        if policy::may_see_update_matching(p) {
+            return Ok(true);
+        }
+        let org_type = match p.organisation {
+            Some(org) if policy::permits(p, policy::Action::RecordPartnerUpdates) => {
+                r.organisation(org).await?.map(|o| o.agency_type)
+            }
+            _ => None,
+        };
+        Ok(policy::sees_update_matching(p, org_type))
+    }
 }
 
 /// An update from a partner agency about a child open to children's social care. Its sender
@@ -123,9 +139,20 @@ impl PartnerUpdate {
     async fn review_note(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
         Ok(if Self::reviewer(ctx)? { self.0.review_note.as_deref() } else { None })
     }
-    /// Reviewers only: `null` for the sender, who never learns whether a child is known.
+    /// Reviewers and the local authority's case management system only: `null` for the sender,
+    /// who never learns whether a child is known.
     async fn matched(&self, ctx: &Context<'_>) -> Result<Option<bool>> {
-        Ok(Self::reviewer(ctx)?.then_some(self.0.child_id.is_some()))
+        Ok(Self::sees_matching(ctx).await?.then_some(self.0.child_id.is_some()))
+    }
+    /// When the case management system acknowledged copying the update onto the child's record;
+    /// `null` until then ("not yet recorded"). Reviewers and that system only.
+    async fn recorded_at(&self, ctx: &Context<'_>) -> Result<Option<crate::graphql::scalars::DateTime>> {
+        Ok(if Self::sees_matching(ctx).await? { self.0.recorded_at.map(Into::into) } else { None })
+    }
+    /// The case management system's reference for the entry it made. Reviewers and that system
+    /// only.
+    async fn record_reference(&self, ctx: &Context<'_>) -> Result<Option<&str>> {
+        Ok(if Self::sees_matching(ctx).await? { self.0.record_reference.as_deref() } else { None })
     }
     /// The child's record, for those who may see it.
     async fn child(&self, ctx: &Context<'_>) -> Result<Option<Child>> {
@@ -151,6 +178,15 @@ impl PartnerUpdate {
     }
 }
 
+/// The case management system's acknowledgement that it recorded an update.
+#[derive(InputObject)]
+pub struct AcknowledgePartnerUpdateRecordedInput {
+    /// The update (a `PartnerUpdate` ID).
+    pub partner_update_id: ID,
+    /// The case management system's reference for the entry it made: at most 100 characters.
+    pub record_reference: String,
+}
+
 /// Narrows the list of partner updates; a field left out does not narrow it.
 #[derive(InputObject, Default)]
 pub struct PartnerUpdateFilter {
@@ -164,6 +200,10 @@ pub struct PartnerUpdateFilter {
     pub matched: Option<bool>,
     /// Reviewers only: the updates about one child (a `Child` ID), within what the caller may see.
     pub child_id: Option<ID>,
+    /// Reviewers and the local authority's case management system only: `false` for matched
+    /// updates not yet copied onto the child's record ("not yet recorded"), `true` for those
+    /// that have been.
+    pub recorded: Option<bool>,
 }
 
 #[derive(Default)]
@@ -192,6 +232,7 @@ impl PartnerUpdateQuery {
             concern: f.concern,
             matched: f.matched,
             child_id: ids::decode_opt(&f.child_id, Kind::Child, "filter.childId")?,
+            recorded: f.recorded,
         };
         let page = domain::partner_update::list(&r.db, &r.ctx, f, first, after.as_deref()).await?;
         let mut c = Connection::new(page.has_previous, page.has_next);
@@ -350,6 +391,25 @@ impl PartnerUpdateMutation {
                 input.expected_version,
             )
             .await
+        }
+        .await;
+        let (u, user_errors) = split(result)?;
+        Ok(PartnerUpdatePayload { partner_update: u.map(PartnerUpdate::from), user_errors })
+    }
+
+    /// The local authority's case management system acknowledges that it copied a matched
+    /// update onto the child's record (acknowledging again changes nothing). Until then the hub
+    /// and the reviewers see it as not yet recorded.
+    async fn acknowledge_partner_update_recorded(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The update and the case management system's reference for its entry.")]
+        input: AcknowledgePartnerUpdateRecordedInput,
+    ) -> Result<PartnerUpdatePayload> {
+        let r = req(ctx)?;
+        let result = async {
+            let id = ids::decode(&input.partner_update_id, Kind::PartnerUpdate, "input.partnerUpdateId")?;
+            domain::partner_update::record_in_case_system(&r.db, &r.ctx, id, input.record_reference).await
         }
         .await;
         let (u, user_errors) = split(result)?;

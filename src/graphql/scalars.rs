@@ -62,3 +62,19 @@ impl ScalarType for Date {
         Value::String(self.0.format("%Y-%m-%d").to_string())
     }
 }
+
+/// A JSON object as casegraph sends it: an event's payload, the same as its webhook carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Json(pub serde_json::Value);
+
+/// A JSON value (RFC 8259): an event's payload, the same as its webhook's `data`.
+#[Scalar(name = "JSON", specified_by_url = "https://www.rfc-editor.org/rfc/rfc8259")]
+impl ScalarType for Json {
+    fn parse(value: Value) -> InputValueResult<Self> {
+        value.into_json().map(Json).map_err(|_| InputValueError::custom("expected JSON"))
+    }
+
+    fn to_value(&self) -> Value {
+        Value::from_json(self.0.clone()).unwrap_or(Value::Null)
+    }
+}

@@ -133,6 +133,16 @@ fn expected_allowed(op: &str) -> Vec<&'static str> {
         }
         "Mutation.logAdviceConsultation" => vec!["HUB_WORKER"],
         "Mutation.setBankHoliday" | "Mutation.removeBankHoliday" => vec!["ADMIN"],
+        // Issue 19: the events feed for service accounts with `events:read` (the demo police
+        // system has it); webhooks for admins; the acknowledgement for the local authority's
+        // case management system only (not the police system, which lacks the scope).
+        "Query.events" => vec!["INTEGRATION"],
+        "Query.webhookSubscriptions"
+        | "Mutation.createWebhookSubscription"
+        | "Mutation.updateWebhookSubscription"
+        | "Mutation.rotateWebhookSecret"
+        | "Mutation.replayWebhookDeadLetter" => vec!["ADMIN"],
+        "Mutation.acknowledgePartnerUpdateRecorded" => vec![],
         other => panic!("operation {other} has no expectation in this test: add it"),
     }
 }
@@ -499,6 +509,39 @@ async fn authz_06_role_by_operation_matrix() {
                         json!({ "i": draft_submission(draft) }),
                     )
                 }
+                "Query.events" => ("{ events(first: 1) { endCursor hasNextPage } }", json!({})),
+                "Query.webhookSubscriptions" => ("{ webhookSubscriptions { id } }", json!({})),
+                "Mutation.createWebhookSubscription" => (
+                    "mutation($i: CreateWebhookSubscriptionInput!) { createWebhookSubscription(input: $i) { secret userErrors { code } } }",
+                    json!({ "i": { "organisationId": gid("Organisation", app.staff["partner.school"].organisation_id),
+                                   "url": "http://127.0.0.1:9/hook", "eventTypes": ["REQUEST_RECEIVED"] } }),
+                ),
+                // Nothing to change in the matrix: allowed, and told there is no such subscription.
+                "Mutation.updateWebhookSubscription" => {
+                    told_missing = true;
+                    (
+                        "mutation($i: UpdateWebhookSubscriptionInput!) { updateWebhookSubscription(input: $i) { subscription { id } userErrors { code } } }",
+                        json!({ "i": { "id": gid("WebhookSubscription", Uuid::now_v7()), "active": false, "expectedVersion": 1 } }),
+                    )
+                }
+                "Mutation.rotateWebhookSecret" => {
+                    told_missing = true;
+                    (
+                        "mutation($i: RotateWebhookSecretInput!) { rotateWebhookSecret(input: $i) { secret userErrors { code } } }",
+                        json!({ "i": { "id": gid("WebhookSubscription", Uuid::now_v7()) } }),
+                    )
+                }
+                "Mutation.replayWebhookDeadLetter" => {
+                    told_missing = true;
+                    (
+                        "mutation($i: ReplayWebhookDeadLetterInput!) { replayWebhookDeadLetter(input: $i) { deadLetter { id } userErrors { code } } }",
+                        json!({ "i": { "id": gid("WebhookDeadLetter", Uuid::now_v7()) } }),
+                    )
+                }
+                "Mutation.acknowledgePartnerUpdateRecorded" => (
+                    "mutation($i: AcknowledgePartnerUpdateRecordedInput!) { acknowledgePartnerUpdateRecorded(input: $i) { partnerUpdate { id } userErrors { code } } }",
+                    json!({ "i": { "partnerUpdateId": gid("PartnerUpdate", Uuid::now_v7()), "recordReference": "X" } }),
+                ),
                 other => panic!("no sample call for {other}"),
             };
             let before = (

@@ -159,6 +159,12 @@ pub fn test_config(database_url: String) -> Config {
         introspection_for_admin: false,
         cors_max_age_secs: 600,
         report_suppression_threshold: 5,
+        webhook_interval_ms: 0,
+        webhook_timeout_secs: 2,
+        webhook_max_attempts: 3,
+        webhook_backoff_ms: 0,
+        webhook_allow_hosts: "127.0.0.1".into(),
+        event_retention_days: 30,
         referral_outcomes: casegraph::domain::Rules::parse_referral_outcomes(
             casegraph::domain::Rules::DEFAULT_REFERRAL_OUTCOMES,
         )

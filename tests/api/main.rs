@@ -12,6 +12,7 @@ mod fixtures;
 mod handovers;
 mod hardening;
 mod health;
+mod integration;
 mod logs;
 mod partner_updates;
 mod reports;

@@ -211,8 +211,11 @@ pub async fn allocate(
         .await?;
         let stored = ehr::Entity::find_by_id(r.id).one(txn).await?.ok_or(AppError::Internal)?;
         let lead_org = lead.as_ref().map(|l| l.organisation_id);
-        crate::domain::outbox::emit(txn, &[crate::domain::outbox::events::referral_allocated(r.id, a.lead_id, lead_org)])
-            .await?;
+        crate::domain::outbox::emit(
+            txn,
+            &[crate::domain::outbox::events::referral_allocated(r.id, a.lead_id, lead_org)],
+        )
+        .await?;
         Ok((stored, signals))
     })
     .await?;

@@ -30,6 +30,23 @@ pub struct InboxFilter {
     pub matched: Option<bool>,
     /// One child's updates (reviewers only, like `matched`).
     pub child_id: Option<Uuid>,
+    /// Copied onto the child's record by the case management system, or not yet (matched
+    /// updates; those who see matching only).
+    pub recorded: Option<bool>,
+}
+
+/// The caller's organisation's type (the local authority's systems see more).
+pub async fn caller_org_type(
+    db: &impl ConnectionTrait,
+    p: &crate::auth::Principal,
+) -> AppResult<Option<entity::enums::AgencyType>> {
+    let Some(org) = p.organisation else { return Ok(None) };
+    Ok(entity::organisation::Entity::find_by_id(org)
+        .select_only()
+        .column(entity::organisation::Column::AgencyType)
+        .into_tuple()
+        .one(db)
+        .await?)
 }
 
 /// The inbox: soonest due first. Reviewers see the updates on their cases (the hub: all,
@@ -64,6 +81,17 @@ pub async fn list(
             return Err(not_yours("filter.matched"));
         }
         q = q.filter(if m { pu::Column::ChildId.is_not_null() } else { pu::Column::ChildId.is_null() });
+    }
+    if let Some(recorded) = f.recorded {
+        let org_type = caller_org_type(db, &ctx.principal).await?;
+        if !policy::sees_update_matching(&ctx.principal, org_type) {
+            return Err(not_yours("filter.recorded"));
+        }
+        q = q.filter(pu::Column::CaseId.is_not_null()).filter(if recorded {
+            pu::Column::RecordedAt.is_not_null()
+        } else {
+            pu::Column::RecordedAt.is_null()
+        });
     }
     if let Some(child) = f.child_id {
         if !policy::may_see_update_matching(&ctx.principal) {

@@ -198,3 +198,46 @@ pub async fn raise_overdue(db: &DatabaseConnection, bus: &AlertBus, now: DateTim
 fn stale() -> AppError {
     AppError::invalid("input.expectedVersion", UserErrorCode::Conflict, "the update has changed since you read it")
 }
+
+/// The case management system acknowledges that a matched update was copied onto the child's
+/// record, with its own reference for the entry. Acknowledging again changes nothing (the first
+/// acknowledgement stands). Only the local authority's system, within its row scope (matched
+/// updates).
+pub async fn record_in_case_system(
+    db: &DatabaseConnection,
+    ctx: &RequestCtx,
+    id: Uuid,
+    record_reference: String,
+) -> AppResult<pu::Model> {
+    let p = &ctx.principal;
+    policy::authorize(p, Action::RecordPartnerUpdates)?;
+    if !policy::sees_update_matching(p, caller_org_type(db, p).await?) || policy::may_see_update_matching(p) {
+        return Err(AppError::Forbidden);
+    }
+    let reference =
+        validate::text("input.recordReference", &record_reference, 100).map_err(|e| AppError::Invalid(vec![e]))?;
+    let u = reviewable(db, ctx, id).await?;
+    if u.case_id.is_none() {
+        return Err(AppError::invalid("input.partnerUpdateId", UserErrorCode::NotFound, "no such partner update"));
+    }
+    if u.recorded_at.is_some() {
+        return Ok(u);
+    }
+    let now = Utc::now();
+    crate::db::transaction(db, async |txn| {
+        pu::Entity::update_many()
+            .col_expr(pu::Column::RecordedAt, Expr::value(Some(now)))
+            .col_expr(pu::Column::RecordedBy, Expr::value(Some(p.user)))
+            .col_expr(pu::Column::RecordReference, Expr::value(Some(reference.clone())))
+            .col_expr(pu::Column::UpdatedAt, Expr::value(now))
+            .col_expr(pu::Column::Version, Expr::col(pu::Column::Version).add(1))
+            .filter(pu::Column::Id.eq(u.id))
+            .filter(pu::Column::RecordedAt.is_null())
+            .exec(txn)
+            .await?;
+        audit::record(txn, ctx, &[Entry::allowed(AuditAction::Update, RecordType::PartnerUpdate, u.id, u.child_id)])
+            .await?;
+        pu::Entity::find_by_id(u.id).one(txn).await?.ok_or(AppError::Internal)
+    })
+    .await
+}

@@ -1,8 +1,8 @@
 //! Submitting a partner update: the checks, matching the child (one statement with the reference
 //! number on PostgreSQL) and, when matched, the update, its alerts and its audit row together.
-use crate::domain::outbox;
 use super::*;
 use crate::domain::alert::{self as alerting, Subject};
+use crate::domain::outbox;
 
 pub(super) fn check(u: &UpdateIn, now: DateTime<Utc>) -> AppResult<UpdateIn> {
     let mut c = Checks::default();
