@@ -359,14 +359,24 @@ fn backoff(s: &Settings, attempt: i32) -> chrono::Duration {
 
 /// Runs a dispatcher every `every` until the process ends.
 pub fn spawn(db: DatabaseConnection, settings: Arc<Settings>, every: Duration) -> tokio::task::JoinHandle<()> {
-    let d = Dispatcher::new(db, settings);
+    let d = Dispatcher::new(db.clone(), settings.clone());
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(every);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut pruned = std::time::Instant::now() - Duration::from_secs(3600);
         loop {
             tick.tick().await;
             if let Err(e) = d.run_once().await {
                 tracing::warn!(code = e.code(), "webhook delivery pass failed");
+            }
+            // Once an hour: events past the retention window go.
+            if pruned.elapsed() >= Duration::from_secs(3600) {
+                pruned = std::time::Instant::now();
+                match outbox::prune(&db, Utc::now() - settings.retention).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(events = n, "events past the retention window pruned"),
+                    Err(e) => tracing::warn!(code = e.code(), "event pruning failed"),
+                }
             }
         }
     })

@@ -323,3 +323,15 @@ pub mod events {
         Event::new(EventType::EarlyHelpAssessmentClosed, assessment, Some(lead_org), data)
     }
 }
+
+/// Drops events, and webhook delivery attempts, older than the retention window: the feed and
+/// deliveries no longer reach them. Dead letters stay until an admin has dealt with them (a
+/// replay of a pruned event finds nothing to send).
+pub async fn prune(db: &impl ConnectionTrait, before: DateTime<Utc>) -> AppResult<u64> {
+    let events = event::Entity::delete_many().filter(event::Column::At.lt(before)).exec(db).await?;
+    entity::webhook_delivery::Entity::delete_many()
+        .filter(entity::webhook_delivery::Column::At.lt(before))
+        .exec(db)
+        .await?;
+    Ok(events.rows_affected)
+}

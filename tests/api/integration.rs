@@ -442,6 +442,12 @@ async fn the_feed_shows_an_organisation_its_own_events_in_order() {
     );
     let r = app.gql("integration.cms", FEED, json!({ "after": old })).await;
     assert_eq!(r.code(), "CURSOR_EXPIRED", "{}", r.raw);
+    // Past the retention window, events are pruned (the server does it hourly).
+    let gone =
+        casegraph::domain::outbox::prune(&app.db, chrono::Utc::now() + chrono::Duration::seconds(1)).await.unwrap();
+    assert_eq!(gone, 4);
+    let r = app.gql("integration.cms", FEED, json!({})).await;
+    assert_eq!(r.data()["events"]["edges"], json!([]));
     // People read their work through the API, not the feed.
     for who in ["partner.school", "hub.worker", "admin"] {
         assert_eq!(app.gql(who, FEED, json!({})).await.code(), "FORBIDDEN", "{who}");
