@@ -137,7 +137,12 @@ impl Dispatcher {
             .all(&self.db)
             .await?;
         for d in replays {
-            let Some(e) = event::Entity::find().filter(event::Column::Seq.eq(d.event_seq)).one(&self.db).await? else {
+            let Some(e) = event::Entity::find()
+                .filter(event::Column::Txid.eq(d.event_txid))
+                .filter(event::Column::Seq.eq(d.event_seq))
+                .one(&self.db)
+                .await?
+            else {
                 continue;
             };
             if !self.renew(id).await? {
@@ -189,6 +194,7 @@ impl Dispatcher {
                             id: sea_orm::Set(Uuid::now_v7()),
                             subscription_id: sea_orm::Set(s.id),
                             event_id: sea_orm::Set(e.id),
+                            event_txid: sea_orm::Set(e.txid),
                             event_seq: sea_orm::Set(e.seq),
                             attempts: sea_orm::Set(attempt),
                             last_error: sea_orm::Set(Some(why.clone())),

@@ -7,7 +7,6 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key)]
     pub seq: i64,
-    #[sea_orm(unique)]
     pub id: Uuid,
     /// PostgreSQL: the writing transaction's ID (0 on SQLite).
     pub txid: i64,

@@ -8,6 +8,8 @@ pub struct Model {
     pub id: Uuid,
     pub subscription_id: Uuid,
     pub event_id: Uuid,
+    /// The event's position: `(event_txid, event_seq)`, its primary key on PostgreSQL.
+    pub event_txid: i64,
     pub event_seq: i64,
     pub attempts: i32,
     pub last_error: Option<String>,

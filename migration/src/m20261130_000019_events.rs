@@ -20,21 +20,28 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
         let db = m.get_connection();
-        let events = match m.get_database_backend() {
+        // One index only, where it counts: every partner update writes events, so each extra
+        // index is paid on the hottest write. PostgreSQL: the primary key is the read order
+        // `(txid, seq)`; SQLite: `seq` is the rowid (AUTOINCREMENT: never reused after a prune).
+        match m.get_database_backend() {
             DatabaseBackend::Postgres => {
-                "CREATE TABLE events (seq bigserial PRIMARY KEY, id uuid NOT NULL UNIQUE, \
-                 txid bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint), type varchar(48) NOT NULL, \
-                 at timestamptz NOT NULL, subject_id uuid NOT NULL, org_id uuid NULL, payload text NOT NULL)"
+                db.execute_unprepared(
+                    "CREATE TABLE events (seq bigserial NOT NULL, id uuid NOT NULL, \
+                     txid bigint NOT NULL DEFAULT (pg_current_xact_id()::text::bigint), type varchar(48) NOT NULL, \
+                     at timestamptz NOT NULL, subject_id uuid NOT NULL, org_id uuid NULL, payload text NOT NULL, \
+                     PRIMARY KEY (txid, seq))",
+                )
+                .await?;
             }
             _ => {
-                "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id uuid_text NOT NULL UNIQUE, \
-                 txid bigint NOT NULL DEFAULT 0, type varchar(48) NOT NULL, at timestamp_with_timezone_text NOT NULL, \
-                 subject_id uuid_text NOT NULL, org_id uuid_text NULL, payload text NOT NULL)"
+                db.execute_unprepared(
+                    "CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id uuid_text NOT NULL, \
+                     txid bigint NOT NULL DEFAULT 0, type varchar(48) NOT NULL, at timestamp_with_timezone_text NOT NULL, \
+                     subject_id uuid_text NOT NULL, org_id uuid_text NULL, payload text NOT NULL)",
+                )
+                .await?;
             }
-        };
-        db.execute_unprepared(events).await?;
-        db.execute_unprepared("CREATE INDEX ix_events_order ON events (txid, seq)").await?;
-        db.execute_unprepared("CREATE INDEX ix_events_at ON events (at)").await?;
+        }
         m.create_table(
             Table::create()
                 .table("webhook_subscriptions")
@@ -88,6 +95,7 @@ impl MigrationTrait for Migration {
                 .col(pk_uuid("id"))
                 .col(uuid("subscription_id"))
                 .col(uuid("event_id"))
+                .col(big_integer("event_txid"))
                 .col(big_integer("event_seq"))
                 .col(integer("attempts"))
                 .col(string_len_null("last_error", 500))

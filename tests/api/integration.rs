@@ -44,15 +44,25 @@ impl Receiver {
                 let s = s.clone();
                 async move {
                     let h = |n: &str| headers.get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
-                    let mut st = s.lock().unwrap();
-                    let answered = st.0.pop_front().unwrap_or(st.1);
-                    st.2.push(Got {
-                        id: h("webhook-id"),
-                        timestamp: h("webhook-timestamp"),
-                        signature: h("webhook-signature"),
-                        body,
-                        answered,
-                    });
+                    let answered = {
+                        let mut st = s.lock().unwrap();
+                        let answered = st.0.pop_front().unwrap_or(st.1);
+                        st.2.push(Got {
+                            id: h("webhook-id"),
+                            timestamp: h("webhook-timestamp"),
+                            signature: h("webhook-signature"),
+                            body,
+                            answered,
+                        });
+                        answered
+                    };
+                    // 599 in a script: answer 200, but only after 3 s (past the sender's timeout).
+                    let answered = if answered == 599 {
+                        tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+                        200
+                    } else {
+                        answered
+                    };
                     let mut res = axum::response::Response::new(axum::body::Body::empty());
                     *res.status_mut() = StatusCode::from_u16(answered).unwrap();
                     if answered == 302 {
@@ -88,10 +98,14 @@ fn verify(secret: &str, g: &Got) -> bool {
 }
 
 fn settings(max_attempts: i32) -> Arc<Settings> {
+    settings_with(max_attempts, std::time::Duration::from_secs(2))
+}
+
+fn settings_with(max_attempts: i32, timeout: std::time::Duration) -> Arc<Settings> {
     Arc::new(Settings {
         https_only: false,
         allow_hosts: vec!["127.0.0.1".into()],
-        timeout: std::time::Duration::from_secs(2),
+        timeout,
         max_attempts,
         backoff: std::time::Duration::ZERO,
         retention: chrono::Duration::days(30),
@@ -577,4 +591,28 @@ async fn the_case_management_system_records_matched_updates_and_agencies_read_ba
     assert_eq!(edges[0]["node"]["status"], "DECIDED");
     assert_eq!(edges[0]["node"]["decision"]["outcome"], "SIGNPOST_UNIVERSAL");
     assert_eq!(edges[0]["node"]["decision"]["feedback"], "Signposted to the family hub");
+}
+
+#[tokio::test]
+async fn a_slow_receiver_times_out_and_another_organisation_gets_nothing() {
+    let app = TestApp::new().await;
+    let school = Receiver::start(&[599], 200).await;
+    let health = Receiver::start(&[], 200).await;
+    subscribe(&app, "partner.school", &school.url, &["REQUEST_RECEIVED", "REQUEST_DECIDED"]).await;
+    subscribe(&app, "partner.health", &health.url, &["REQUEST_RECEIVED", "REQUEST_DECIDED"]).await;
+    let d = Dispatcher::new(app.db.clone(), settings_with(5, std::time::Duration::from_secs(1)));
+    fixtures::submit_request(&app, "partner.school", fixtures::request_input("Slowfamily")).await;
+    // The first send outlasts the timeout: a failed attempt, sent again on the next pass.
+    assert_eq!(pass(&app, &d).await, 0);
+    let r = app
+        .gql("admin", "{ webhookSubscriptions { lastError deliveries(first: 5) { outcome error } } }", json!({}))
+        .await;
+    let subs = r.data()["webhookSubscriptions"].as_array().unwrap().clone();
+    assert!(subs.iter().any(|s| s["lastError"] == "timed out"), "{}", r.raw);
+    assert_eq!(pass(&app, &d).await, 1);
+    let got = school.got();
+    assert_eq!(got.len(), 2);
+    assert_eq!(got[0].id, got[1].id);
+    // The health visiting service's endpoint never hears of the school's request.
+    assert!(health.got().is_empty());
 }

@@ -20,7 +20,7 @@ use entity::{
 };
 use sea_orm::prelude::Uuid;
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
 use std::collections::HashMap;
 use std::fmt::Write;
 
@@ -151,7 +151,8 @@ async fn children(db: &impl ConnectionTrait, ids: Vec<Uuid>) -> AppResult<HashMa
 }
 
 /// Every child on a request (not a draft) received from `from` (an instant) to the range's end,
-/// with the request's source and decision.
+/// with the request's source and decision, and the child record's details where matched: one
+/// query (a year holds a hundred thousand requests).
 async fn contacts(db: &impl ConnectionTrait, from: DateTime<Utc>, range: Range) -> AppResult<Vec<Contact>> {
     let (_, end) = range.instants();
     let stmt = Query::select()
@@ -165,11 +166,19 @@ async fn contacts(db: &impl ConnectionTrait, from: DateTime<Utc>, range: Range) 
         .column((rfs::Entity, rfs::Column::AnonymousSource))
         .column((rfs::Entity, rfs::Column::ReferrerOrgId))
         .column((hub_decision::Entity, hub_decision::Column::Outcome))
+        .column((child::Entity, child::Column::Sex))
+        .column((child::Entity, child::Column::Ethnicity))
+        .column((child::Entity, child::Column::DateOfBirth))
+        .column((child::Entity, child::Column::ExpectedDeliveryDate))
         .from(rc::Entity)
         .inner_join(rfs::Entity, Expr::col((rfs::Entity, rfs::Column::Id)).equals((rc::Entity, rc::Column::RequestId)))
         .left_join(
             hub_decision::Entity,
             Expr::col((hub_decision::Entity, hub_decision::Column::RequestId)).equals((rfs::Entity, rfs::Column::Id)),
+        )
+        .left_join(
+            child::Entity,
+            Expr::col((child::Entity, child::Column::Id)).equals((rc::Entity, rc::Column::ChildId)),
         )
         .and_where(Expr::col((rfs::Entity, rfs::Column::ReceivedAt)).gte(from))
         .and_where(Expr::col((rfs::Entity, rfs::Column::ReceivedAt)).lt(end))
@@ -178,43 +187,47 @@ async fn contacts(db: &impl ConnectionTrait, from: DateTime<Utc>, range: Range) 
         .order_by((rc::Entity, rc::Column::Id), sea_orm::Order::Asc)
         .to_owned();
     let agencies = super::requests::agencies(db).await?;
-    let mut raw = vec![];
+    let sex = |s: Option<String>| s.as_deref().and_then(Sex::from_code).unwrap_or(Sex::Unknown);
+    let mut out = vec![];
     for row in super::rows(db, &stmt).await? {
         let entry: Uuid = row.try_get_by_index(0)?;
         let request: Uuid = row.try_get_by_index(1)?;
         let child_id: Option<Uuid> = row.try_get_by_index(2)?;
-        let sex: String = row.try_get_by_index(3)?;
-        let date_of_birth: Option<NaiveDate> = row.try_get_by_index(4)?;
-        let expected: Option<NaiveDate> = row.try_get_by_index(5)?;
-        let received: DateTime<Utc> = row.try_get_by_index(6)?;
         let anonymous: bool = row.try_get_by_index(7)?;
         let org: Uuid = row.try_get_by_index(8)?;
-        let outcome: Option<String> = row.try_get_by_index(9)?;
         let source = match agencies.get(&org) {
             Some(a) => referral_source(*a, anonymous),
             None if anonymous => "9",
             None => "10",
         };
-        let as_entered = Person {
-            id: entry,
-            matched: false,
-            sex: Sex::from_code(&sex).unwrap_or(Sex::Unknown),
-            ethnicity: None,
-            date_of_birth,
-            expected,
+        // The child record's details where matched, else the child as entered on the request.
+        let child = match child_id {
+            Some(id) => Person {
+                id,
+                matched: true,
+                sex: sex(row.try_get_by_index(10)?),
+                ethnicity: row.try_get_by_index::<Option<String>>(11)?.as_deref().and_then(Ethnicity::from_code),
+                date_of_birth: row.try_get_by_index(12)?,
+                expected: row.try_get_by_index(13)?,
+            },
+            None => Person {
+                id: entry,
+                matched: false,
+                sex: sex(row.try_get_by_index(3)?),
+                ethnicity: None,
+                date_of_birth: row.try_get_by_index(4)?,
+                expected: row.try_get_by_index(5)?,
+            },
         };
-        raw.push((child_id, Contact { request, child: as_entered, received, source, outcome }));
+        out.push(Contact {
+            request,
+            child,
+            received: row.try_get_by_index(6)?,
+            source,
+            outcome: row.try_get_by_index(9)?,
+        });
     }
-    let records = children(db, raw.iter().filter_map(|(c, _)| *c).collect()).await?;
-    Ok(raw
-        .into_iter()
-        .map(|(child_id, mut c)| {
-            if let Some(p) = child_id.and_then(|id| records.get(&id)) {
-                c.child = p.clone();
-            }
-            c
-        })
-        .collect())
+    Ok(out)
 }
 
 /// A CSV field: quoted when it holds a comma, quote or line break.
@@ -285,30 +298,36 @@ async fn referral_facts(db: &impl ConnectionTrait, range: Range) -> AppResult<(V
     let back = range.from.checked_sub_months(chrono::Months::new(12)).unwrap_or(range.from);
     let (from, _) = Range { from: back, to: range.to }.instants();
     let contacts = contacts(db, from, range).await?;
-    let (start, _) = range.instants();
-    let requests: Vec<Uuid> = contacts.iter().filter(|c| c.received >= start).map(|c| c.request).collect();
-    let mut cases = vec![];
-    for chunk in requests.chunks(500) {
-        let rows: Vec<CaseRowTuple> = case::Entity::find()
-            .select_only()
-            .columns([
-                case::Column::OriginRequestId,
-                case::Column::ChildId,
-                case::Column::Kind,
-                case::Column::TeamId,
-                case::Column::AllocatedWorkerId,
-                case::Column::OpenedAt,
-                case::Column::ClosedAt,
-                case::Column::ClosureReason,
-            ])
-            .filter(case::Column::OriginRequestId.is_in(chunk.to_vec()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        cases.extend(rows.into_iter().filter_map(|(origin, child, kind, team, worker, opened, closed, closure)| {
+    let (start, end) = range.instants();
+    // The cases opened from requests received in the range: one query.
+    let received = rfs::Entity::find()
+        .select_only()
+        .column(rfs::Column::Id)
+        .filter(rfs::Column::ReceivedAt.gte(start))
+        .filter(rfs::Column::ReceivedAt.lt(end))
+        .into_query();
+    let rows: Vec<CaseRowTuple> = case::Entity::find()
+        .select_only()
+        .columns([
+            case::Column::OriginRequestId,
+            case::Column::ChildId,
+            case::Column::Kind,
+            case::Column::TeamId,
+            case::Column::AllocatedWorkerId,
+            case::Column::OpenedAt,
+            case::Column::ClosedAt,
+            case::Column::ClosureReason,
+        ])
+        .filter(case::Column::OriginRequestId.in_subquery(received))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let cases = rows
+        .into_iter()
+        .filter_map(|(origin, child, kind, team, worker, opened, closed, closure)| {
             Some(CaseRow { origin: origin?, child, kind, team, worker, opened, closed, closure })
-        }));
-    }
+        })
+        .collect();
     Ok((contacts, cases))
 }
 
