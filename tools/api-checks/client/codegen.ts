@@ -8,7 +8,7 @@ const config: CodegenConfig = {
   generates: {
     "client/generated/graphql.ts": {
       plugins: ["typescript", "typescript-operations"],
-      config: { strictScalars: true, scalars: { Date: "string", DateTime: "string" }, enumsAsTypes: true },
+      config: { strictScalars: true, scalars: { Date: "string", DateTime: "string", JSON: "unknown" }, enumsAsTypes: true },
     },
   },
 };
