@@ -5,11 +5,13 @@
 # alike, which full runs of bench/run.sh an hour apart do not.
 #
 #   bench/ab.sh BEFORE_BIN AFTER_BIN [ROUNDS=3]     (root, like run.sh: PostgreSQL via the anchor's pg-up.sh)
+#   AB_CONNECTIONS=64 AB_OPS=add-update bench/ab.sh ...   (other concurrency, fewer operations)
 #
 # Prints one SUMMARY line per run, with the server's CPU ms per request.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 A=${1:?before binary}; B=${2:?after binary}; ROUNDS=${3:-3}
+CONNS=${AB_CONNECTIONS:-16}; OPS=${AB_OPS:-caseload child-lookup add-update}
 ANCHOR="${ANCHOR_DIR:-$HERE/../../shared/anchor-bench}"
 export PGPASSWORD=anchor
 SECRET="ab-secret-0123456789abcdef0123456789abcdef"
@@ -37,17 +39,17 @@ run() { # $1 name $2 bin $3 db $4 bodies dir $5 op
     "$2" serve >"$WORK/$1.log" 2>&1 &
   local S=$!
   for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18099/readyz >/dev/null 2>&1 && break; sleep 0.1; done
-  BODYFILE="$4/$5.tsv" wrk -t 1 -c 16 -d 3s --timeout 10s -s "$HERE/wrk-casegraph.lua" http://127.0.0.1:18099/graphql >/dev/null
+  BODYFILE="$4/$5.tsv" wrk -t 1 -c "$CONNS" -d 3s --timeout 10s -s "$HERE/wrk-casegraph.lua" http://127.0.0.1:18099/graphql >/dev/null
   local t0 t1 out req
   t0=$(awk '{print $14+$15}' "/proc/$S/stat")
-  out=$(BODYFILE="$4/$5.tsv" wrk -t 1 -c 16 -d 12s --timeout 10s -s "$HERE/wrk-casegraph.lua" http://127.0.0.1:18099/graphql | grep SUMMARY)
+  out=$(BODYFILE="$4/$5.tsv" wrk -t 1 -c "$CONNS" -d 12s --timeout 10s -s "$HERE/wrk-casegraph.lua" http://127.0.0.1:18099/graphql | grep SUMMARY)
   t1=$(awk '{print $14+$15}' "/proc/$S/stat")
   kill "$S"; wait "$S" 2>/dev/null || true
   req=$(echo "$out" | sed 's/.*requests=\([0-9]*\).*/\1/')
-  echo "$1 $5 $out server_ms_per_req=$(python3 -c "print(round(($t1-$t0)*10/$req,3))")"
+  echo "$1 $5 c=$CONNS $out server_ms_per_req=$(python3 -c "print(round(($t1-$t0)*10/$req,3))")"
 }
 for _ in $(seq 1 "$ROUNDS"); do
-  for op in caseload child-lookup add-update; do
+  for op in $OPS; do
     run before "$A" "$BEFORE" "$WORK/before" "$op"
     run after "$B" "$AFTER" "$WORK/after" "$op"
   done
