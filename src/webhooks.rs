@@ -310,13 +310,12 @@ impl Dispatcher {
             Ok(a) => a.collect(),
             Err(_) => return Sent::Failed(None, "the endpoint's host did not resolve".into()),
         };
-        let allowed = self.settings.allowed(&host, port);
-        let Some(addr) = addrs.iter().find(|a| allowed || !webhook::blocked(a.ip())).copied() else {
-            return Sent::Failed(None, "the endpoint resolves only to addresses webhooks may not reach".into());
-        };
-        if !allowed && addrs.iter().any(|a| webhook::blocked(a.ip())) {
+        if !self.settings.allowed(&host, port) && addrs.iter().any(|a| webhook::blocked(a.ip())) {
             return Sent::Failed(None, "the endpoint resolves to an address webhooks may not reach".into());
         }
+        let Some(addr) = addrs.first().copied() else {
+            return Sent::Failed(None, "the endpoint's host did not resolve".into());
+        };
         let client = match reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(self.settings.timeout)

@@ -955,6 +955,12 @@ pub fn sees_update_matching(p: &Principal, org_type: Option<entity::enums::Agenc
         || (permits(p, RecordPartnerUpdates) && org_type == Some(entity::enums::AgencyType::LaChildrensSocialCare))
 }
 
+/// Who acknowledges that a matched update was recorded: the local authority's case management
+/// system only (not a reviewer, who reads the acknowledgement, nor another agency's system).
+pub fn may_record_updates(p: &Principal, org_type: Option<entity::enums::AgencyType>) -> bool {
+    sees_update_matching(p, org_type) && !may_see_update_matching(p)
+}
+
 /// Admins read the audit trail (IDs and codes only) of any child; team managers only of
 /// children in their row scope.
 pub fn may_read_any_audit_trail(p: &Principal) -> bool {

@@ -244,7 +244,7 @@ pub fn feed_org(p: &Principal) -> AppResult<Uuid> {
 pub mod events {
     use super::{Event, EventType, gid};
     use crate::graphql::ids::Kind;
-    use entity::{case, partner_update as pu, request_for_support as rfs};
+    use entity::{case, request_for_support as rfs};
     use sea_orm::prelude::Uuid;
     use serde_json::json;
 
@@ -269,10 +269,17 @@ pub mod events {
         Event::new(EventType::RequestWithdrawn, r.id, Some(r.referrer_org_id), data)
     }
 
-    /// The sender's event: the same whether or not the update matched a child.
-    pub fn update_received(u: &pu::Model) -> Event {
-        let data = json!({ "partnerUpdateId": gid(Kind::PartnerUpdate, u.id), "reference": u.reference, "dueAt": at(u.due_at) });
-        Event::new(EventType::PartnerUpdateReceived, u.id, Some(u.sender_org_id), data)
+    /// The sender's event (`update`, from `sender_org`): the same whether or not the update
+    /// matched a child. Built before the row is stored, which is written in the same statement.
+    pub fn update_received(
+        update: Uuid,
+        sender_org: Uuid,
+        reference: &str,
+        due_at: chrono::DateTime<chrono::Utc>,
+    ) -> Event {
+        let data =
+            json!({ "partnerUpdateId": gid(Kind::PartnerUpdate, update), "reference": reference, "dueAt": at(due_at) });
+        Event::new(EventType::PartnerUpdateReceived, update, Some(sender_org), data)
     }
 
     /// The local authority's only.

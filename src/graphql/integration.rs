@@ -20,8 +20,8 @@ pub struct Event {
     pub kind: EventType,
     /// When the change was committed (near enough: when it was written).
     pub occurred_at: DateTime,
-    /// IDs (global IDs of this API) and what the organisation may see; see the README's event
-    /// catalogue.
+    /// IDs (global IDs of this API) and what the organisation may see; see the event
+    /// catalogue in docs/integration.md.
     pub data: Json,
 }
 

@@ -211,7 +211,7 @@ pub async fn record_in_case_system(
 ) -> AppResult<pu::Model> {
     let p = &ctx.principal;
     policy::authorize(p, Action::RecordPartnerUpdates)?;
-    if !policy::sees_update_matching(p, caller_org_type(db, p).await?) || policy::may_see_update_matching(p) {
+    if !policy::may_record_updates(p, caller_org_type(db, p).await?) {
         return Err(AppError::Forbidden);
     }
     let reference =

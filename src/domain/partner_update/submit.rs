@@ -223,13 +223,7 @@ pub async fn submit(
     ));
     // The outbox, in the same statement: the sender's "received" (never whether it matched),
     // and the local authority's "matched" when it did.
-    let mut events = vec![outbox::Event::new(
-        outbox::EventType::PartnerUpdateReceived,
-        id,
-        Some(org),
-        serde_json::json!({ "partnerUpdateId": outbox::gid(crate::graphql::ids::Kind::PartnerUpdate, id),
-                            "reference": reference_for_event, "dueAt": due_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true) }),
-    )];
+    let mut events = vec![outbox::events::update_received(id, org, &reference_for_event, due_at)];
     if let (Some(child), Some(case)) = (child_id, case_id) {
         events.push(outbox::events::update_matched(id, child, case));
     }

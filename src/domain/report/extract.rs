@@ -112,11 +112,7 @@ pub async fn make(
     let mut seen = std::collections::HashSet::new();
     let entries: Vec<(Option<Uuid>, Option<Uuid>)> =
         children.into_iter().filter(|p| seen.insert(p.id)).map(|p| (Some(p.id), p.matched.then_some(p.id))).collect();
-    if entries.is_empty() {
-        super::audit_read(db, ctx, RecordType::Child, &[]).await?;
-    } else {
-        super::audit_read(db, ctx, RecordType::Child, &entries).await?;
-    }
+    super::audit_read(db, ctx, RecordType::Child, &entries).await?;
     Ok(body)
 }
 
