@@ -95,7 +95,15 @@ pub fn router(state: AppState, cors_origins: &[String], cors_max_age_secs: u64) 
         .route("/extracts/{file}", get(extract_file));
     // GraphiQL's own files, vendored and pinned (assets/graphiql/README.md): dev only.
     let dev = state.dev;
-    let router = if dev { router.merge(crate::graphiql::routes()) } else { router };
+    // GraphiQL and the demo people's tokens for the partner portal's sign-in: dev only.
+    let router = if dev {
+        router
+            .merge(crate::graphiql::routes())
+            .route("/dev/people", get(crate::devtoken::people))
+            .route("/dev/token", post(crate::devtoken::token))
+    } else {
+        router
+    };
     let mut router: Router = router
         .with_state(state)
         .layer(DefaultBodyLimit::max(MAX_BODY))

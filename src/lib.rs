@@ -7,6 +7,7 @@ pub mod auth;
 pub mod config;
 pub mod context;
 pub mod db;
+pub mod devtoken;
 pub mod domain;
 pub mod error;
 pub mod graphiql;
@@ -95,11 +96,17 @@ pub async fn build_state(cfg: &Config) -> anyhow::Result<AppState> {
         introspection_schema: graphql::build_introspection_schema(),
         types,
         introspection_for_admin: cfg.introspection_for_admin,
-        persisted: Arc::new(persisted::Store::load(
-            cfg.persisted_operations.as_deref(),
-            cfg.persisted_mode,
-            cfg.persisted_enforced_roles.iter().filter_map(|r| r.parse().ok()).collect(),
-        )?),
+        // The partner portal's operations are registered in dev, where `cargo run` serves it;
+        // a production deployment lists them in CASEGRAPH_PERSISTED_OPERATIONS
+        // (portal/persisted-operations.json).
+        persisted: Arc::new(
+            persisted::Store::load(
+                cfg.persisted_operations.as_deref(),
+                cfg.persisted_mode,
+                cfg.persisted_enforced_roles.iter().filter_map(|r| r.parse().ok()).collect(),
+            )?
+            .with_operations(if cfg.dev() { portal::ops::all() } else { vec![] }.into_iter().map(|(_, t)| t)),
+        ),
     })
 }
 

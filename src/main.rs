@@ -1,10 +1,7 @@
 //! The `casegraph` command: serve (default), migrate, seed, token, schema.
 use anyhow::{Context, bail};
 use casegraph::{
-    auth::{
-        Role,
-        jwt::{Claims, KeySet},
-    },
+    auth::{Role, jwt::KeySet},
     config::{Config, LogFormat},
     db, seed,
     server::{ServeOptions, serve as serve_http},
@@ -132,20 +129,8 @@ async fn token(cfg: &Config, user: Option<String>, role: Option<String>, ttl_min
         (None, None) => bail!("give --user <handle> or --role <ROLE>"),
     }
     .context("no such demo user (see README for the handles)")?;
-    let now = jsonwebtoken::get_current_timestamp();
-    let claims = Claims {
-        sub: person.id.to_string(),
-        iss: keys.issuer().to_string(),
-        aud: keys.audience().to_string(),
-        exp: now + ttl_minutes * 60,
-        nbf: Some(now),
-        iat: Some(now),
-        roles: person.roles.split(',').map(str::to_string).collect(),
-        org: Some(person.organisation_id.to_string()),
-        team: person.team_id.map(|t| t.to_string()),
-        scope: (!person.scopes.is_empty()).then(|| person.scopes.clone()),
-    };
-    let token = keys.sign_dev(&claims).context("no development key: set the dev profile with HS256")?;
+    let (token, _) = casegraph::devtoken::mint(&keys, &person, ttl_minutes * 60)
+        .context("no development key: set the dev profile with HS256")?;
     println!("{token}");
     Ok(())
 }
@@ -184,9 +169,24 @@ async fn serve(cfg: Config) -> anyhow::Result<()> {
     let listener =
         tokio::net::TcpListener::bind(cfg.bind).await.with_context(|| format!("cannot bind {}", cfg.bind))?;
     let addr = listener.local_addr()?;
+    // The partner portal (portal/), in the dev profile: it calls this server's API over HTTP
+    // like any other client. In production it runs as its own `portal` binary.
+    let app = if cfg.dev() {
+        let own =
+            if addr.ip().is_unspecified() { std::net::SocketAddr::from(([127, 0, 0, 1], addr.port())) } else { addr };
+        app.merge(portal::router(portal::Config {
+            api_url: format!("http://{own}/graphql"),
+            dev: true,
+            secure_cookies: false,
+            oidc: None,
+        }))
+    } else {
+        app
+    };
     eprintln!("casegraph listening on http://{addr}/graphql ({:?} profile)", cfg.profile);
     if cfg.dev() {
         eprintln!("GraphiQL:      http://{addr}/graphql");
+        eprintln!("partner portal: http://{addr}/portal/   (sign in as a demo person)");
         eprintln!("a dev token:   cargo run -- token --user sw.alpha1   (or --role HUB_WORKER, ...)");
     }
     let opts = ServeOptions {

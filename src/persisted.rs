@@ -91,6 +91,14 @@ impl Store {
         Ok(Store::new(mode, enforced, registered))
     }
 
+    /// Registers operations known at build time (the partner portal's, in the dev profile).
+    pub fn with_operations<'a>(mut self, texts: impl IntoIterator<Item = &'a str>) -> Self {
+        for t in texts {
+            self.registered.insert(sha256_hex(t), t.to_string());
+        }
+        self
+    }
+
     pub fn mode(&self) -> Mode {
         self.mode
     }

@@ -313,6 +313,11 @@ impl KeySet {
     pub fn audience(&self) -> &str {
         &self.audience
     }
+
+    /// The longest lifetime a token may have (`JWT_MAX_LIFETIME_SECS`).
+    pub fn max_lifetime(&self) -> u64 {
+        self.max_lifetime
+    }
 }
 
 /// RFC 7515 §4.1.11: a token that marks an extension as critical must be refused unless the

@@ -15,6 +15,7 @@ mod health;
 mod integration;
 mod logs;
 mod partner_updates;
+mod portal;
 mod reports;
 mod requests;
 mod sdl;
