@@ -154,8 +154,12 @@ async function gql(query, variables) {
   if (j.errors) throw new Error(JSON.stringify(j.errors))
   return j.data
 }
-const queue = await gql('query { requestsForSupport(first: 100, filter: { status: RECEIVED }) { nodes { id reference version } } }')
-const mine = queue.requestsForSupport.nodes.find((r) => r.reference === reference)
+let mine, after = null
+do { // the hub's queue, a page at a time
+  const q = await gql('query($after: String) { requestsForSupport(first: 100, after: $after, filter: { status: RECEIVED }) { nodes { id reference version } pageInfo { hasNextPage endCursor } } }', { after })
+  mine = q.requestsForSupport.nodes.find((r) => r.reference === reference)
+  after = q.requestsForSupport.pageInfo.hasNextPage ? q.requestsForSupport.pageInfo.endCursor : null
+} while (!mine && after)
 if (!mine) throw new Error(`the hub cannot see ${reference}`)
 const decided = await gql(`mutation($i: RecordHubDecisionInput!) { recordHubDecision(input: $i) { userErrors { field code message } } }`,
   { i: { requestId: mine.id, outcome: 'ADVICE_INFORMATION', decidedLevel: 'UNIVERSAL_PLUS', rationale: 'Needs can be met by the school with advice.', feedback: 'Thank you. The school nurse and the breakfast club are the right support; call the advice line if things change.', expectedVersion: mine.version } })
