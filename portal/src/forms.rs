@@ -864,7 +864,7 @@ fn label_of(field: &str) -> &'static str {
         "child_address" => "The child's address",
         "child_postcode" => "The child's postcode",
         "child_school" => "The child's school or setting",
-        "carer_given" | "carer_family" | "carer_relationship" => "The parent or carer",
+        "carer_given" | "carer_family" | "carer_relationship" | "carer_pr" | "carer_lives" => "The parent or carer",
         "concerns" => "What worries you",
         "categories" => "What your concerns are about",
         "child_views" => "The child's views",
@@ -1225,4 +1225,72 @@ pub async fn done(State(app): State<App>, headers: HeaderMap, Path(form): Path<S
     };
     let f = ctx.frame(title, form.nav());
     ctx.page(&app, f, body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers(pairs: &[(&str, &str)]) -> Answers {
+        pairs.iter().map(|(k, v)| (k.to_string(), vec![v.to_string()])).collect()
+    }
+
+    #[test]
+    fn dates_are_real_or_refused() {
+        let d = |day, month, year| date(&answers(&[("d-day", day), ("d-month", month), ("d-year", year)]), "d");
+        assert_eq!(d("1", "1", "2020"), Some(Ok("2020-01-01".into())));
+        assert_eq!(d("29", "2", "2024"), Some(Ok("2024-02-29".into())));
+        assert_eq!(d("31", "2", "2019"), Some(Err(())));
+        assert_eq!(d("1", "1", "20"), Some(Err(())), "a two-digit year is not guessed");
+        assert_eq!(d("x", "1", "2020"), Some(Err(())));
+        assert_eq!(date(&Answers::new(), "d"), None);
+    }
+
+    #[test]
+    fn every_api_field_maps_to_a_question_the_portal_asks() {
+        let paths: &[(&str, FormKind, &str)] = &[
+            ("input.children.0.dateOfBirth", FormKind::Request, "child_dob"),
+            ("input.children.0.givenName", FormKind::Request, "child_given"),
+            ("input.household.0.relationship", FormKind::Request, "carer_relationship"),
+            ("input.consent.date", FormKind::Request, "consent_date"),
+            ("input.concerns", FormKind::Request, "concerns"),
+            ("input.safeguardingLeadConsultedOn", FormKind::Request, "lead_date"),
+            ("input.neglectScreeningId", FormKind::Request, "neglect_screening"),
+            ("input.occurredAt", FormKind::Update, "occurred"),
+            ("input.nhsNumber", FormKind::Update, "u_nhs"),
+        ];
+        for (path, form, field) in paths {
+            let parts: Vec<String> = path.split('.').map(str::to_string).collect();
+            assert_eq!(field_of(*form, &parts), Some(*field), "{path}");
+            assert!(form.steps().iter().any(|s| s.fields.iter().any(|(f, _)| f == field)), "{field} is asked");
+        }
+        for form in [FormKind::Request, FormKind::Update] {
+            for s in form.steps() {
+                for (f, _) in s.fields {
+                    assert_ne!(label_of(f), "An answer", "{f} has a name for error messages");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn follow_up_pages_are_asked_only_after_the_answer_that_opens_them() {
+        let a = answers(&[("consent", "GIVEN")]);
+        let at = find(FormKind::Request, "consent").unwrap().0;
+        assert_eq!(next_path(FormKind::Request, at, &a), "/portal/request/consent-given");
+        let a = answers(&[("consent", "NOT_SOUGHT")]);
+        assert_eq!(next_path(FormKind::Request, at, &a), "/portal/request/consent-reason");
+        let at = find(FormKind::Request, "lead").unwrap().0;
+        assert_eq!(next_path(FormKind::Request, at, &answers(&[("lead_discussed", "no")])), "/portal/request/level");
+        for slug in FOLLOW_UPS {
+            assert!(find(FormKind::Request, slug).is_some() || find(FormKind::Update, slug).is_some(), "{slug}");
+        }
+        // Neglect at level 4 asks for the screening; anything else does not.
+        let mut a = answers(&[("level", "SPECIALIST")]);
+        a.insert("categories".into(), vec!["NEGLECT".into()]);
+        let at = find(FormKind::Request, "level").unwrap().0;
+        assert_eq!(next_path(FormKind::Request, at, &a), "/portal/request/neglect");
+        a.insert("level".into(), vec!["INTENSIVE".into()]);
+        assert_eq!(next_path(FormKind::Request, at, &a), "/portal/request/check");
+    }
 }

@@ -148,3 +148,15 @@ pub async fn finish(
     }
     Ok((t.access_token, now + t.expires_in.unwrap_or(300)))
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_pkce_challenge_is_rfc_7636s_example() {
+        // RFC 7636, Appendix B.
+        assert_eq!(
+            super::challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
+        );
+    }
+}
