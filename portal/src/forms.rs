@@ -22,6 +22,7 @@ pub fn routes() -> Router<App> {
         .route("/portal/{form}/check", get(check_page).post(send))
         .route("/portal/{form}/done", get(done))
         .route("/portal/{form}/call-mash", get(call_mash))
+        .route("/portal/request/children/remove", axum::routing::post(remove_child))
         .route("/portal/{form}/{step}", get(step_page).post(step_post))
 }
 
@@ -106,6 +107,12 @@ const REQUEST: &[Step] = &[
             ("child_postcode", Kind::Text),
             ("child_school", Kind::Text),
         ],
+        applies: always,
+    },
+    Step {
+        slug: "children",
+        title: "Children you are asking about",
+        fields: &[("another_child", Kind::Radio)],
         applies: always,
     },
     Step {
@@ -263,6 +270,86 @@ fn find(form: FormKind, slug: &str) -> Option<(usize, &'static Step)> {
     form.steps().iter().enumerate().find(|(_, s)| s.slug == slug)
 }
 
+/// The API takes up to 10 children in one request.
+const MAX_CHILDREN: usize = 10;
+
+/// Where child `n`'s answer to `field` is kept: the first child's under the field's name, the
+/// others' under `<field>_<n + 1>` (the child page itself always uses the field's name).
+fn key(field: &str, n: usize) -> String {
+    if n == 0 { field.to_string() } else { format!("{field}_{}", n + 1) }
+}
+
+/// A kept answer's field and child: `child_dob_3` → (`child_dob`, 2).
+fn split_key(k: &str) -> (&str, usize) {
+    match k.rsplit_once('_') {
+        Some((base, d)) if base.starts_with("child_") => match d.parse::<usize>() {
+            Ok(d) if d >= 2 => (base, d - 1),
+            _ => (k, 0),
+        },
+        _ => (k, 0),
+    }
+}
+
+fn children_count(a: &Answers) -> usize {
+    (0..MAX_CHILDREN).take_while(|n| a.contains_key(&key("child_given", *n))).count()
+}
+
+/// A field's names in a form: itself, or a date's three parts.
+fn names(name: &str, kind: Kind) -> Vec<String> {
+    match kind {
+        Kind::Date => ["day", "month", "year"].iter().map(|p| format!("{name}-{p}")).collect(),
+        _ => vec![name.to_string()],
+    }
+}
+
+/// The answers as page `step` shows them for child `n` (under the page's own field names).
+fn project(a: &Answers, step: &Step, n: usize) -> Answers {
+    let mut v = a.clone();
+    if n == 0 {
+        return v;
+    }
+    for (f, kind) in step.fields {
+        for (shown, kept) in names(f, *kind).into_iter().zip(names(&key(f, n), *kind)) {
+            v.remove(&shown);
+            if let Some(x) = a.get(&kept) {
+                v.insert(shown, x.clone());
+            }
+        }
+    }
+    v
+}
+
+/// Keeps a page's answers (under the page's field names) as child `n`'s, replacing what the
+/// page held before (an unticked box, an emptied field).
+fn store(a: &mut Answers, step: &Step, n: usize, fields: Answers) {
+    for (f, kind) in step.fields {
+        for kept in names(&key(f, n), *kind) {
+            a.remove(&kept);
+        }
+    }
+    for (name, vals) in fields {
+        let kept = match name.split_once('-') {
+            Some((f, part)) => format!("{}-{part}", key(f, n)),
+            None => key(&name, n),
+        };
+        a.insert(kept, vals);
+    }
+}
+
+/// `n=<child>` and `change=1` from a query string or a posted form.
+fn page_params<'a>(pairs: impl Iterator<Item = (&'a str, &'a str)>, a: &Answers) -> (usize, bool) {
+    let (mut n, mut changing) = (0, false);
+    for (k, v) in pairs {
+        match k {
+            "n" => n = v.parse().unwrap_or(0),
+            "change" => changing = v == "1",
+            _ => {}
+        }
+    }
+    // Any child kept so far, or the next one.
+    (n.min(children_count(a)).min(MAX_CHILDREN - 1), changing)
+}
+
 fn prev_path(form: FormKind, at: usize, a: &Answers) -> String {
     form.steps()[..at]
         .iter()
@@ -284,11 +371,7 @@ fn next_path(form: FormKind, at: usize, a: &Answers) -> String {
 fn take(step: &Step, posted: &[(String, String)]) -> Answers {
     let mut a = Answers::new();
     for (name, kind) in step.fields {
-        let names: Vec<String> = match kind {
-            Kind::Date => ["day", "month", "year"].iter().map(|p| format!("{name}-{p}")).collect(),
-            _ => vec![name.to_string()],
-        };
-        for n in names {
+        for n in names(name, *kind) {
             // Browsers send a textarea's line breaks as CR LF; the API takes LF.
             let vals: Vec<String> = posted
                 .iter()
@@ -358,6 +441,9 @@ fn check_step(form: FormKind, slug: &str, a: &Answers) -> Vec<FieldError> {
             need(&mut e, "carer_pr", "Select yes if they have parental responsibility");
             need(&mut e, "carer_lives", "Select yes if they live with the child");
         }
+        (FormKind::Request, "children") if children_count(a) < MAX_CHILDREN => {
+            need(&mut e, "another_child", "Select yes if you need to add another child")
+        }
         (FormKind::Request, "concerns") => need(&mut e, "concerns", "Enter what worries you about the child"),
         (FormKind::Request, "categories") => {
             need(&mut e, "categories", "Select at least one thing your concerns are about")
@@ -420,10 +506,10 @@ fn time(t: &str) -> Option<chrono::NaiveTime> {
 
 /// Answers for a page: what is stored, with what was posted before a sign-in laid over them
 /// (and kept from now on, as if posted: checked when the page is next sent).
-fn answers_for(ctx: &mut Ctx, form: FormKind, path: &str) -> Answers {
+fn answers_for(ctx: &mut Ctx, form: FormKind, path: &str, step: &Step, n: usize) -> Answers {
     if let Some((p, fields)) = ctx.s.resume.take() {
         if p == path {
-            ctx.s.forms.entry(form.name().into()).or_default().extend(fields);
+            store(ctx.s.forms.entry(form.name().into()).or_default(), step, n, fields);
         } else {
             ctx.s.resume = Some((p, fields));
         }
@@ -432,9 +518,9 @@ fn answers_for(ctx: &mut Ctx, form: FormKind, path: &str) -> Answers {
 }
 
 /// The API's refusals for this page's fields.
-fn api_errors(ctx: &Ctx, form: FormKind, step: &Step) -> Vec<FieldError> {
+fn api_errors(ctx: &Ctx, form: FormKind, step: &Step, n: usize) -> Vec<FieldError> {
     let Some(all) = ctx.s.field_errors.get(form.name()) else { return vec![] };
-    step.fields.iter().filter_map(|(f, _)| all.get(*f).and_then(|m| m.first()).map(|m| err(f, m))).collect()
+    step.fields.iter().filter_map(|(f, _)| all.get(&key(f, n)).and_then(|m| m.first()).map(|m| err(f, m))).collect()
 }
 
 pub async fn step_page(
@@ -448,18 +534,22 @@ pub async fn step_page(
         return crate::pages::not_found(State(app), headers).await;
     };
     let Some((at, step)) = find(form, &slug) else { return crate::pages::not_found(State(app), headers).await };
+    let kept = ctx.s.forms.get(form.name()).cloned().unwrap_or_default();
+    let pairs = query.as_deref().unwrap_or("").split('&').filter_map(|kv| kv.split_once('='));
+    let (n, changing) = page_params(pairs, &kept);
+    let path = if n > 0 { format!("{path}?n={n}") } else { path };
     let Some(token) = ctx.token() else { return ctx.send_to_sign_in(&app, &path, None) };
-    let a = answers_for(&mut ctx, form, &path);
-    let errors = api_errors(&ctx, form, step);
-    let changing = query.as_deref() == Some("change=1");
-    render_step(ctx, &app, &token, (form, at, step, changing), &a, &errors).await
+    let a = answers_for(&mut ctx, form, &path, step, n);
+    let errors = api_errors(&ctx, form, step, n);
+    let view = project(&a, step, n);
+    render_step(ctx, &app, &token, (form, at, step, changing, n), &view, &errors).await
 }
 
 async fn render_step(
     ctx: Ctx,
     app: &App,
     token: &str,
-    (form, at, step, changing): (FormKind, usize, &Step, bool),
+    (form, at, step, changing, n): (FormKind, usize, &Step, bool, usize),
     a: &Answers,
     errors: &[FieldError],
 ) -> Response {
@@ -483,14 +573,23 @@ async fn render_step(
                 form method="post" action=(path) novalidate {
                     (html::csrf(&ctx.s.csrf))
                     @if changing { input type="hidden" name="change" value="1"; }
-                    span class="govuk-caption-l" { (caption) }
+                    @if n > 0 { input type="hidden" name="n" value=(n); }
+                    span class="govuk-caption-l" { (caption) @if step.slug == "child" && n > 0 { ": child " (n + 1) } }
                     (questions(form, step, a, errors, &levels))
                     (html::button("Continue"))
+                }
+                @if step.slug == "children" {
+                    @for k in 0..children_count(a) {
+                        form id={ "remove-" (k) } method="post" action="/portal/request/children/remove" {
+                            (html::csrf(&ctx.s.csrf))
+                            input type="hidden" name="n" value=(k);
+                        }
+                    }
                 }
             }
         }
     };
-    let back = prev_path(form, at, a);
+    let back = if n > 0 { format!("/portal/{}/children", form.name()) } else { prev_path(form, at, a) };
     let mut f = ctx.frame(step.title, form.nav());
     f.has_errors = !errors.is_empty();
     f.back = Some(&back);
@@ -601,6 +700,42 @@ fn questions(
             (html::text_input(&Input { width: Some("10"), ..q("child_postcode", "Postcode (optional)", None, Field) }, a, e))
             (html::text_input(&q("child_school", "School or early years setting (optional)", None, Field), a, e))
         },
+        (FormKind::Request, "children") => {
+            let count = children_count(a);
+            html! {
+                h1 class="govuk-heading-l" { (step.title) }
+                dl class="govuk-summary-list" {
+                    @for n in 0..count {
+                        div class="govuk-summary-list__row" {
+                            dt class="govuk-summary-list__key" { "Child " (n + 1) }
+                            dd class="govuk-summary-list__value" {
+                                (value(a, &key("child_given", n))) " " (value(a, &key("child_family", n)))
+                                @if let Some(Ok(d)) = date(a, &key("child_dob", n)) { br; (crate::pages::day(&d)) }
+                            }
+                            dd class="govuk-summary-list__actions" {
+                                ul class="govuk-summary-list__actions-list" {
+                                    li class="govuk-summary-list__actions-list-item" {
+                                        a class="govuk-link" href={ "/portal/request/child?n=" (n) } { "Change" span class="govuk-visually-hidden" { " child " (n + 1) } }
+                                    }
+                                    @if count > 1 {
+                                        li class="govuk-summary-list__actions-list-item" {
+                                            button type="submit" form={ "remove-" (n) } class="govuk-button govuk-button--secondary govuk-!-margin-bottom-0" data-module="govuk-button" {
+                                                "Remove" span class="govuk-visually-hidden" { " child " (n + 1) }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                @if count < MAX_CHILDREN {
+                    (html::radios(&q("another_child", "Do you need to add another child?", Some("Brothers, sisters or other children in the household you are also worried about."), Field), yes_no(None, None), a, e))
+                } @else {
+                    p class="govuk-body" { "You have added " (MAX_CHILDREN) " children, the most one request can hold." }
+                }
+            }
+        }
         (FormKind::Request, "household") => {
             labels = RELATIONSHIPS.iter().map(|r| (r.to_string(), words(r))).collect();
             html! {
@@ -737,35 +872,45 @@ pub async fn step_post(
         return ctx.csrf_failed(&app);
     }
     let fields = take(step, &posted);
-    let Some(token) = ctx.token() else { return ctx.send_to_sign_in(&app, &path, Some(fields)) };
     let mut a = ctx.s.forms.get(form.name()).cloned().unwrap_or_default();
-    // This page's answers replace what it held before (an unticked box, an emptied field).
-    for (name, kind) in step.fields {
-        a.remove(*name);
-        if matches!(kind, Kind::Date) {
-            for p in ["day", "month", "year"] {
-                a.remove(&format!("{name}-{p}"));
-            }
+    let (n, changing) = page_params(posted.iter().map(|(k, v)| (k.as_str(), v.as_str())), &a);
+    let path = if n > 0 { format!("{path}?n={n}") } else { path };
+    let Some(token) = ctx.token() else { return ctx.send_to_sign_in(&app, &path, Some(fields)) };
+    // What the page shows, with what was posted in place of what it held.
+    let mut view = project(&a, step, n);
+    for (f, kind) in step.fields {
+        for shown in names(f, *kind) {
+            view.remove(&shown);
         }
     }
-    a.extend(fields);
-    let errors = check_step(form, step.slug, &a);
+    view.extend(fields.clone());
+    let errors = check_step(form, step.slug, &view);
     if !errors.is_empty() {
-        let changing = posted.iter().any(|(k, v)| k == "change" && v == "1");
-        return render_step(ctx, &app, &token, (form, at, step, changing), &a, &errors).await;
+        return render_step(ctx, &app, &token, (form, at, step, changing, n), &view, &errors).await;
     }
+    store(&mut a, step, n, fields);
     if let Some(all) = ctx.s.field_errors.get_mut(form.name()) {
         for (f, _) in step.fields {
-            all.remove(*f);
+            all.remove(&key(f, n));
         }
     }
     a.entry("_key".into()).or_insert_with(|| vec![uuid::Uuid::new_v4().to_string()]);
     let stop = (form == FormKind::Request && slug == "risk" && yes(&a, "immediate_risk"))
         || (form == FormKind::Update && slug == "guard" && yes(&a, "immediate"));
     ctx.s.forms.insert(form.name().into(), a.clone());
+    let another = form == FormKind::Request && slug == "children" && yes(&a, "another_child");
+    if another {
+        // Asked afresh each time the list is shown.
+        a.remove("another_child");
+        ctx.s.forms.insert(form.name().into(), a.clone());
+    }
     let next = if stop {
         format!("/portal/{}/call-mash", form.name())
-    } else if posted.iter().any(|(k, v)| k == "change" && v == "1") {
+    } else if another {
+        format!("/portal/request/child?n={}", children_count(&a))
+    } else if slug == "child" && form == FormKind::Request && !changing {
+        "/portal/request/children".to_string()
+    } else if changing {
         // Back to "check your answers", unless the change opened a question not yet answered.
         match form.steps()[at + 1..].iter().find(|s| (s.applies)(&a)) {
             Some(s)
@@ -780,6 +925,44 @@ pub async fn step_post(
         next_path(form, at, &a)
     };
     ctx.reply(&app, Redirect::to(&next))
+}
+
+/// Removes child `n` from the request being made; the children after it move up.
+pub async fn remove_child(
+    State(app): State<App>,
+    headers: HeaderMap,
+    Form(posted): Form<Vec<(String, String)>>,
+) -> Response {
+    let mut ctx = Ctx::load(&app, &headers);
+    if !ctx.csrf_ok(&posted) {
+        return ctx.csrf_failed(&app);
+    }
+    if ctx.token().is_none() {
+        return ctx.send_to_sign_in(&app, "/portal/request/children", None);
+    }
+    let mut a = ctx.s.forms.get("request").cloned().unwrap_or_default();
+    let count = children_count(&a);
+    let n: usize = posted.iter().find(|(k, _)| k == "n").and_then(|(_, v)| v.parse().ok()).unwrap_or(usize::MAX);
+    if count > 1 && n < count {
+        let step = find(FormKind::Request, "child").expect("the child page").1;
+        for k in n..count {
+            let next = project(&a, step, k + 1);
+            let fields: Answers = step
+                .fields
+                .iter()
+                .flat_map(|(f, kind)| names(f, *kind))
+                .filter_map(|name| next.get(&name).map(|v| (name, v.clone())))
+                .collect();
+            if k + 1 < count {
+                store(&mut a, step, k, fields);
+            } else {
+                store(&mut a, step, k, Answers::new());
+            }
+        }
+        ctx.s.field_errors.remove("request");
+        ctx.s.forms.insert("request".into(), a);
+    }
+    ctx.reply(&app, Redirect::to("/portal/request/children"))
 }
 
 pub async fn call_mash(State(app): State<App>, headers: HeaderMap, Path(form): Path<String>) -> Response {
@@ -798,7 +981,12 @@ pub async fn call_mash(State(app): State<App>, headers: HeaderMap, Path(form): P
 }
 
 /// Which page, and which field on it, asks for what an API error names.
-fn field_of(form: FormKind, path: &[String]) -> Option<&'static str> {
+fn field_of(form: FormKind, path: &[String]) -> Option<String> {
+    // Which child, for a child's field (`input.children.2.dateOfBirth`).
+    let child = match path.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+        [.., "children", i, _] | [.., "children", i] => i.parse::<usize>().unwrap_or(0),
+        _ => 0,
+    };
     let names: Vec<&str> =
         path.iter().map(String::as_str).filter(|p| *p != "input" && p.parse::<usize>().is_err()).collect();
     let f = match form {
@@ -851,7 +1039,7 @@ fn field_of(form: FormKind, path: &[String]) -> Option<&'static str> {
             _ => return None,
         },
     };
-    Some(f)
+    Some(if f.starts_with("child_") { key(f, child) } else { f.to_string() })
 }
 
 /// What a field is called in an error message (the API's messages name the rule, not the field).
@@ -879,6 +1067,7 @@ fn label_of(field: &str) -> &'static str {
         "lead_discussed" | "lead_name" | "lead_date" => "Your safeguarding lead",
         "level" => "The level of need",
         "neglect_screening" => "The neglect screening",
+        "another_child" => "Another child",
         "immediate_risk" | "immediate" => "Immediate risk",
         "u_given" => "The child's first name",
         "u_family" => "The child's last name",
@@ -894,6 +1083,7 @@ fn label_of(field: &str) -> &'static str {
 }
 
 fn step_of(form: FormKind, field: &str) -> &'static Step {
+    let field = split_key(field).0;
     form.steps().iter().find(|s| s.fields.iter().any(|(f, _)| *f == field)).unwrap_or(&form.steps()[0])
 }
 
@@ -919,11 +1109,12 @@ fn request_input(a: &Answers) -> Value {
         s => json!({ "status": s, "reason": opt("consent_reason") }),
     };
     json!({
-        "children": [{
-            "givenName": value(a, "child_given"), "familyName": value(a, "child_family"), "dateOfBirth": d("child_dob"),
-            "sex": value(a, "child_sex"), "addressLine": opt("child_address"), "postcode": opt("child_postcode"),
-            "schoolOrSetting": opt("child_school"),
-        }],
+        "children": (0..children_count(a).max(1)).map(|n| json!({
+            "givenName": value(a, &key("child_given", n)), "familyName": value(a, &key("child_family", n)),
+            "dateOfBirth": d(&key("child_dob", n)), "sex": value(a, &key("child_sex", n)),
+            "addressLine": opt(&key("child_address", n)), "postcode": opt(&key("child_postcode", n)),
+            "schoolOrSetting": opt(&key("child_school", n)),
+        })).collect::<Vec<_>>(),
         "household": household,
         "concerns": value(a, "concerns"),
         "concernCategories": a.get("categories").cloned().unwrap_or_default(),
@@ -977,11 +1168,21 @@ fn summary(form: FormKind, a: &Answers) -> Vec<html::Row> {
     let v = |n: &str| value(a, n).to_string();
     match form {
         FormKind::Request => {
-            let mut rows = vec![
-                r("Child's name", format!("{} {}", v("child_given"), v("child_family")), "child"),
-                r("Date of birth", d("child_dob"), "child"),
-                r("Sex", words(&v("child_sex")), "child"),
-            ];
+            let mut rows = vec![];
+            let count = children_count(a).max(1);
+            for n in 0..count {
+                let who = if count > 1 { format!("Child {}", n + 1) } else { "The child".into() };
+                let k = |f: &str| key(f, n);
+                let about = format!(
+                    "{} {}\nBorn {}\n{}",
+                    v(&k("child_given")),
+                    v(&k("child_family")),
+                    d(&k("child_dob")),
+                    words(&v(&k("child_sex")))
+                );
+                let change = Some((format!("/portal/request/child?change=1&n={n}"), who.to_lowercase()));
+                rows.push(html::Row { key: who, value: html::lines(&about), change });
+            }
             if a.contains_key("carer_given") {
                 rows.push(r(
                     "Parent or carer",
@@ -1053,8 +1254,10 @@ fn all_api_errors(ctx: &Ctx, form: FormKind) -> Vec<FieldError> {
         .map(|all| {
             all.iter()
                 .filter_map(|(f, m)| {
+                    let (base, n) = split_key(f);
                     let step = step_of(form, f);
-                    m.first().map(|m| FieldError { id: format!("{}#{}", step.slug, f), message: m.clone() })
+                    let page = if n > 0 { format!("{}?n={n}", step.slug) } else { step.slug.to_string() };
+                    m.first().map(|m| FieldError { id: format!("{page}#{base}"), message: m.clone() })
                 })
                 .collect()
         })
@@ -1184,9 +1387,11 @@ pub async fn send(
     // Each refusal onto its field (one the portal does not ask for goes on the first page).
     let mut by_field = crate::session::Answers::new();
     for e in &errors {
-        let field = field_of(form, &e.field).unwrap_or(form.steps()[1].fields[0].0);
-        let message = format!("{}: {}", label_of(field), e.message);
-        by_field.entry(field.to_string()).or_default().push(message);
+        let field = field_of(form, &e.field).unwrap_or_else(|| form.steps()[1].fields[0].0.to_string());
+        let (base, n) = split_key(&field);
+        let which = if n > 0 { format!(" (child {})", n + 1) } else { String::new() };
+        let message = format!("{}{which}: {}", label_of(base), e.message);
+        by_field.entry(field.clone()).or_default().push(message);
     }
     ctx.s.field_errors.insert(form.name().into(), by_field);
     let shown = all_api_errors(&ctx, form);
@@ -1259,9 +1464,15 @@ mod tests {
             ("input.occurredAt", FormKind::Update, "occurred"),
             ("input.nhsNumber", FormKind::Update, "u_nhs"),
         ];
+        // A later child's field is kept under its own name, and read back as the page's field.
+        let parts: Vec<String> = "input.children.2.dateOfBirth".split('.').map(str::to_string).collect();
+        assert_eq!(field_of(FormKind::Request, &parts).as_deref(), Some("child_dob_3"));
+        assert_eq!(split_key("child_dob_3"), ("child_dob", 2));
+        assert_eq!(split_key("child_views"), ("child_views", 0));
+        assert_eq!(split_key("child_given"), ("child_given", 0));
         for (path, form, field) in paths {
             let parts: Vec<String> = path.split('.').map(str::to_string).collect();
-            assert_eq!(field_of(*form, &parts), Some(*field), "{path}");
+            assert_eq!(field_of(*form, &parts).as_deref(), Some(*field), "{path}");
             assert!(form.steps().iter().any(|s| s.fields.iter().any(|(f, _)| f == field)), "{field} is asked");
         }
         for form in [FormKind::Request, FormKind::Update] {

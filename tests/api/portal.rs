@@ -131,9 +131,10 @@ async fn fill_request(b: &mut Browser, family: &str, dob: (&str, &str, &str)) {
             ("child_dob-year", dob.2),
             ("child_sex", "FEMALE"),
         ],
-        "/portal/request/household",
+        "/portal/request/children",
     )
     .await;
+    b.answer("/portal/request/children", &[("another_child", "no")], "/portal/request/household").await;
     b.answer("/portal/request/household", &[], "/portal/request/concerns").await;
     b.answer(
         "/portal/request/concerns",
@@ -636,4 +637,89 @@ async fn production_sign_in_is_openid_connect_with_pkce() {
     assert_eq!(p.location.as_deref(), Some("/portal/"), "{}", p.body);
     let p = b.get("/portal/").await;
     assert!(p.body.contains("Teacher Example"), "signed in with the issuer's token: {}", p.body);
+}
+
+#[tokio::test]
+async fn a_request_can_be_about_several_children() {
+    let app = TestApp::new().await;
+    let base = serve(app.router.clone()).await;
+    let mut b = Browser::new(portal_on(&base, None));
+    b.sign_in("partner.school").await;
+    fill_request(&mut b, "Siblingfamily", ("14", "6", "2019")).await;
+    // Two more children, through "add another".
+    b.answer("/portal/request/children", &[("another_child", "yes")], "/portal/request/child?n=1").await;
+    let p = b.get("/portal/request/child?n=1").await;
+    assert!(p.body.contains(r#"name="n" value="1""#) && !p.body.contains("Robin"), "a blank page for child 2");
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Duration::days(400)).format("%Y").to_string();
+    let p = b
+        .post(
+            "/portal/request/child",
+            &[
+                ("n", "1"),
+                ("child_given", "Ash"),
+                ("child_family", "Siblingfamily"),
+                ("child_dob-day", "2"),
+                ("child_dob-month", "2"),
+                ("child_dob-year", &next_year),
+                ("child_sex", "MALE"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/children"));
+    b.answer("/portal/request/children", &[("another_child", "yes")], "/portal/request/child?n=2").await;
+    b.post(
+        "/portal/request/child",
+        &[("n", "2"), ("child_given", "Remy"), ("child_family", "Siblingfamily"), ("child_sex", "UNKNOWN")],
+    )
+    .await;
+    let p = b.get("/portal/request/children").await;
+    for name in ["Robin Siblingfamily", "Ash Siblingfamily", "Remy Siblingfamily"] {
+        assert!(p.body.contains(name), "{name} is listed: {}", p.body);
+    }
+    // Remove the third.
+    let p = b.post("/portal/request/children/remove", &[("n", "2")]).await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/children"));
+    let p = b.get("/portal/request/children").await;
+    assert!(!p.body.contains("Remy") && p.body.contains("Ash Siblingfamily"));
+    b.post("/portal/request/children", &[("another_child", "no")]).await;
+    let p = b.get("/portal/request/check").await;
+    assert!(p.body.contains("Child 2") && p.body.contains("Ash Siblingfamily"), "{}", p.body);
+    // Child 2's date of birth is in the future: the API's error goes to child 2's page and field.
+    let p = b.post("/portal/request/check", &[]).await;
+    assert!(p.body.contains(r#"href="/portal/request/child?n=1#child_dob""#), "{}", p.body);
+    assert!(p.body.contains("(child 2)"), "the message says which child: {}", p.body);
+    let p = b.get("/portal/request/child?n=1").await;
+    assert!(p.body.contains(r#"id="child_dob-error""#) && p.body.contains("Ash"), "{}", p.body);
+    assert!(requests_of(&app, "Siblingfamily").await.is_empty());
+    let p = b
+        .post(
+            "/portal/request/child",
+            &[
+                ("n", "1"),
+                ("change", "1"),
+                ("child_given", "Ash"),
+                ("child_family", "Siblingfamily"),
+                ("child_dob-day", "2"),
+                ("child_dob-month", "2"),
+                ("child_dob-year", "2021"),
+                ("child_sex", "MALE"),
+            ],
+        )
+        .await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/check"));
+    let p = b.post("/portal/request/check", &[]).await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/done"), "{}", p.body);
+    let stored = requests_of(&app, "Siblingfamily").await;
+    assert_eq!(stored.len(), 1);
+    let r = app
+        .gql(
+            "hub.worker",
+            "query($id: ID!) { requestForSupport(id: $id) { children { givenName dateOfBirth sex } } }",
+            json!({ "id": stored[0]["id"] }),
+        )
+        .await;
+    assert_eq!(
+        r.data()["requestForSupport"]["children"],
+        json!([{ "givenName": "Robin", "dateOfBirth": "2019-06-14", "sex": "FEMALE" }, { "givenName": "Ash", "dateOfBirth": "2021-02-02", "sex": "MALE" }])
+    );
 }

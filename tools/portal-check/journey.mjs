@@ -87,6 +87,11 @@ await page.check('#child_sex-2') // Male
 await page.fill('#child_school', 'Example Primary School')
 await cont()
 
+await expectText('Children you are asking about')
+await check('request-children')
+await page.check('#another_child-2') // No
+await cont()
+
 await expectText("The child's parent or carer")
 await page.fill('#carer_given', 'Alex')
 await page.fill('#carer_family', 'Journeyexample')
