@@ -55,8 +55,11 @@ t0=$(date +%s)
 (cd "$WORK/anchor" && ./make-bodies.sh >/dev/null)
 
 say "casegraph: release build"
-(cd "$ROOT" && cargo build --release --quiet)
-BIN="$ROOT/target/release/casegraph"
+# BENCH_BIN: measure a binary built elsewhere (an A/B of two builds) instead of this tree's.
+if [ -n "${BENCH_BIN:-}" ]; then BIN="$BENCH_BIN"; else
+  (cd "$ROOT" && cargo build --release --quiet)
+  BIN="$ROOT/target/release/casegraph"
+fi
 
 say "casegraph: the same volume in its own schema"
 su postgres -c "psql -X -q -c 'DROP DATABASE IF EXISTS casegraph_bench' -c 'CREATE DATABASE casegraph_bench OWNER anchor'" >&2

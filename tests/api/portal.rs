@@ -723,3 +723,48 @@ async fn a_request_can_be_about_several_children() {
         json!([{ "givenName": "Robin", "dateOfBirth": "2019-06-14", "sex": "FEMALE" }, { "givenName": "Ash", "dateOfBirth": "2021-02-02", "sex": "MALE" }])
     );
 }
+
+#[tokio::test]
+async fn a_neglect_request_at_level_4_asks_for_its_neglect_screening() {
+    let app = TestApp::new().await;
+    let base = serve(app.router.clone()).await;
+    let mut b = Browser::new(portal_on(&base, None));
+    b.sign_in("partner.school").await;
+    fill_request(&mut b, "Neglectfamily", ("14", "6", "2019")).await;
+    // Neglect among the concerns, and level 4: the screening page opens before the check.
+    b.get("/portal/request/categories?change=1").await;
+    let p = b.post("/portal/request/categories", &[("change", "1"), ("categories", "NEGLECT")]).await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/check"));
+    b.get("/portal/request/level?change=1").await;
+    let p = b.post("/portal/request/level", &[("change", "1"), ("level", "SPECIALIST")]).await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/neglect?change=1"));
+    let p = b.get("/portal/request/neglect?change=1").await;
+    assert!(p.body.contains("Neglect Protocol"), "{}", p.body);
+    let p = b.post("/portal/request/neglect", &[("change", "1")]).await;
+    assert!(p.body.contains(r#"id="neglect_screening-error""#), "the screening is asked for: {}", p.body);
+    // A screening that is not one: the API's refusal shows on the field.
+    b.post("/portal/request/neglect", &[("change", "1"), ("neglect_screening", "not-a-screening")]).await;
+    let p = b.post("/portal/request/check", &[]).await;
+    assert!(p.body.contains(r#"href="/portal/request/neglect#neglect_screening""#), "{}", p.body);
+    assert!(requests_of(&app, "Neglectfamily").await.is_empty());
+    // The screening the practitioner completed: the request goes, with it attached.
+    let screening = crate::fixtures::submit_screening_of(
+        &app,
+        "partner.school",
+        crate::fixtures::screening_of("Robin", "Neglectfamily", "2019-06-14"),
+    )
+    .await;
+    b.get("/portal/request/neglect?change=1").await;
+    b.post("/portal/request/neglect", &[("change", "1"), ("neglect_screening", &screening)]).await;
+    let p = b.post("/portal/request/check", &[]).await;
+    assert_eq!(p.location.as_deref(), Some("/portal/request/done"), "{}", p.body);
+    let stored = requests_of(&app, "Neglectfamily").await;
+    let r = app
+        .gql(
+            "hub.worker",
+            "query($id: ID!) { requestForSupport(id: $id) { referrerLevel neglectScreening { id } } }",
+            json!({ "id": stored[0]["id"] }),
+        )
+        .await;
+    assert_eq!(r.data()["requestForSupport"]["neglectScreening"]["id"], json!(screening), "{}", r.raw);
+}
