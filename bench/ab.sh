@@ -25,6 +25,13 @@ BEFORE="postgres://anchor:anchor@127.0.0.1:5432/casegraph_before?sslmode=disable
 AFTER="postgres://anchor:anchor@127.0.0.1:5432/casegraph_after?sslmode=disable"
 DATABASE_URL="$BEFORE" "$A" migrate >/dev/null 2>&1
 DATABASE_URL="$AFTER" "$B" migrate >/dev/null 2>&1
+# Which migrations each binary applied: a release build can keep a stale crate from an older
+# commit built into the same target directory (seen: a binary without the events migration,
+# whose every add-update failed with a 200 and a GraphQL error). After building another commit
+# into target/, `cargo clean --release -p casegraph -p migration -p entity` first.
+for db in "$BEFORE" "$AFTER"; do
+  echo "# ${db##*/}: migrated to $(psql -X -At "$db" -c 'select max(version) from seaql_migrations')"
+done
 psql -X -q -v ON_ERROR_STOP=1 "$BEFORE" -f "$HERE/seed-casegraph.sql" >/dev/null
 psql -X -q -v ON_ERROR_STOP=1 "$AFTER" -f "$HERE/seed-casegraph.sql" >/dev/null
 mkdir -p "$WORK/before" "$WORK/after"
