@@ -56,7 +56,7 @@ impl Api {
         let body = Q::build_query(vars);
         let hash = crate::ops::hash(body.query);
         let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
-        let vars = serde_json::to_value(&body.variables).map_err(|e| ApiError::Outage(format!("variables: {e}")))?;
+        let vars = serde_json::to_value(&body.variables).map_err(|e| ApiError::Outage(shape("variables", &e)))?;
         let short = json!({ "operationName": body.operation_name, "variables": vars, "extensions": persisted });
         let mut answer = self.post(token, &short).await?;
         if has_code(&answer, "PERSISTED_QUERY_NOT_FOUND") {
@@ -72,8 +72,7 @@ impl Api {
             });
         }
         let data = answer.get_mut("data").map(Value::take).unwrap_or(Value::Null);
-        serde_json::from_value(data)
-            .map_err(|e| ApiError::Outage(format!("{}: unexpected answer: {e}", body.operation_name)))
+        serde_json::from_value(data).map_err(|e| ApiError::Outage(shape(body.operation_name, &e)))
     }
 
     async fn post(&self, token: &str, body: &Value) -> Result<Value, ApiError> {
@@ -91,6 +90,12 @@ impl Api {
             s => Err(ApiError::Outage(format!("status {s}"))),
         }
     }
+}
+
+/// What went wrong with a JSON value, for the log: the kind and place only. serde's own message
+/// quotes the value it met, which can be a child's name.
+fn shape(what: &str, e: &serde_json::Error) -> String {
+    format!("{what}: unexpected JSON ({:?} error at line {} column {})", e.classify(), e.line(), e.column())
 }
 
 fn codes(answer: &Value) -> impl Iterator<Item = &str> {

@@ -1270,28 +1270,17 @@ fn render_check(ctx: Ctx, app: &App, form: FormKind, a: &Answers, errors: &[Fiel
         return ctx.reply(app, Redirect::to(to));
     }
     // The error summary links to the page that asks (the field's ID there).
-    let links: Vec<FieldError> = errors
+    let links: Vec<(String, &str)> = errors
         .iter()
         .map(|e| {
             let (slug, field) = e.id.split_once('#').unwrap_or(("", &e.id));
-            FieldError { id: format!("/portal/{}/{slug}#{field}", form.name()), message: e.message.clone() }
+            (format!("/portal/{}/{slug}#{field}", form.name()), e.message.as_str())
         })
         .collect();
     let body = html! {
         div class="govuk-grid-row" {
             div class="govuk-grid-column-two-thirds" {
-                @if !links.is_empty() {
-                    div class="govuk-error-summary" data-module="govuk-error-summary" {
-                        div role="alert" {
-                            h2 class="govuk-error-summary__title" { "There is a problem" }
-                            div class="govuk-error-summary__body" {
-                                ul class="govuk-list govuk-error-summary__list" {
-                                    @for l in &links { li { a href=(l.id) { (l.message) } } }
-                                }
-                            }
-                        }
-                    }
-                }
+                (html::error_summary_of(&links))
                 h1 class="govuk-heading-l" { "Check your answers before sending" }
                 (summary_list(&summary(form, a)))
                 h2 class="govuk-heading-m" { "Now send" }

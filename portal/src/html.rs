@@ -122,16 +122,23 @@ pub struct FieldError {
     pub message: String,
 }
 
+/// The error summary for this page's fields (each links to `#<id>`).
 pub fn error_summary(errors: &[FieldError]) -> Markup {
+    let links: Vec<(String, &str)> = errors.iter().map(|e| (format!("#{}", e.id), e.message.as_str())).collect();
+    error_summary_of(&links)
+}
+
+/// An error summary whose entries link anywhere: `(href, message)`.
+pub fn error_summary_of(links: &[(String, &str)]) -> Markup {
     html! {
-        @if !errors.is_empty() {
+        @if !links.is_empty() {
             div class="govuk-error-summary" data-module="govuk-error-summary" {
                 div role="alert" {
                     h2 class="govuk-error-summary__title" { "There is a problem" }
                     div class="govuk-error-summary__body" {
                         ul class="govuk-list govuk-error-summary__list" {
-                            @for e in errors {
-                                li { a href=(format!("#{}", e.id)) { (e.message) } }
+                            @for (href, message) in links {
+                                li { a href=(href) { (message) } }
                             }
                         }
                     }

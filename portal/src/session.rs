@@ -15,6 +15,8 @@ pub type Answers = BTreeMap<String, Vec<String>>;
 
 #[derive(Debug, Clone, Default)]
 pub struct Person {
+    /// The API's ID for whoever the token speaks for.
+    pub id: String,
     pub name: String,
     pub organisation: String,
     pub roles: Vec<String>,
@@ -27,8 +29,6 @@ pub struct Session {
     /// Unix seconds when the token expires.
     pub expires_at: i64,
     pub person: Option<Person>,
-    /// Who signed in last (to keep answers across a re-sign-in by the same person only).
-    pub subject: Option<String>,
     /// Forms in progress by form name (`request`, `update`), each with its idempotency key
     /// under `_key`.
     pub forms: HashMap<String, Answers>,

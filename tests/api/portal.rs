@@ -404,7 +404,7 @@ async fn an_api_outage_shows_the_sorry_page() {
                 let c = c.clone();
                 async move {
                     if c.fetch_add(1, Ordering::SeqCst) == 0 {
-                        axum::Json(json!({ "data": { "viewer": { "roles": ["PARTNER_PRACTITIONER"], "organisation": { "name": "O" }, "staff": { "displayName": "P" } } } })).into_response()
+                        axum::Json(json!({ "data": { "viewer": { "id": "p", "roles": ["PARTNER_PRACTITIONER"], "organisation": { "name": "O" }, "staff": { "displayName": "P" } } } })).into_response()
                     } else {
                         (StatusCode::INTERNAL_SERVER_ERROR, "boom: stack trace here").into_response()
                     }

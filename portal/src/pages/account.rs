@@ -120,7 +120,12 @@ pub async fn sign_in(
         Ok(r) if r.status().is_success() => match r.json().await {
             Ok(i) => i,
             Err(e) => {
-                return ctx.api_failed(&app, "/portal/", crate::api::ApiError::Outage(format!("dev token: {e}")), None);
+                return ctx.api_failed(
+                    &app,
+                    "/portal/",
+                    crate::api::ApiError::Outage(format!("dev token: {}", e.without_url())),
+                    None,
+                );
             }
         },
         _ => return ctx.api_failed(&app, "/portal/", crate::api::ApiError::Outage("dev token refused".into()), None),
@@ -135,16 +140,14 @@ pub async fn signed_in(mut ctx: Ctx, app: &App, token: String, expires_at: i64) 
         Ok(d) => d.viewer,
         Err(e) => return ctx.api_failed(app, "/portal/", e, None),
     };
-    let subject =
-        format!("{:?}/{:?}", me.staff.as_ref().map(|s| &s.display_name), me.organisation.as_ref().map(|o| &o.name));
-    if ctx.s.subject.as_deref() != Some(subject.as_str()) {
+    if ctx.s.person.as_ref().map(|p| p.id.as_str()) != Some(me.id.as_str()) {
         ctx.s.forms.clear();
         ctx.s.field_errors.clear();
         ctx.s.resume = None;
         ctx.s.done.clear();
     }
-    ctx.s.subject = Some(subject);
     ctx.s.person = Some(Person {
+        id: me.id,
         name: me.staff.map(|s| s.display_name).unwrap_or_else(|| "Signed in".into()),
         organisation: me.organisation.map(|o| o.name).unwrap_or_default(),
         roles: me.roles.iter().map(super::code).collect(),
