@@ -47,13 +47,20 @@ run() { # $1 name $2 bin $3 db $4 bodies dir $5 op
   local S=$!
   for _ in $(seq 1 100); do curl -fs http://127.0.0.1:18099/readyz >/dev/null 2>&1 && break; sleep 0.1; done
   BODYFILE="$4/$5.tsv" wrk -t 1 -c "$CONNS" -d 3s --timeout 10s -s "$HERE/wrk-casegraph.lua" http://127.0.0.1:18099/graphql >/dev/null
-  local t0 t1 out req
+  local t0 t1 out req sampler p0 p1
+  # PostgreSQL's CPU over the measured run, every process (backends, WAL writer, autovacuum),
+  # as run.sh counts it: CPU time is not charged while the VM's CPU is stolen, so CPU per
+  # request varies far less from run to run than requests per second do.
+  python3 "$HERE/pg-cpu.py" sample "$WORK/ticks-$1" & sampler=$!
+  sleep 0.3
   t0=$(awk '{print $14+$15}' "/proc/$S/stat")
   out=$(BODYFILE="$4/$5.tsv" wrk -t 1 -c "$CONNS" -d 12s --timeout 10s -s "$HERE/wrk-casegraph.lua" http://127.0.0.1:18099/graphql | grep SUMMARY)
   t1=$(awk '{print $14+$15}' "/proc/$S/stat")
+  sleep 0.3; kill "$sampler"; wait "$sampler" 2>/dev/null || true
+  p0=$(head -1 "$WORK/ticks-$1" | cut -d' ' -f2); p1=$(tail -1 "$WORK/ticks-$1" | cut -d' ' -f2)
   kill "$S"; wait "$S" 2>/dev/null || true
   req=$(echo "$out" | sed 's/.*requests=\([0-9]*\).*/\1/')
-  echo "$1 $5 c=$CONNS $out server_ms_per_req=$(python3 -c "print(round(($t1-$t0)*10/$req,3))")"
+  echo "$1 $5 c=$CONNS $out server_ms_per_req=$(python3 -c "print(round(($t1-$t0)*10/$req,3))") pg_ms_per_req=$(python3 -c "print(round(($p1-$p0)*10/$req,3))") cpu_ms_per_req=$(python3 -c "print(round(($t1-$t0+$p1-$p0)*10/$req,3))")"
 }
 for _ in $(seq 1 "$ROUNDS"); do
   for op in $OPS; do
