@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What a change costs the add-partner-update path, counted in instructions rather than timed:
 # timings on a shared 2-core VM vary by ±10% from run to run (stolen CPU), an instruction count
-# varies by well under 1%. Made to measure the outbox (issue 19), usable for any two builds.
+# repeated to within 2% (the server) and 0.2% (PostgreSQL). Made to measure the outbox (issue 19),
+# usable for any two builds.
 #
 #   bench/outbox-cost.sh BEFORE_BIN AFTER_BIN [REQUESTS=200]   (root; PostgreSQL 15, valgrind)
 #   OUTBOX_COST_KEEP=1 keeps the scratch directory (the callgrind profiles, *.cg)

@@ -97,7 +97,8 @@ pub fn statement(backend: DbBackend, events: &[Event], at: DateTime<Utc>) -> Opt
     if events.is_empty() {
         return None;
     }
-    let mut sql = String::from("INSERT INTO events (id, type, at, subject_id, org_id, payload) VALUES ");
+    let mut sql = String::with_capacity(64 + events.len() * 32);
+    sql.push_str("INSERT INTO events (id, type, at, subject_id, org_id, payload) VALUES ");
     let mut values: Vec<sea_orm::Value> = Vec::with_capacity(events.len() * 6);
     for (i, e) in events.iter().enumerate() {
         if i > 0 {
@@ -111,7 +112,7 @@ pub fn statement(backend: DbBackend, events: &[Event], at: DateTime<Utc>) -> Opt
             match backend {
                 DbBackend::Postgres => {
                     sql.push('$');
-                    sql.push_str(&(i * 6 + j + 1).to_string());
+                    crate::db::push_number(&mut sql, i * 6 + j + 1);
                 }
                 _ => sql.push('?'),
             }
