@@ -7,7 +7,8 @@
 #   bench/ab.sh BEFORE_BIN AFTER_BIN [ROUNDS=3]     (root, like run.sh: PostgreSQL via the anchor's pg-up.sh)
 #   AB_CONNECTIONS=64 AB_OPS=add-update bench/ab.sh ...   (other concurrency, fewer operations)
 #
-# Prints one SUMMARY line per run, with the server's CPU ms per request.
+# Prints one SUMMARY line per run, with CPU ms per request in the server, in PostgreSQL and in both;
+# bench/ab-summary.py pools and summarises the lines.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 A=${1:?before binary}; B=${2:?after binary}; ROUNDS=${3:-3}
